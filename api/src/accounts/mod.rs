@@ -1,0 +1,5 @@
+//! Accounts: organizations, partnerships, users, sessions and passwords.
+
+pub mod model;
+pub mod resolver;
+pub mod service;

@@ -1,0 +1,169 @@
+//! GraphQL queries and mutations of the accounts capability; thin calls into the service.
+
+use super::model::{AuthPayload, CreateUserInput, User};
+use super::service::{self, NewUser, Session};
+use crate::context::ContextExt;
+use crate::entities::{organization, user};
+use crate::ids::parse_id;
+use crate::tenancy::Actor;
+use async_graphql::{Context, Object, Result, ID};
+use sea_orm::{EntityTrait, QueryOrder};
+
+async fn payload(ctx: &Context<'_>, session: Session) -> Result<AuthPayload> {
+    let org = organization::Entity::find_by_id(session.user.organization_id)
+        .one(&ctx.state().db)
+        .await
+        .map_err(crate::error::ApiError::from)?
+        .ok_or(crate::error::ApiError::Unauthenticated)?;
+    let viewer = Actor::for_user(&session.user, &org)?;
+    let mut user = User::from_model(session.user)?;
+    user.viewer = Some(viewer);
+    Ok(AuthPayload {
+        access_token: session.access_token,
+        refresh_token: session.refresh_token,
+        expires_at: session.expires_at,
+        user,
+    })
+}
+
+/// Account queries.
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The signed-in user (or, for an API token, `UNAUTHENTICATED`: tokens are not users).
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let actor = ctx.reader()?;
+        let user_id = actor.user_id().ok_or(crate::error::ApiError::forbidden(
+            "an API token is not a user",
+        ))?;
+        Ok(User::from_model(
+            actor.load::<user::Entity>(&ctx.state().db, user_id).await?,
+        )?)
+    }
+
+    /// Users of the caller's organization, by name.
+    async fn users(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        let actor = ctx.reader()?;
+        let rows = actor
+            .select::<user::Entity>()
+            .order_by_asc(user::Column::FullName)
+            .all(&ctx.state().db)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(User::from_model)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// One user of the caller's organization.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+        let actor = ctx.reader()?;
+        let id = parse_id(&id, "user")?;
+        Ok(User::from_model(
+            actor.load::<user::Entity>(&ctx.state().db, id).await?,
+        )?)
+    }
+
+    /// An organization: the caller's own or one of its partners.
+    async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<super::model::Organization> {
+        let actor = ctx.reader()?;
+        let id = parse_id(&id, "organization")?;
+        Ok(super::model::Organization::from_model(
+            actor
+                .load::<organization::Entity>(&ctx.state().db, id)
+                .await?,
+        )?)
+    }
+}
+
+/// Account mutations.
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Signs in with e-mail and password. A wrong password and an unknown e-mail get the same
+    /// `UNAUTHENTICATED` answer; repeated failures are slowed down, then `RATE_LIMITED`.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<AuthPayload> {
+        let request = ctx.request();
+        let session = service::login(
+            ctx.state(),
+            &email,
+            &password,
+            request.client_ip,
+            &request.request_id,
+        )
+        .await?;
+        payload(ctx, session).await
+    }
+
+    /// Exchanges a refresh token for a new session. Each refresh token works once; presenting a
+    /// used one ends every session that descends from the same sign-in.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<AuthPayload> {
+        let session =
+            service::refresh(ctx.state(), &refresh_token, &ctx.request().request_id).await?;
+        payload(ctx, session).await
+    }
+
+    /// Ends the session the refresh token belongs to; its access tokens expire on their own.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+        Ok(service::logout(ctx.state(), &refresh_token, &ctx.request().request_id).await?)
+    }
+
+    /// Changes the signed-in user's password; ends the user's sessions.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current: String,
+        new: String,
+    ) -> Result<bool> {
+        let actor = ctx.writer()?;
+        let meta = ctx.audit_meta(actor);
+        Ok(service::change_password(
+            ctx.state(),
+            actor,
+            &current,
+            &new,
+            ctx.request().client_ip,
+            &meta,
+        )
+        .await?)
+    }
+
+    /// Creates a user in the admin's organization (OEM_ADMIN, EMS_ADMIN).
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        let actor = ctx.writer()?;
+        actor.require_admin()?;
+        let db = &ctx.state().db;
+        let org = actor.load::<organization::Entity>(db, actor.org_id).await?;
+        let new = NewUser {
+            email: input.email,
+            full_name: input.full_name,
+            role: input.role.into(),
+            password: input.password,
+        };
+        let user = service::create_user(db, &org, new, &ctx.audit_meta(actor)).await?;
+        Ok(User::from_model(user)?)
+    }
+
+    /// Deactivates a user of the admin's organization; their tokens stop working at once.
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+        let actor = ctx.writer()?;
+        let id = parse_id(&id, "user")?;
+        let user =
+            service::deactivate_user(&ctx.state().db, actor, id, &ctx.audit_meta(actor)).await?;
+        Ok(User::from_model(user)?)
+    }
+}

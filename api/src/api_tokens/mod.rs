@@ -1,0 +1,4 @@
+//! API tokens: credentials integrations (ERP, MES, test stations) use for their organization.
+
+pub mod resolver;
+pub mod service;

@@ -1,0 +1,155 @@
+//! Configuration from flags and environment, validated once at start-up.
+//!
+//! Every setting can be given as a flag or as an environment variable. A bad value stops the
+//! program with one line that names the setting. Secrets (the JWT secret) are read from the
+//! environment or the data directory only, never from the command line.
+
+use crate::db::{default_sqlite_url, Backend};
+use anyhow::{bail, Context};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Settings every command shares.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Folder for the embedded database, blobs and the generated JWT secret.
+    #[arg(
+        long,
+        env = "FIRSTPASS_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL: `sqlite://…` or `postgres://…`; default: SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl CommonArgs {
+    /// Creates the data directory and returns the validated database URL.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "FIRSTPASS_DATA_DIR: cannot create {}",
+                self.data_dir.display()
+            )
+        })?;
+        match &self.database_url {
+            None => Ok(default_sqlite_url(&self.data_dir)),
+            Some(url) if Backend::from_url(url).is_some() => Ok(url.clone()),
+            Some(_) => bail!("DATABASE_URL: must start with sqlite: or postgres://"),
+        }
+    }
+}
+
+/// Settings of `firstpass serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FIRSTPASS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "FIRSTPASS_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+    /// Highest query complexity accepted (one point per field, lists times `first`).
+    #[arg(long, env = "FIRSTPASS_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
+    pub max_query_complexity: usize,
+    /// Largest GraphQL request body accepted, in bytes (uploads have their own limits).
+    #[arg(long, env = "FIRSTPASS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+/// Limits applied to every GraphQL request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest query nesting.
+    pub max_depth: usize,
+    /// Highest query complexity.
+    pub max_complexity: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5000,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The validated listening address.
+    pub fn bind_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.bind.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "FIRSTPASS_BIND: `{}` is not an address like 127.0.0.1:8080",
+                self.bind
+            )
+        })
+    }
+
+    /// The validated request limits.
+    pub fn limits(&self) -> anyhow::Result<Limits> {
+        if self.max_query_depth == 0 {
+            bail!("FIRSTPASS_MAX_QUERY_DEPTH: must be at least 1");
+        }
+        if self.max_query_complexity == 0 {
+            bail!("FIRSTPASS_MAX_QUERY_COMPLEXITY: must be at least 1");
+        }
+        if self.max_body_bytes < 1024 {
+            bail!("FIRSTPASS_MAX_BODY_BYTES: must be at least 1024");
+        }
+        Ok(Limits {
+            max_depth: self.max_query_depth,
+            max_complexity: self.max_query_complexity,
+            max_body_bytes: self.max_body_bytes,
+        })
+    }
+}
+
+/// Shortest JWT secret accepted, in bytes.
+const MIN_SECRET_BYTES: usize = 32;
+
+/// The JWT signing secret: `FIRSTPASS_JWT_SECRET` when set, otherwise a random one generated
+/// once and kept in `<data dir>/jwt-secret` (readable by the owner only).
+pub fn jwt_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(secret) = std::env::var("FIRSTPASS_JWT_SECRET") {
+        if secret.len() < MIN_SECRET_BYTES {
+            bail!("FIRSTPASS_JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes long");
+        }
+        return Ok(secret.into_bytes());
+    }
+    let path = data_dir.join("jwt-secret");
+    match std::fs::read(&path) {
+        Ok(secret) if secret.len() >= MIN_SECRET_BYTES => Ok(secret),
+        Ok(_) => bail!(
+            "FIRSTPASS_JWT_SECRET: {} is too short; delete it to generate a new one",
+            path.display()
+        ),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let secret = crate::auth::random_secret().into_bytes();
+            write_private(&path, &secret)
+                .with_context(|| format!("FIRSTPASS_DATA_DIR: cannot write {}", path.display()))?;
+            Ok(secret)
+        }
+        Err(err) => {
+            Err(err).with_context(|| format!("FIRSTPASS_DATA_DIR: cannot read {}", path.display()))
+        }
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}

@@ -1,0 +1,84 @@
+//! What every resolver can reach: the shared state and the current request.
+
+use crate::audit::AuditMeta;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::Authentication;
+use crate::config::Limits;
+use crate::error::{ApiError, ApiResult};
+use crate::tenancy::Actor;
+use firstpass_shared::domain::Scope;
+use sea_orm::DatabaseConnection;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// State shared by every request of one server.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Access-token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Failed sign-in throttle.
+    pub throttle: Arc<LoginThrottle>,
+    /// Request limits.
+    pub limits: Limits,
+    /// A hash of a random password, verified against when an e-mail is unknown so that an
+    /// unknown account and a wrong password take the same time.
+    pub decoy_hash: Arc<String>,
+}
+
+/// Facts about the current request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The request id (also in the `x-request-id` response header and the log).
+    pub request_id: String,
+    /// The client's address.
+    pub client_ip: IpAddr,
+    /// The credential presented.
+    pub auth: Authentication,
+}
+
+/// Accessors on the GraphQL context; every resolver goes through these.
+pub trait ContextExt {
+    /// The shared state.
+    fn state(&self) -> &AppState;
+    /// The current request.
+    fn request(&self) -> &RequestContext;
+
+    /// The caller, for reads: `UNAUTHENTICATED` without a valid credential; tokens need READ.
+    fn reader(&self) -> ApiResult<&Actor> {
+        let actor = self.authenticated()?;
+        actor.require_scope(Scope::Read)?;
+        Ok(actor)
+    }
+
+    /// The caller, for changes: `UNAUTHENTICATED` without a valid credential; tokens need WRITE.
+    fn writer(&self) -> ApiResult<&Actor> {
+        let actor = self.authenticated()?;
+        actor.require_scope(Scope::Write)?;
+        Ok(actor)
+    }
+
+    /// The caller, whatever its scopes.
+    fn authenticated(&self) -> ApiResult<&Actor> {
+        match &self.request().auth {
+            Authentication::Authenticated(actor) => Ok(actor),
+            Authentication::Anonymous | Authentication::Invalid => Err(ApiError::Unauthenticated),
+        }
+    }
+
+    /// Audit metadata for a change made by `actor` in this request.
+    fn audit_meta(&self, actor: &Actor) -> AuditMeta {
+        AuditMeta::for_actor(actor, Some(self.request().request_id.clone()))
+    }
+}
+
+impl ContextExt for async_graphql::Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+    fn request(&self) -> &RequestContext {
+        self.data_unchecked::<RequestContext>()
+    }
+}

@@ -1,0 +1,25 @@
+//! The Firstpass server: a GraphQL API over SQLite or PostgreSQL for OEMs and their EMS
+//! contract manufacturers.
+//!
+//! Layout: one folder per capability (`accounts`, `api_tokens`, `audit`), each with its
+//! resolvers and its service; `schema` merges them; `tenancy` decides who sees which rows;
+//! `error` is the one error policy; `http` is the web surface; `cli` the command line.
+
+pub mod accounts;
+pub mod api_tokens;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod pagination;
+pub mod schema;
+pub mod server;
+pub mod tenancy;
+pub mod web_assets;

@@ -1,0 +1,32 @@
+//! The GraphQL schema: every capability's queries and mutations merged into one root.
+
+use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
+use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
+use crate::audit::resolver::AuditQuery;
+use crate::config::Limits;
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct Query(AccountsQuery, ApiTokensQuery, AuditQuery);
+
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountsMutation, ApiTokensMutation);
+
+/// The executable schema type.
+pub type FirstpassSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with its limits but no data, so tests and `print-schema` need no database.
+pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(20)
+}
+
+/// The schema in SDL, as committed in `api/schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder(&Limits::default()).finish().sdl()
+}

@@ -1,0 +1,50 @@
+//! Assembling and running a server: state, schema, router, listener.
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Limits;
+use crate::context::AppState;
+use crate::http;
+use crate::schema::schema_builder;
+use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Builds the shared state for a migrated database.
+pub async fn build_state(
+    db: DatabaseConnection,
+    jwt_secret: &[u8],
+    limits: Limits,
+) -> anyhow::Result<AppState> {
+    let decoy = password::hash(&crate::auth::random_secret()).await?;
+    Ok(AppState {
+        db,
+        jwt: Arc::new(JwtKeys::new(jwt_secret)),
+        throttle: Arc::new(LoginThrottle::default()),
+        limits,
+        decoy_hash: Arc::new(decoy),
+    })
+}
+
+/// The full application router for a state.
+pub fn app(state: AppState) -> axum::Router {
+    let schema = schema_builder(&state.limits).data(state.clone()).finish();
+    http::router(state, schema)
+}
+
+/// Serves on an already bound listener until the future `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Tenancy: the one place where "who may see which rows" is decided.
+//!
+//! Every tenant-owned entity implements [`Tenanted`], which returns the SQL condition selecting
+//! the rows an [`Actor`] may see. Resolvers and services never filter by organization by hand:
+//! they read through [`Actor::select`] and [`Actor::load`], so a record of another tenant is
+//! simply not there and answers `NOT_FOUND`, exactly like a record that does not exist.
+//! Permission checks on what an actor may *do* (roles, scopes) live here too.
+
+use crate::auth::{parse_kind, parse_role};
+use crate::entities::{api_token, audit_event, organization, partnership, user};
+use crate::error::{ApiError, ApiResult};
+use firstpass_shared::domain::{OrgKind, Role, Scope};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select,
+};
+use uuid::Uuid;
+
+/// Who is acting: a person or an integration, always within one organization.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The organization acted for; the tenant boundary.
+    pub org_id: Uuid,
+    /// Whether that organization is an OEM or an EMS.
+    pub org_kind: OrgKind,
+    /// The person or token.
+    pub principal: Principal,
+}
+
+/// The credential behind an [`Actor`].
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// A signed-in user.
+    User {
+        /// User id.
+        id: Uuid,
+        /// E-mail, for audit labels.
+        email: String,
+        /// The user's role.
+        role: Role,
+    },
+    /// An API token of the organization.
+    ApiToken {
+        /// Token id.
+        id: Uuid,
+        /// Token name, for audit labels.
+        name: String,
+        /// What the token may do.
+        scopes: Vec<Scope>,
+    },
+}
+
+impl Actor {
+    /// The actor for a signed-in user.
+    pub fn for_user(user: &user::Model, org: &organization::Model) -> ApiResult<Self> {
+        Ok(Actor {
+            org_id: org.id,
+            org_kind: parse_kind(&org.kind)?,
+            principal: Principal::User {
+                id: user.id,
+                email: user.email.clone(),
+                role: parse_role(&user.role)?,
+            },
+        })
+    }
+
+    /// The user id, when a person is acting.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match &self.principal {
+            Principal::User { id, .. } => Some(*id),
+            Principal::ApiToken { .. } => None,
+        }
+    }
+
+    /// The role, when a person is acting.
+    pub fn role(&self) -> Option<Role> {
+        match &self.principal {
+            Principal::User { role, .. } => Some(*role),
+            Principal::ApiToken { .. } => None,
+        }
+    }
+
+    /// A readable label for audit records.
+    pub fn label(&self) -> String {
+        match &self.principal {
+            Principal::User { email, .. } => email.clone(),
+            Principal::ApiToken { name, .. } => format!("api token \"{name}\""),
+        }
+    }
+
+    /// Requires an API token to hold `scope`; users pass (their role decides instead).
+    pub fn require_scope(&self, scope: Scope) -> ApiResult<()> {
+        match &self.principal {
+            Principal::ApiToken { scopes, .. } if !scopes.contains(&scope) => Err(
+                ApiError::forbidden(format!("this API token lacks the {scope} scope")),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Requires a signed-in user with one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> ApiResult<Role> {
+        match self.role() {
+            Some(role) if roles.contains(&role) => Ok(role),
+            Some(role) => Err(ApiError::forbidden(format!(
+                "the {role} role may not do this"
+            ))),
+            None => Err(ApiError::forbidden(
+                "API tokens may not do this; sign in as a user",
+            )),
+        }
+    }
+
+    /// Requires an organization administrator (OEM_ADMIN or EMS_ADMIN).
+    pub fn require_admin(&self) -> ApiResult<Role> {
+        self.require_role(&[Role::OemAdmin, Role::EmsAdmin])
+    }
+
+    /// The rows of `E` this actor may see.
+    pub fn select<E: Tenanted>(&self) -> Select<E> {
+        E::find().filter(E::visible_to(self))
+    }
+
+    /// Loads one row of `E` by id, or `NOT_FOUND` when it does not exist *or* is not visible.
+    pub async fn load<E>(&self, db: &impl ConnectionTrait, id: Uuid) -> ApiResult<E::Model>
+    where
+        E: Tenanted,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        let mut select = self.select::<E>();
+        for key in E::primary_key_columns() {
+            select = select.filter(key.eq(id));
+        }
+        select.one(db).await?.ok_or(ApiError::NotFound(E::NOUN))
+    }
+}
+
+/// An entity whose rows belong to tenants.
+pub trait Tenanted: EntityTrait {
+    /// The word used in `NOT_FOUND` messages, e.g. "user".
+    const NOUN: &'static str;
+
+    /// The condition selecting the rows `actor` may see.
+    fn visible_to(actor: &Actor) -> Condition;
+
+    /// The primary-key columns (single-column keys in practice).
+    fn primary_key_columns() -> Vec<Self::Column>;
+}
+
+/// Ids of organizations partnered with the actor's: a sub-query usable in a condition.
+fn partner_ids(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
+    match actor.org_kind {
+        OrgKind::Oem => Query::select()
+            .column(partnership::Column::EmsId)
+            .from(partnership::Entity)
+            .and_where(partnership::Column::OemId.eq(actor.org_id))
+            .to_owned(),
+        OrgKind::Ems => Query::select()
+            .column(partnership::Column::OemId)
+            .from(partnership::Entity)
+            .and_where(partnership::Column::EmsId.eq(actor.org_id))
+            .to_owned(),
+    }
+}
+
+impl Tenanted for organization::Entity {
+    const NOUN: &'static str = "organization";
+    /// One's own organization and its partners.
+    fn visible_to(actor: &Actor) -> Condition {
+        Condition::any()
+            .add(organization::Column::Id.eq(actor.org_id))
+            .add(organization::Column::Id.in_subquery(partner_ids(actor)))
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![organization::Column::Id]
+    }
+}
+
+impl Tenanted for user::Entity {
+    const NOUN: &'static str = "user";
+    /// Users of one's own organization.
+    fn visible_to(actor: &Actor) -> Condition {
+        Condition::all().add(user::Column::OrganizationId.eq(actor.org_id))
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![user::Column::Id]
+    }
+}
+
+impl Tenanted for api_token::Entity {
+    const NOUN: &'static str = "API token";
+    /// Tokens of one's own organization.
+    fn visible_to(actor: &Actor) -> Condition {
+        Condition::all().add(api_token::Column::OrganizationId.eq(actor.org_id))
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![api_token::Column::Id]
+    }
+}
+
+impl Tenanted for audit_event::Entity {
+    const NOUN: &'static str = "audit event";
+    /// Events of one's own organization.
+    fn visible_to(actor: &Actor) -> Condition {
+        Condition::all().add(audit_event::Column::OrganizationId.eq(actor.org_id))
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![audit_event::Column::Id]
+    }
+}

@@ -1,0 +1,55 @@
+//! The browser app, served from the same origin as the API.
+//!
+//! Files come from `web/dist` (built by `cargo xtask build-web`): read from disk in debug builds,
+//! embedded into the binary in release builds, so `target/release/firstpass` deploys alone.
+//! Unknown paths that look like app routes get `index.html`, so deep links work on reload.
+
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+#[derive(rust_embed::Embed)]
+#[folder = "../web/dist"]
+struct Assets;
+
+/// Serves a file of the app, or `index.html` for app routes.
+pub async fn serve(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    if let Some(response) = file(path) {
+        return response;
+    }
+    let looks_like_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'));
+    if looks_like_file || path.starts_with("graphql") || path.starts_with("files/") {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    file("index.html").unwrap_or_else(|| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the web app is not built: run `cargo xtask build-web` (the API is at /graphql)",
+        )
+            .into_response()
+    })
+}
+
+fn file(path: &str) -> Option<Response> {
+    let path = if path.is_empty() { "index.html" } else { path };
+    let asset = Assets::get(path)?;
+    let mime = asset.metadata.mimetype().to_owned();
+    let cache = if path == "index.html" {
+        "no-cache"
+    } else {
+        "public, max-age=3600"
+    };
+    Some(
+        (
+            [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, cache.to_owned()),
+            ],
+            asset.data,
+        )
+            .into_response(),
+    )
+}

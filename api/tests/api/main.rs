@@ -1,0 +1,8 @@
+//! API tests: a real server over a real database (SQLite, or PostgreSQL with
+//! `TEST_DATABASE_URL`), driven over real HTTP. One binary, so the harness is built once.
+
+mod auth;
+mod harness;
+mod schema;
+mod tenancy;
+mod tokens_audit;

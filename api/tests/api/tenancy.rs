@@ -1,0 +1,423 @@
+//! The tenancy matrix: every query and mutation, for every role, for a foreign tenant, for
+//! API tokens and for an anonymous caller. A record of another tenant must answer exactly like
+//! a missing one (`NOT_FOUND`); a role that may not act gets `FORBIDDEN`.
+//!
+//! Later capabilities add their operations to [`operations`]'s list.
+
+use crate::harness::{who, TestApp};
+use firstpass_api::accounts::service::{self, NewUser};
+use firstpass_api::audit::AuditMeta;
+use firstpass_shared::domain::Role;
+use serde_json::{json, Value};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    AcmeAdmin,
+    AcmeEngineer,
+    EmsAdmin,
+    EmsPm,
+    EmsQuality,
+    EmsOperator,
+    /// The foreign tenant: an OEM that is not Acme and has no claim on Acme's records.
+    GlobexAdmin,
+    GlobexEngineer,
+    /// Acme API tokens.
+    AcmeReadToken,
+    AcmeWriteToken,
+}
+
+const CALLERS: &[Caller] = &[
+    Caller::Anonymous,
+    Caller::AcmeAdmin,
+    Caller::AcmeEngineer,
+    Caller::EmsAdmin,
+    Caller::EmsPm,
+    Caller::EmsQuality,
+    Caller::EmsOperator,
+    Caller::GlobexAdmin,
+    Caller::GlobexEngineer,
+    Caller::AcmeReadToken,
+    Caller::AcmeWriteToken,
+];
+
+/// What a call must answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Ok,
+    Code(&'static str),
+}
+use Expect::{Code, Ok as Allowed};
+const UNAUTH: Expect = Code("UNAUTHENTICATED");
+const FORBIDDEN: Expect = Code("FORBIDDEN");
+const NOT_FOUND: Expect = Code("NOT_FOUND");
+
+struct World {
+    app: TestApp,
+    bearer: Vec<(Caller, Option<String>)>,
+    acme_org: String,
+    acme_engineer: String,
+    acme_token: String,
+}
+
+impl World {
+    fn bearer(&self, caller: Caller) -> Option<&str> {
+        self.bearer
+            .iter()
+            .find(|(c, _)| *c == caller)
+            .and_then(|(_, b)| b.as_deref())
+    }
+
+    /// A fresh Acme user to be acted upon, so destructive cases do not affect each other.
+    async fn fresh_acme_user(&self, n: usize) -> String {
+        let db = &self.app.state.db;
+        let org = service::organization_by_name(db, "Acme Gateways")
+            .await
+            .expect("acme");
+        let user = service::create_user(
+            db,
+            &org,
+            NewUser {
+                email: format!("victim{n}@acme.example"),
+                full_name: format!("Victim {n}"),
+                role: Role::OemEngineer,
+                password: "victim password 123".into(),
+            },
+            &AuditMeta::system(org.id),
+        )
+        .await
+        .expect("victim");
+        user.id.to_string()
+    }
+
+    async fn fresh_acme_token(&self, n: usize) -> String {
+        let admin = self.bearer(Caller::AcmeAdmin).map(str::to_owned);
+        let created = self
+            .app
+            .gql(
+                admin.as_deref(),
+                CREATE_TOKEN,
+                json!({"name": format!("victim {n}"), "scopes": ["READ"]}),
+            )
+            .await;
+        created.data()["createApiToken"]["token"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+}
+
+const CREATE_TOKEN: &str =
+    "mutation($name: String!, $scopes: [Scope!]!) { createApiToken(name: $name, scopes: $scopes) { secret token { id } } }";
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let mut bearer = vec![(Caller::Anonymous, None)];
+    for (caller, email) in [
+        (Caller::AcmeAdmin, who::ACME_ADMIN),
+        (Caller::AcmeEngineer, who::ACME_ENGINEER),
+        (Caller::EmsAdmin, who::EMS_ADMIN),
+        (Caller::EmsPm, who::EMS_PM),
+        (Caller::EmsQuality, who::EMS_QUALITY),
+        (Caller::EmsOperator, who::EMS_OPERATOR),
+        (Caller::GlobexAdmin, who::GLOBEX_ADMIN),
+        (Caller::GlobexEngineer, who::GLOBEX_ENGINEER),
+    ] {
+        bearer.push((caller, Some(app.token(email).await)));
+    }
+    let admin = bearer[1].1.clone();
+    for (caller, scope) in [
+        (Caller::AcmeReadToken, "READ"),
+        (Caller::AcmeWriteToken, "WRITE"),
+    ] {
+        let created = app
+            .gql(
+                admin.as_deref(),
+                CREATE_TOKEN,
+                json!({"name": scope, "scopes": [scope]}),
+            )
+            .await;
+        bearer.push((
+            caller,
+            created.data()["createApiToken"]["secret"]
+                .as_str()
+                .map(str::to_owned),
+        ));
+    }
+    let me = app
+        .gql(
+            bearer[2].1.as_deref(),
+            "{ me { id organization { id } } }",
+            json!({}),
+        )
+        .await;
+    let acme_engineer = me.data()["me"]["id"].as_str().expect("id").to_owned();
+    let acme_org = me.data()["me"]["organization"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
+    let tokens = app
+        .gql(admin.as_deref(), "{ apiTokens { id } }", json!({}))
+        .await;
+    let acme_token = tokens.data()["apiTokens"][0]["id"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    World {
+        app,
+        bearer,
+        acme_org,
+        acme_engineer,
+        acme_token,
+    }
+}
+
+/// One row of the matrix: an operation, the variables, and the expected answer per caller.
+struct Case {
+    name: &'static str,
+    query: &'static str,
+    variables: Value,
+    expect: fn(Caller) -> Expect,
+    /// Extra check on a successful answer (e.g. that a list holds no foreign rows).
+    check: Option<fn(&World, Caller, &Value) -> Result<(), String>>,
+}
+
+fn users_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeReadToken | Caller::AcmeWriteToken => FORBIDDEN,
+        _ => Allowed,
+    }
+}
+
+fn readers(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeWriteToken => FORBIDDEN,
+        _ => Allowed,
+    }
+}
+
+fn acme_readers(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeWriteToken => FORBIDDEN,
+        Caller::AcmeAdmin | Caller::AcmeEngineer | Caller::AcmeReadToken => Allowed,
+        _ => NOT_FOUND,
+    }
+}
+
+fn admins(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeAdmin | Caller::EmsAdmin | Caller::GlobexAdmin => Allowed,
+        _ => FORBIDDEN,
+    }
+}
+
+fn acme_admin_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeAdmin => Allowed,
+        // Foreign admins may administer, but not this record: it does not exist for them.
+        Caller::EmsAdmin | Caller::GlobexAdmin => NOT_FOUND,
+        _ => FORBIDDEN,
+    }
+}
+
+fn no_acme_rows(world: &World, caller: Caller, data: &Value) -> Result<(), String> {
+    let text = data.to_string();
+    let is_acme = matches!(
+        caller,
+        Caller::AcmeAdmin | Caller::AcmeEngineer | Caller::AcmeReadToken | Caller::AcmeWriteToken
+    );
+    if !is_acme && (text.contains("@acme.example") || text.contains(&world.acme_engineer)) {
+        return Err(format!("foreign caller saw Acme rows: {text}"));
+    }
+    Ok(())
+}
+
+fn operations(world: &World) -> Vec<Case> {
+    vec![
+        Case { name: "me", query: "{ me { id email } }", variables: json!({}), expect: users_only, check: None },
+        Case {
+            name: "users",
+            query: "{ users { id email } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(no_acme_rows),
+        },
+        Case {
+            name: "user(id)",
+            query: "query($id: ID!) { user(id: $id) { id email } }",
+            variables: json!({"id": world.acme_engineer}),
+            expect: acme_readers,
+            check: None,
+        },
+        Case {
+            name: "organization(id)",
+            query: "query($id: ID!) { organization(id: $id) { id name } }",
+            variables: json!({"id": world.acme_org}),
+            // Partners see each other; the foreign OEM does not.
+            expect: |caller| match caller {
+                Caller::GlobexAdmin | Caller::GlobexEngineer => NOT_FOUND,
+                other => readers(other),
+            },
+            check: None,
+        },
+        Case {
+            name: "apiTokens",
+            query: "{ apiTokens { id name } }",
+            variables: json!({}),
+            expect: admins,
+            check: Some(|world, caller, data| {
+                if caller != Caller::AcmeAdmin && data.to_string().contains(&world.acme_token) {
+                    return Err("foreign admin saw Acme's token".into());
+                }
+                Ok(())
+            }),
+        },
+        Case {
+            name: "auditEvents",
+            query: "{ auditEvents(first: 100) { edges { node { action actor subjectId } } } }",
+            variables: json!({}),
+            expect: admins,
+            check: Some(no_acme_rows),
+        },
+        Case {
+            name: "createUser",
+            query: "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+            variables: Value::Null, // filled per caller below
+            expect: admins,
+            check: None,
+        },
+        Case {
+            name: "createApiToken",
+            query: CREATE_TOKEN,
+            variables: json!({"name": "matrix", "scopes": ["READ", "WRITE"]}),
+            expect: admins,
+            check: None,
+        },
+        Case {
+            name: "changePassword",
+            query: "mutation { changePassword(current: \"definitely wrong\", new: \"whatever whatever\") }",
+            variables: json!({}),
+            // Users are allowed to try; the wrong current password is then BAD_USER_INPUT.
+            expect: |caller| match users_only(caller) {
+                Allowed => Code("BAD_USER_INPUT"),
+                other => other,
+            },
+            check: None,
+        },
+        Case {
+            name: "deactivateUser",
+            query: "mutation($id: ID!) { deactivateUser(id: $id) { id active } }",
+            variables: Value::Null, // a fresh victim per caller
+            expect: acme_admin_only,
+            check: None,
+        },
+        Case {
+            name: "revokeApiToken",
+            query: "mutation($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }",
+            variables: Value::Null, // a fresh token per caller
+            expect: acme_admin_only,
+            check: None,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_for_every_caller() {
+    let world = world().await;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for case in operations(&world) {
+        for &caller in CALLERS {
+            n += 1;
+            let variables = match case.name {
+                "createUser" => {
+                    let role = match caller {
+                        Caller::EmsAdmin => "EMS_OPERATOR",
+                        _ => "OEM_ENGINEER",
+                    };
+                    json!({"input": {"email": format!("new{n}@example.com"), "fullName": "New Person", "role": role, "password": "a good long password"}})
+                }
+                "deactivateUser" => json!({"id": world.fresh_acme_user(n).await}),
+                "revokeApiToken" => json!({"id": world.fresh_acme_token(n).await}),
+                _ => case.variables.clone(),
+            };
+            let result = world
+                .app
+                .gql(world.bearer(caller), case.query, variables)
+                .await;
+            let got = match result.code() {
+                None => Allowed,
+                Some(code) => Code(match code {
+                    "UNAUTHENTICATED" => "UNAUTHENTICATED",
+                    "FORBIDDEN" => "FORBIDDEN",
+                    "NOT_FOUND" => "NOT_FOUND",
+                    "BAD_USER_INPUT" => "BAD_USER_INPUT",
+                    "CONFLICT" => "CONFLICT",
+                    "RATE_LIMITED" => "RATE_LIMITED",
+                    _ => "INTERNAL",
+                }),
+            };
+            let want = (case.expect)(caller);
+            if got != want {
+                failures.push(format!(
+                    "{} as {caller:?}: expected {want:?}, got {got:?}: {}",
+                    case.name, result.body
+                ));
+                continue;
+            }
+            if got == Allowed {
+                if let Some(check) = case.check {
+                    if let Err(why) = check(&world, caller, &result.body["data"]) {
+                        failures.push(format!("{} as {caller:?}: {why}", case.name));
+                    }
+                }
+            } else if result.body["data"]
+                .as_object()
+                .is_some_and(|d| d.values().any(|v| !v.is_null()))
+            {
+                failures.push(format!(
+                    "{} as {caller:?}: refused but data leaked: {}",
+                    case.name, result.body
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_id_answers_exactly_like_a_missing_one() {
+    let world = world().await;
+    let globex = world.bearer(Caller::GlobexAdmin);
+    let query = "query($id: ID!) { user(id: $id) { id } }";
+    let foreign = world
+        .app
+        .gql(globex, query, json!({"id": world.acme_engineer}))
+        .await;
+    let missing = world
+        .app
+        .gql(
+            globex,
+            query,
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        )
+        .await;
+    let malformed = world
+        .app
+        .gql(globex, query, json!({"id": "not-an-id"}))
+        .await;
+    let strip = |v: &Value| json!({"message": v["errors"][0]["message"], "code": v["errors"][0]["extensions"]["code"], "data": v["data"]});
+    assert_eq!(strip(&foreign.body), strip(&missing.body));
+    assert_eq!(strip(&foreign.body), strip(&malformed.body));
+}

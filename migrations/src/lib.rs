@@ -1,0 +1,20 @@
+//! The Firstpass database schema, as an ordered list of migrations.
+//!
+//! Rules that keep both databases happy and old migrations stable:
+//! - each migration declares its own identifiers (`DeriveIden` enums) and never imports entities;
+//! - enums are stored as text, ids as UUIDs, times as timestamps with time zone;
+//! - foreign keys are declared inside `Table::create`, because SQLite cannot add them later.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_accounts;
+
+/// Runs the Firstpass migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_accounts::Migration)]
+    }
+}

@@ -1,0 +1,3 @@
+//! Gerber parse throughput (placeholder until the parser lands).
+
+fn main() {}

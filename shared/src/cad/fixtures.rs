@@ -1,0 +1,1071 @@
+//! Generated test packages: one small 2-layer board (50 × 30 mm, four resistors, three
+//! capacitors, one SOIC-8, vias, four mounting holes) exported the way KiCad, Altium and Eagle
+//! export it, plus broken variants that each trigger findings. Built by code so tests never
+//! depend on checked-in blobs. Enabled by the `fixtures` feature (and in this crate's tests).
+
+use std::fmt::Write as _;
+
+use super::validate::{FindingCode, InputFile};
+
+/// A package: (file name, content) pairs.
+pub type FileSet = Vec<(String, Vec<u8>)>;
+
+/// Board width, mm.
+pub const BOARD_WIDTH_MM: f64 = 50.0;
+/// Board height, mm.
+pub const BOARD_HEIGHT_MM: f64 = 30.0;
+
+/// The CAD tool whose export conventions a fixture follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// KiCad: X2 attributes, `-F_Cu.gbr` names, decimal metric drill with `#@!`, `.pos`.
+    KiCad,
+    /// Altium: no X2, Protel extensions, inch 2.5 drill `.TXT`, pick-place with a preamble.
+    Altium,
+    /// Eagle: Eagle extensions, inch 2.4 with deprecated forms, `.xln` without a format, `.mnt`.
+    Eagle,
+}
+
+/// Every style.
+pub const STYLES: [Style; 3] = [Style::KiCad, Style::Altium, Style::Eagle];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    Circle(f64),
+    Rect(f64, f64),
+    /// A rectangle drawn with an aperture macro where the style has them.
+    MacroRect(f64, f64),
+    /// Eagle's octagon macro.
+    Octagon(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Prim {
+    Flash {
+        x: f64,
+        y: f64,
+        shape: Shape,
+        dark: bool,
+    },
+    Line {
+        x1: f64,
+        y1: f64,
+        x2: f64,
+        y2: f64,
+        w: f64,
+    },
+    ArcCcw {
+        x1: f64,
+        y1: f64,
+        x2: f64,
+        y2: f64,
+        cx: f64,
+        cy: f64,
+        w: f64,
+    },
+    Region(Vec<(f64, f64)>),
+}
+
+/// A part on the board.
+#[derive(Debug, Clone, Copy)]
+pub struct Part {
+    /// Designator.
+    pub designator: &'static str,
+    /// Value.
+    pub value: &'static str,
+    /// Package.
+    pub package: &'static str,
+    /// Manufacturer part number.
+    pub mpn: &'static str,
+    /// Manufacturer.
+    pub manufacturer: &'static str,
+    /// Centre x, mm.
+    pub x: f64,
+    /// Centre y, mm.
+    pub y: f64,
+    /// Do not place.
+    pub dnp: bool,
+}
+
+/// The parts of the fixture board.
+pub fn parts() -> Vec<Part> {
+    let p = |designator, value, package, mpn, manufacturer, x, y, dnp| Part {
+        designator,
+        value,
+        package,
+        mpn,
+        manufacturer,
+        x,
+        y,
+        dnp,
+    };
+    vec![
+        p(
+            "R1",
+            "10k",
+            "R_0603",
+            "RC0603FR-0710KL",
+            "Yageo",
+            10.0,
+            8.0,
+            false,
+        ),
+        p(
+            "R2",
+            "10k",
+            "R_0603",
+            "RC0603FR-0710KL",
+            "Yageo",
+            10.0,
+            15.0,
+            false,
+        ),
+        p(
+            "R3",
+            "10k",
+            "R_0603",
+            "RC0603FR-0710KL",
+            "Yageo",
+            10.0,
+            22.0,
+            false,
+        ),
+        p(
+            "R4",
+            "0R",
+            "R_0603",
+            "RC0603JR-070RL",
+            "Yageo",
+            16.0,
+            22.0,
+            true,
+        ),
+        p(
+            "C1",
+            "100n",
+            "C_0603",
+            "GRM188R71H104KA93D",
+            "Murata",
+            22.0,
+            8.0,
+            false,
+        ),
+        p(
+            "C2",
+            "100n",
+            "C_0603",
+            "GRM188R71H104KA93D",
+            "Murata",
+            22.0,
+            15.0,
+            false,
+        ),
+        p(
+            "C3",
+            "10u",
+            "C_0805",
+            "GRM21BR61A106KE19L",
+            "Murata",
+            22.0,
+            22.0,
+            false,
+        ),
+        p(
+            "U1",
+            "LM358",
+            "SOIC-8",
+            "LM358DR",
+            "Texas Instruments",
+            36.0,
+            15.0,
+            false,
+        ),
+    ]
+}
+
+fn pads(part: &Part) -> Vec<(f64, f64, f64, f64)> {
+    match part.package {
+        "SOIC-8" => (0..8)
+            .map(|i| {
+                let row = f64::from(i % 4);
+                let x = if i < 4 { part.x - 2.7 } else { part.x + 2.7 };
+                (x, part.y - 1.905 + row * 1.27, 1.5, 0.6)
+            })
+            .collect(),
+        "C_0805" => vec![
+            (part.x - 0.95, part.y, 1.0, 1.25),
+            (part.x + 0.95, part.y, 1.0, 1.25),
+        ],
+        _ => vec![
+            (part.x - 0.8, part.y, 0.9, 0.95),
+            (part.x + 0.8, part.y, 0.9, 0.95),
+        ],
+    }
+}
+
+const VIAS: [(f64, f64); 4] = [(15.0, 11.5), (28.0, 11.5), (28.0, 18.5), (42.0, 25.0)];
+const MOUNTING: [(f64, f64); 4] = [(4.0, 4.0), (46.0, 4.0), (4.0, 26.0), (46.0, 26.0)];
+
+struct Geometry {
+    copper_top: Vec<Prim>,
+    copper_bottom: Vec<Prim>,
+    mask_top: Vec<Prim>,
+    mask_bottom: Vec<Prim>,
+    silk_top: Vec<Prim>,
+    silk_bottom: Vec<Prim>,
+    paste_top: Vec<Prim>,
+    paste_bottom: Vec<Prim>,
+    outline: Vec<Prim>,
+}
+
+fn geometry(style: Style) -> Geometry {
+    let mut g = Geometry {
+        copper_top: Vec::new(),
+        copper_bottom: Vec::new(),
+        mask_top: Vec::new(),
+        mask_bottom: Vec::new(),
+        silk_top: Vec::new(),
+        silk_bottom: Vec::new(),
+        paste_top: Vec::new(),
+        paste_bottom: Vec::new(),
+        outline: Vec::new(),
+    };
+    let via_shape = if style == Style::Eagle {
+        Shape::Octagon(0.8)
+    } else {
+        Shape::Circle(0.8)
+    };
+    for part in parts() {
+        for (x, y, w, h) in pads(&part) {
+            let shape = if part.package == "SOIC-8" {
+                Shape::MacroRect(w, h)
+            } else {
+                Shape::Rect(w, h)
+            };
+            g.copper_top.push(Prim::Flash {
+                x,
+                y,
+                shape,
+                dark: true,
+            });
+            g.mask_top.push(Prim::Flash {
+                x,
+                y,
+                shape: Shape::Rect(w + 0.1, h + 0.1),
+                dark: true,
+            });
+            g.paste_top.push(Prim::Flash {
+                x,
+                y,
+                shape: Shape::Rect(w, h),
+                dark: true,
+            });
+        }
+        let (hw, hh) = if part.package == "SOIC-8" {
+            (2.0, 2.6)
+        } else {
+            (1.5, 0.8)
+        };
+        let (x0, y0, x1, y1) = (part.x - hw, part.y - hh, part.x + hw, part.y + hh);
+        for (a, b, c, d) in [
+            (x0, y0, x1, y0),
+            (x1, y0, x1, y1),
+            (x1, y1, x0, y1),
+            (x0, y1, x0, y0),
+        ] {
+            g.silk_top.push(Prim::Line {
+                x1: a,
+                y1: b,
+                x2: c,
+                y2: d,
+                w: 0.15,
+            });
+        }
+    }
+    // Tracks: resistors to the IC on top, a return path on the bottom.
+    for (x1, y1, x2, y2) in [
+        (10.8, 8.0, 15.0, 11.5),
+        (10.8, 15.0, 33.3, 15.0 - 0.635),
+        (22.8, 8.0, 28.0, 11.5),
+        (28.0, 11.5, 33.3, 13.095),
+    ] {
+        g.copper_top.push(Prim::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            w: 0.25,
+        });
+    }
+    for (x1, y1, x2, y2) in [
+        (15.0, 11.5, 28.0, 11.5),
+        (28.0, 11.5, 28.0, 18.5),
+        (28.0, 18.5, 42.0, 25.0),
+    ] {
+        g.copper_bottom.push(Prim::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            w: 0.3,
+        });
+    }
+    // A ground pour on the bottom with clearances around the mounting holes.
+    g.copper_bottom.push(Prim::Region(vec![
+        (1.0, 1.0),
+        (49.0, 1.0),
+        (49.0, 6.0),
+        (1.0, 6.0),
+        (1.0, 1.0),
+    ]));
+    for (x, y) in MOUNTING {
+        g.copper_bottom.push(Prim::Flash {
+            x,
+            y,
+            shape: Shape::Circle(4.0),
+            dark: false,
+        });
+        g.silk_bottom.push(Prim::Flash {
+            x,
+            y,
+            shape: Shape::Circle(4.2),
+            dark: true,
+        });
+        g.silk_bottom.push(Prim::Flash {
+            x,
+            y,
+            shape: Shape::Circle(3.8),
+            dark: false,
+        });
+    }
+    for (x, y) in VIAS {
+        g.copper_top.push(Prim::Flash {
+            x,
+            y,
+            shape: via_shape,
+            dark: true,
+        });
+        g.copper_bottom.push(Prim::Flash {
+            x,
+            y,
+            shape: via_shape,
+            dark: true,
+        });
+    }
+    g.mask_bottom.push(Prim::Flash {
+        x: 42.0,
+        y: 25.0,
+        shape: Shape::Circle(1.0),
+        dark: true,
+    });
+    g.paste_bottom.push(Prim::Flash {
+        x: 42.0,
+        y: 25.0,
+        shape: Shape::Circle(0.1),
+        dark: true,
+    });
+    // Outline: rounded corners (arcs) in KiCad style, a plain rectangle elsewhere.
+    let (w, h) = (BOARD_WIDTH_MM, BOARD_HEIGHT_MM);
+    if style == Style::KiCad {
+        let r = 1.0;
+        let ol = 0.1;
+        g.outline.push(Prim::Line {
+            x1: r,
+            y1: 0.0,
+            x2: w - r,
+            y2: 0.0,
+            w: ol,
+        });
+        g.outline.push(Prim::ArcCcw {
+            x1: w - r,
+            y1: 0.0,
+            x2: w,
+            y2: r,
+            cx: w - r,
+            cy: r,
+            w: ol,
+        });
+        g.outline.push(Prim::Line {
+            x1: w,
+            y1: r,
+            x2: w,
+            y2: h - r,
+            w: ol,
+        });
+        g.outline.push(Prim::ArcCcw {
+            x1: w,
+            y1: h - r,
+            x2: w - r,
+            y2: h,
+            cx: w - r,
+            cy: h - r,
+            w: ol,
+        });
+        g.outline.push(Prim::Line {
+            x1: w - r,
+            y1: h,
+            x2: r,
+            y2: h,
+            w: ol,
+        });
+        g.outline.push(Prim::ArcCcw {
+            x1: r,
+            y1: h,
+            x2: 0.0,
+            y2: h - r,
+            cx: r,
+            cy: h - r,
+            w: ol,
+        });
+        g.outline.push(Prim::Line {
+            x1: 0.0,
+            y1: h - r,
+            x2: 0.0,
+            y2: r,
+            w: ol,
+        });
+        g.outline.push(Prim::ArcCcw {
+            x1: 0.0,
+            y1: r,
+            x2: r,
+            y2: 0.0,
+            cx: r,
+            cy: r,
+            w: ol,
+        });
+    } else {
+        for (a, b, c, d) in [
+            (0.0, 0.0, w, 0.0),
+            (w, 0.0, w, h),
+            (w, h, 0.0, h),
+            (0.0, h, 0.0, 0.0),
+        ] {
+            g.outline.push(Prim::Line {
+                x1: a,
+                y1: b,
+                x2: c,
+                y2: d,
+                w: 0.2,
+            });
+        }
+    }
+    g
+}
+
+struct Writer {
+    style: Style,
+    out: String,
+    apertures: Vec<Shape>,
+}
+
+impl Writer {
+    fn inch(&self) -> bool {
+        self.style != Style::KiCad
+    }
+
+    fn dec(&self) -> i32 {
+        match self.style {
+            Style::KiCad => 6,
+            Style::Altium => 5,
+            Style::Eagle => 4,
+        }
+    }
+
+    fn c(&self, mm: f64) -> i64 {
+        let v = if self.inch() { mm / 25.4 } else { mm };
+        (v * 10f64.powi(self.dec())).round() as i64
+    }
+
+    fn size(&self, mm: f64) -> String {
+        if self.inch() {
+            format!("{:.4}", mm / 25.4)
+        } else {
+            format!("{mm:.6}")
+        }
+    }
+
+    fn xy(&self, x: f64, y: f64) -> String {
+        format!("X{}Y{}", self.c(x), self.c(y))
+    }
+
+    fn aperture(&mut self, shape: Shape) -> usize {
+        match self.apertures.iter().position(|s| *s == shape) {
+            Some(i) => 10 + i,
+            None => {
+                self.apertures.push(shape);
+                9 + self.apertures.len()
+            }
+        }
+    }
+
+    fn ad(&self, i: usize, shape: Shape) -> String {
+        let d = 10 + i;
+        match shape {
+            Shape::Circle(dia) => format!("%ADD{d}C,{}*%\n", self.size(dia)),
+            Shape::Rect(w, h) => format!("%ADD{d}R,{}X{}*%\n", self.size(w), self.size(h)),
+            Shape::MacroRect(w, h) if self.style == Style::KiCad => {
+                format!(
+                    "%TA.AperFunction,SMDPad,CuDef*%\n%ADD{d}PadRect,{}X{}X0*%\n%TD*%\n",
+                    self.size(w),
+                    self.size(h)
+                )
+            }
+            Shape::MacroRect(w, h) => format!("%ADD{d}R,{}X{}*%\n", self.size(w), self.size(h)),
+            Shape::Octagon(dia) => format!("%ADD{d}OC8,{}*%\n", self.size(dia)),
+        }
+    }
+}
+
+fn gerber(style: Style, function: &str, prims: &[Prim]) -> Vec<u8> {
+    let mut w = Writer {
+        style,
+        out: String::new(),
+        apertures: Vec::new(),
+    };
+    // Body first (to collect apertures), header after.
+    let mut body = String::new();
+    let mut current = 0usize;
+    let mut dark = true;
+    for p in prims {
+        let (shape, want_dark) = match p {
+            Prim::Flash { shape, dark, .. } => (Some(*shape), *dark),
+            Prim::Line { w: width, .. } | Prim::ArcCcw { w: width, .. } => {
+                (Some(Shape::Circle(*width)), true)
+            }
+            Prim::Region(_) => (None, true),
+        };
+        if want_dark != dark {
+            dark = want_dark;
+            body.push_str(if dark { "%LPD*%\n" } else { "%LPC*%\n" });
+        }
+        if let Some(shape) = shape {
+            let d = w.aperture(shape);
+            if d != current {
+                current = d;
+                if style == Style::Eagle {
+                    let _ = writeln!(body, "G54D{d}*");
+                } else {
+                    let _ = writeln!(body, "D{d}*");
+                }
+            }
+        }
+        match p {
+            Prim::Flash { x, y, .. } => {
+                let _ = writeln!(body, "{}D03*", w.xy(*x, *y));
+            }
+            Prim::Line { x1, y1, x2, y2, .. } => {
+                let _ = writeln!(body, "{}D02*", w.xy(*x1, *y1));
+                let _ = writeln!(body, "G01{}D01*", w.xy(*x2, *y2));
+            }
+            Prim::ArcCcw {
+                x1,
+                y1,
+                x2,
+                y2,
+                cx,
+                cy,
+                ..
+            } => {
+                let _ = writeln!(body, "{}D02*", w.xy(*x1, *y1));
+                let _ = writeln!(
+                    body,
+                    "G75*\nG03{}I{}J{}D01*",
+                    w.xy(*x2, *y2),
+                    w.c(cx - x1),
+                    w.c(cy - y1)
+                );
+            }
+            Prim::Region(pts) => {
+                body.push_str("G36*\n");
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    let _ = writeln!(
+                        body,
+                        "{}{}*",
+                        w.xy(*x, *y),
+                        if i == 0 { "D02" } else { "D01" }
+                    );
+                }
+                body.push_str("G37*\n");
+            }
+        }
+    }
+    match style {
+        Style::KiCad => {
+            w.out.push_str(
+                "%TF.GenerationSoftware,KiCad,Pcbnew,8.0.0*%\n%TF.SameCoordinates,Original*%\n",
+            );
+            let _ = writeln!(
+                w.out,
+                "%TF.FileFunction,{function}*%\n%TF.FilePolarity,Positive*%"
+            );
+            w.out.push_str("%FSLAX46Y46*%\nG04 Gerber Fmt 4.6, Leading zero omitted, Abs format (unit mm)*\n%MOMM*%\n%LPD*%\nG01*\n");
+            w.out.push_str("G04 Aperture macros list*\n%AMPadRect*\n0 Rectangle, $1 width, $2 height, $3 rotation*\n21,1,$1,$2,0,0,$3*%\n");
+        }
+        Style::Altium => {
+            w.out.push_str("G04 Layer_Physical_Order*\nG04 Altium Designer*\n%FSLAX25Y25*%\n%MOIN*%\n%IPPOS*%\n%SFA1B1*%\nG70*\nG01*\nG75*\n");
+        }
+        Style::Eagle => {
+            w.out.push_str("G04 EAGLE Gerber RS-274X export*\nG75*\n%MOIN*%\n%OFA0B0*%\n%FSLAX24Y24*%\n%IPPOS*%\n%AMOC8*\n5,1,8,0,0,1.08239X$1,22.5*%\nG01*\n");
+        }
+    }
+    let defs: String = w
+        .apertures
+        .iter()
+        .enumerate()
+        .map(|(i, s)| w.ad(i, *s))
+        .collect();
+    w.out.push_str(&defs);
+    w.out.push_str(&body);
+    w.out.push_str("M02*\n");
+    w.out.into_bytes()
+}
+
+fn drill(style: Style, plated: bool, holes: &[(f64, f64, f64)]) -> Vec<u8> {
+    let mut tools: Vec<f64> = Vec::new();
+    for (_, _, d) in holes {
+        if !tools.iter().any(|t| (t - d).abs() < 1e-9) {
+            tools.push(*d);
+        }
+    }
+    let mut s = String::new();
+    match style {
+        Style::KiCad => {
+            s.push_str("M48\n; DRILL file {KiCad 8.0.0} date 2024-01-01\n; FORMAT={-:-/ absolute / metric / decimal}\n");
+            let _ = writeln!(
+                s,
+                "; #@! TF.FileFunction,{}",
+                if plated {
+                    "Plated,1,2,PTH"
+                } else {
+                    "NonPlated,1,2,NPTH"
+                }
+            );
+            s.push_str("FMAT,2\nMETRIC\n");
+            for (i, d) in tools.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "; #@! TA.AperFunction,{}\nT{}C{d:.3}",
+                    if plated {
+                        "Plated,PTH,ViaDrill"
+                    } else {
+                        "NonPlated,NPTH,ComponentDrill"
+                    },
+                    i + 1
+                );
+            }
+            s.push_str("%\nG90\nG05\n");
+        }
+        Style::Altium => {
+            s.push_str("M48\n;Layer_Color=9474304\n;FILE_FORMAT=2:5\nINCH,LZ\n");
+            let _ = writeln!(s, ";TYPE={}", if plated { "PLATED" } else { "NON_PLATED" });
+            for (i, d) in tools.iter().enumerate() {
+                let _ = writeln!(s, "T{}F00S00C{:.4}", i + 1, d / 25.4);
+            }
+            s.push_str("%\n");
+        }
+        Style::Eagle => {
+            s.push_str("%\nM48\nM72\n");
+            for (i, d) in tools.iter().enumerate() {
+                let _ = writeln!(s, "T{:02}C{:.4}", i + 1, d / 25.4);
+            }
+            s.push_str("%\n");
+        }
+    }
+    for (i, t) in tools.iter().enumerate() {
+        match style {
+            Style::Eagle => {
+                let _ = writeln!(s, "T{:02}", i + 1);
+            }
+            _ => {
+                let _ = writeln!(s, "T{}", i + 1);
+            }
+        }
+        for (x, y, _) in holes.iter().filter(|h| (h.2 - t).abs() < 1e-9) {
+            match style {
+                Style::KiCad => {
+                    let _ = writeln!(s, "X{x:.3}Y{y:.3}");
+                }
+                Style::Altium => {
+                    // 2.5 inch, leading zeros kept, trailing zeros suppressed.
+                    let f = |v: f64| {
+                        let n = (v / 25.4 * 1e5).round() as i64;
+                        let digits = format!("{:07}", n.abs());
+                        let trimmed = digits.trim_end_matches('0');
+                        format!(
+                            "{}{}",
+                            if n < 0 { "-" } else { "" },
+                            if trimmed.is_empty() { "0" } else { trimmed }
+                        )
+                    };
+                    let _ = writeln!(s, "X{}Y{}", f(*x), f(*y));
+                }
+                Style::Eagle => {
+                    let f = |v: f64| (v / 25.4 * 1e4).round() as i64;
+                    let _ = writeln!(s, "X{}Y{}", f(*x), f(*y));
+                }
+            }
+        }
+    }
+    s.push_str(if style == Style::KiCad {
+        "T0\nM30\n"
+    } else {
+        "M30\n"
+    });
+    s.into_bytes()
+}
+
+fn pth_holes() -> Vec<(f64, f64, f64)> {
+    VIAS.iter().map(|(x, y)| (*x, *y, 0.4)).collect()
+}
+
+fn npth_holes() -> Vec<(f64, f64, f64)> {
+    MOUNTING.iter().map(|(x, y)| (*x, *y, 3.2)).collect()
+}
+
+/// The BOM groups: (designators, value, package, mpn, manufacturer, dnp).
+fn bom_groups() -> Vec<(Vec<&'static str>, Part)> {
+    let mut groups: Vec<(Vec<&'static str>, Part)> = Vec::new();
+    for p in parts() {
+        match groups
+            .iter_mut()
+            .find(|(_, q)| q.mpn == p.mpn && q.dnp == p.dnp)
+        {
+            Some((ds, _)) => ds.push(p.designator),
+            None => groups.push((vec![p.designator], p)),
+        }
+    }
+    groups
+}
+
+fn bom(style: Style) -> Vec<u8> {
+    let mut s = String::new();
+    match style {
+        Style::KiCad => {
+            s.push_str(
+                "\"Reference\",\"Value\",\"Footprint\",\"Qty\",\"DNP\",\"MPN\",\"Manufacturer\"\n",
+            );
+            for (ds, p) in bom_groups() {
+                let _ = writeln!(
+                    s,
+                    "\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\"",
+                    ds.join(","),
+                    p.value,
+                    p.package,
+                    ds.len(),
+                    if p.dnp { "DNP" } else { "" },
+                    p.mpn,
+                    p.manufacturer
+                );
+            }
+        }
+        Style::Altium => {
+            s.push_str("Bill of Materials for board.PrjPcb\nDate: 2024-01-01\n\n\"Comment\",\"Description\",\"Designator\",\"Footprint\",\"Quantity\",\"Manufacturer\",\"Manufacturer Part Number\",\"Fitted\"\n");
+            for (ds, p) in bom_groups() {
+                let des = if ds.len() > 2 {
+                    format!("{}-{}", ds[0], ds[ds.len() - 1])
+                } else {
+                    ds.join(", ")
+                };
+                let _ = writeln!(
+                    s,
+                    "\"{}\",\"{} {}\",\"{des}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\"",
+                    p.value,
+                    p.package,
+                    p.value,
+                    p.package,
+                    ds.len(),
+                    p.manufacturer,
+                    p.mpn,
+                    if p.dnp { "Not Fitted" } else { "Fitted" }
+                );
+            }
+        }
+        Style::Eagle => {
+            s.push_str("Partlist exported from board.sch\n\nQty;Value;Device;Package;Parts;Description;MPN;MF;DNP\n");
+            for (ds, p) in bom_groups() {
+                let _ = writeln!(
+                    s,
+                    "{};{};{};{};{};;{};{};{}",
+                    ds.len(),
+                    p.value,
+                    p.value,
+                    p.package,
+                    ds.join(" "),
+                    p.mpn,
+                    p.manufacturer,
+                    if p.dnp { "yes" } else { "" }
+                );
+            }
+        }
+    }
+    s.into_bytes()
+}
+
+fn centroid(style: Style) -> Vec<u8> {
+    let mut s = String::new();
+    match style {
+        Style::KiCad => {
+            s.push_str("### Footprint positions - created on 2024-01-01 ###\n### Printed by KiCad version 8.0.0\n## Unit = mm, Angle = deg.\n## Side : All\n# Ref     Val       Package                PosX       PosY       Rot  Side\n");
+            for p in parts() {
+                let _ = writeln!(
+                    s,
+                    "{:<9} {:<9} {:<22} {:>9.4} {:>10.4} {:>8.4}  top",
+                    p.designator, p.value, p.package, p.x, p.y, 0.0
+                );
+            }
+            s.push_str("## End\n");
+        }
+        Style::Altium => {
+            s.push_str("Altium Designer Pick and Place Locations\nC:\\board\\board.PcbDoc\n\n========================================================================================================================\nFile Design Information:\n\nDate:       01/01/24\nRevision:   Not in VersionControl\nVariant:    No variations\nUnits used: mil\n\n");
+            s.push_str("\"Designator\",\"Comment\",\"Layer\",\"Footprint\",\"Center-X(mil)\",\"Center-Y(mil)\",\"Rotation\",\"Description\"\n");
+            for p in parts() {
+                let _ = writeln!(
+                    s,
+                    "\"{}\",\"{}\",\"TopLayer\",\"{}\",\"{:.2}mil\",\"{:.2}mil\",\"0\",\"\"",
+                    p.designator,
+                    p.value,
+                    p.package,
+                    p.x / 0.0254,
+                    p.y / 0.0254
+                );
+            }
+        }
+        Style::Eagle => {
+            for p in parts() {
+                let _ = writeln!(
+                    s,
+                    "{} {:.2} {:.2} 0 {} {}",
+                    p.designator, p.x, p.y, p.value, p.package
+                );
+            }
+        }
+    }
+    s.into_bytes()
+}
+
+/// The clean board exported in the given style.
+pub fn board(style: Style) -> FileSet {
+    let g = geometry(style);
+    let layers: [(&str, &str, &str, &str, &[Prim]); 9] = [
+        ("F_Cu", "GTL", "cmp", "Copper,L1,Top", &g.copper_top),
+        ("B_Cu", "GBL", "sol", "Copper,L2,Bot", &g.copper_bottom),
+        ("F_Mask", "GTS", "stc", "Soldermask,Top", &g.mask_top),
+        ("B_Mask", "GBS", "sts", "Soldermask,Bot", &g.mask_bottom),
+        ("F_Silkscreen", "GTO", "plc", "Legend,Top", &g.silk_top),
+        ("B_Silkscreen", "GBO", "pls", "Legend,Bot", &g.silk_bottom),
+        ("F_Paste", "GTP", "crc", "Paste,Top", &g.paste_top),
+        ("B_Paste", "GBP", "crs", "Paste,Bot", &g.paste_bottom),
+        ("Edge_Cuts", "GKO", "dim", "Profile,NP", &g.outline),
+    ];
+    let mut set = FileSet::new();
+    for (kicad, altium, eagle, function, prims) in layers {
+        let name = match style {
+            Style::KiCad => format!("board-{kicad}.gbr"),
+            Style::Altium => format!("board.{altium}"),
+            Style::Eagle => format!("board.{eagle}"),
+        };
+        set.push((name, gerber(style, function, prims)));
+    }
+    match style {
+        Style::KiCad => {
+            set.push(("board-PTH.drl".into(), drill(style, true, &pth_holes())));
+            set.push(("board-NPTH.drl".into(), drill(style, false, &npth_holes())));
+            set.push(("board-all.pos".into(), centroid(style)));
+            set.push(("board-bom.csv".into(), bom(style)));
+        }
+        Style::Altium => {
+            set.push(("board-Plated.TXT".into(), drill(style, true, &pth_holes())));
+            set.push((
+                "board-NonPlated.TXT".into(),
+                drill(style, false, &npth_holes()),
+            ));
+            set.push(("Pick Place for board.txt".into(), centroid(style)));
+            set.push(("board-BOM.csv".into(), bom(style)));
+        }
+        Style::Eagle => {
+            let mut holes = pth_holes();
+            holes.extend(npth_holes());
+            set.push(("board.xln".into(), drill(style, true, &holes)));
+            set.push(("board.mnt".into(), centroid(style)));
+            set.push(("board_bom.csv".into(), bom(style)));
+        }
+    }
+    set
+}
+
+/// Borrows a file set as validation input.
+pub fn inputs(set: &FileSet) -> Vec<InputFile<'_>> {
+    set.iter().map(|(n, b)| InputFile::new(n, b)).collect()
+}
+
+fn replace(set: &mut FileSet, name: &str, f: impl FnOnce(String) -> String) {
+    if let Some((_, bytes)) = set.iter_mut().find(|(n, _)| n == name) {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        *bytes = f(text).into_bytes();
+    }
+}
+
+fn remove(set: &mut FileSet, name: &str) {
+    set.retain(|(n, _)| n != name);
+}
+
+/// A broken variant: its name, the finding it must produce, and the files.
+#[derive(Debug, Clone)]
+pub struct Broken {
+    /// Short name.
+    pub name: &'static str,
+    /// The finding code it is built to trigger.
+    pub expect: FindingCode,
+    /// The files.
+    pub files: FileSet,
+}
+
+/// Broken variants of the KiCad (and Eagle) board, one per finding code.
+pub fn broken_variants() -> Vec<Broken> {
+    let base = board(Style::KiCad);
+    let mut out = Vec::new();
+    let mut variant = |name: &'static str, expect: FindingCode, f: &dyn Fn(&mut FileSet)| {
+        let mut files = if name == "eagle_drill_wrong_digits" {
+            board(Style::Eagle)
+        } else {
+            base.clone()
+        };
+        f(&mut files);
+        out.push(Broken {
+            name,
+            expect,
+            files,
+        });
+    };
+    variant("truncated_gerber", FindingCode::GerberParseError, &|s| {
+        replace(s, "board-F_Cu.gbr", |t| t[..t.len() / 2].to_owned())
+    });
+    variant("garbage_drill", FindingCode::DrillParseError, &|s| {
+        replace(s, "board-PTH.drl", |t| {
+            t.replace("M48", "XYZ").replace("T1C", "Q1C")
+        })
+    });
+    variant("unknown_layer", FindingCode::LayerFunctionUnknown, &|s| {
+        let bytes = String::from_utf8_lossy(&s[0].1)
+            .replace("%TF.FileFunction,Copper,L1,Top*%\n", "")
+            .into_bytes();
+        s.push(("mystery.gbr".into(), bytes));
+    });
+    variant(
+        "duplicate_layer",
+        FindingCode::DuplicateLayerFunction,
+        &|s| {
+            let copy = s[0].1.clone();
+            s.push(("old-F_Cu.gbr".into(), copy));
+        },
+    );
+    variant("missing_outline", FindingCode::MissingLayer, &|s| {
+        remove(s, "board-Edge_Cuts.gbr")
+    });
+    variant(
+        "eagle_drill_wrong_digits",
+        FindingCode::DrillFormatGuessed,
+        &|s| {
+            // Written with 2.5 digits, read with the guessed 2.4: ten times too large.
+            replace(s, "board.xln", |t| {
+                t.lines()
+                    .map(
+                        |l| match l.strip_prefix('X').and_then(|r| r.split_once('Y')) {
+                            Some((x, y)) => format!("X{x}0Y{y}0\n"),
+                            None => format!("{l}\n"),
+                        },
+                    )
+                    .collect()
+            })
+        },
+    );
+    variant("bom_unreadable", FindingCode::BomParseError, &|s| {
+        remove(s, "board-bom.csv");
+        s.push((
+            "board-bom.xlsx".into(),
+            b"PK\x03\x04 not really a workbook".to_vec(),
+        ));
+    });
+    variant("bom_no_header", FindingCode::BomHeaderNotFound, &|s| {
+        replace(s, "board-bom.csv", |t| {
+            t.replacen(
+                "\"Reference\",\"Value\",\"Footprint\",\"Qty\"",
+                "\"A\",\"B\",\"C\",\"D\"",
+                1,
+            )
+        })
+    });
+    variant("bom_qty_mismatch", FindingCode::BomQtyMismatch, &|s| {
+        replace(s, "board-bom.csv", |t| {
+            t.replacen(
+                "\"R1,R2,R3\",\"10k\",\"R_0603\",\"3\"",
+                "\"R1,R2,R3\",\"10k\",\"R_0603\",\"4\"",
+                1,
+            )
+        })
+    });
+    variant("bom_duplicate", FindingCode::BomDuplicateDesignator, &|s| {
+        replace(s, "board-bom.csv", |t| {
+            t + "\"R2\",\"1k\",\"R_0603\",\"1\",\"\",\"RC0603FR-071KL\",\"Yageo\"\n"
+        })
+    });
+    variant("bom_missing_mpn", FindingCode::BomMissingMpn, &|s| {
+        replace(s, "board-bom.csv", |t| t.replace("GRM21BR61A106KE19L", ""))
+    });
+    variant("bom_huge_range", FindingCode::BomRangeTooLarge, &|s| {
+        replace(s, "board-bom.csv", |t| {
+            t + "\"TP1-TP5000\",\"TP\",\"TestPoint\",\"5000\",\"\",\"TP-1\",\"Keystone\"\n"
+        })
+    });
+    variant("centroid_garbage", FindingCode::CentroidParseError, &|s| {
+        replace(s, "board-all.pos", |t| t.replacen("36.0000", "abc", 1))
+    });
+    variant(
+        "centroid_duplicate",
+        FindingCode::CentroidDuplicateDesignator,
+        &|s| {
+            replace(s, "board-all.pos", |t| {
+                t.replace(
+                    "## End\n",
+                    "C1        100n      C_0603      22.0000    9.0000   0.0000  top\n## End\n",
+                )
+            })
+        },
+    );
+    variant(
+        "placement_without_bom",
+        FindingCode::PlacementWithoutBomLine,
+        &|s| {
+            replace(s, "board-all.pos", |t| {
+                t.replace(
+                    "## End\n",
+                    "D1        LED       LED_0603    30.0000    5.0000   0.0000  top\n## End\n",
+                )
+            })
+        },
+    );
+    variant(
+        "bom_without_placement",
+        FindingCode::BomLineWithoutPlacement,
+        &|s| {
+            replace(s, "board-all.pos", |t| {
+                t.lines()
+                    .filter(|l| !l.starts_with("C3 "))
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            })
+        },
+    );
+    variant(
+        "placement_outside",
+        FindingCode::PlacementOutsideOutline,
+        &|s| replace(s, "board-all.pos", |t| t.replacen("36.0000", "60.0000", 1)),
+    );
+    variant("missing_bom", FindingCode::MissingBom, &|s| {
+        remove(s, "board-bom.csv")
+    });
+    variant("missing_centroid", FindingCode::MissingCentroid, &|s| {
+        remove(s, "board-all.pos")
+    });
+    out
+}

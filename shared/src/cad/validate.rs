@@ -1,0 +1,699 @@
+//! Package validation: parses every file of an NPI package, identifies layers, and checks the
+//! rules of the product model (DOMAIN.md, "Validation"). One implementation, run by the browser
+//! for instant feedback and by the server as the authority.
+//!
+//! Severity policy: ERROR blocks submission, WARNING does not. Errors are what would stop the
+//! EMS from building (unreadable files, missing layers, BOM inconsistencies, a part the machine
+//! would place without purchasing data, a part off the board). Warnings are what a human should
+//! look at but may be fine: an unidentified layer, a guessed drill format, a missing centroid
+//! (hand-assembled or through-hole-only boards), and BOM parts with no placement (through-hole
+//! and hand-soldered parts are routinely left out of centroid files).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::bom::{self, BomLine};
+use super::centroid::{self, Placement};
+use super::excellon::{self, DrillFile};
+use super::gerber::{self, GerberFile};
+use super::layers::{identify_layer, LayerFunction, LayerId, LayerSource, Side};
+use super::{guess_file_kind, Extents, FileKind};
+
+/// Whether a finding blocks submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    /// Blocks submission.
+    Error,
+    /// Shown, does not block.
+    Warning,
+}
+
+macro_rules! codes {
+    ($($(#[$m:meta])* $v:ident => $s:literal),+ $(,)?) => {
+        /// Stable finding codes (the wire spelling is SCREAMING_SNAKE_CASE).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum FindingCode { $($(#[$m])* $v),+ }
+
+        impl FindingCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [FindingCode] = &[$(FindingCode::$v),+];
+
+            /// The stable spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(FindingCode::$v => $s),+ }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A Gerber file does not parse.
+    GerberParseError => "GERBER_PARSE_ERROR",
+    /// A drill file does not parse.
+    DrillParseError => "DRILL_PARSE_ERROR",
+    /// A layer's function could not be identified; the user must set it.
+    LayerFunctionUnknown => "LAYER_FUNCTION_UNKNOWN",
+    /// Two files claim the same single-instance layer function.
+    DuplicateLayerFunction => "DUPLICATE_LAYER_FUNCTION",
+    /// Top copper, outline or drill is missing.
+    MissingLayer => "MISSING_LAYER",
+    /// The drill format was guessed and could not be confirmed against the outline.
+    DrillFormatGuessed => "DRILL_FORMAT_GUESSED",
+    /// The BOM cannot be read.
+    BomParseError => "BOM_PARSE_ERROR",
+    /// No header row found in the BOM.
+    BomHeaderNotFound => "BOM_HEADER_NOT_FOUND",
+    /// Quantity differs from the number of designators.
+    BomQtyMismatch => "BOM_QTY_MISMATCH",
+    /// A designator appears twice in the BOM.
+    BomDuplicateDesignator => "BOM_DUPLICATE_DESIGNATOR",
+    /// A placed line has no MPN.
+    BomMissingMpn => "BOM_MISSING_MPN",
+    /// A designator range is too large to expand.
+    BomRangeTooLarge => "BOM_RANGE_TOO_LARGE",
+    /// The centroid file cannot be read.
+    CentroidParseError => "CENTROID_PARSE_ERROR",
+    /// A designator is placed twice.
+    CentroidDuplicateDesignator => "CENTROID_DUPLICATE_DESIGNATOR",
+    /// A placement has no BOM line.
+    PlacementWithoutBomLine => "PLACEMENT_WITHOUT_BOM_LINE",
+    /// A placed BOM designator has no placement.
+    BomLineWithoutPlacement => "BOM_LINE_WITHOUT_PLACEMENT",
+    /// A placement lies outside the board outline.
+    PlacementOutsideOutline => "PLACEMENT_OUTSIDE_OUTLINE",
+    /// The package has no BOM.
+    MissingBom => "MISSING_BOM",
+    /// The package has no centroid file.
+    MissingCentroid => "MISSING_CENTROID",
+}
+
+impl std::fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One validation finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// ERROR blocks submission.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: FindingCode,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The file concerned, if any.
+    pub file: Option<String>,
+    /// 1-based line (Gerber/drill) or row (BOM/centroid), if any.
+    pub line: Option<u32>,
+    /// The designator concerned, if any.
+    pub designator: Option<String>,
+}
+
+impl Finding {
+    /// A new ERROR finding.
+    pub fn error(code: FindingCode, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            file: None,
+            line: None,
+            designator: None,
+        }
+    }
+
+    /// A new WARNING finding.
+    pub fn warning(code: FindingCode, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(code, message)
+        }
+    }
+
+    /// Names the file.
+    pub fn in_file(mut self, file: &str) -> Self {
+        self.file = Some(file.to_owned());
+        self
+    }
+
+    /// Names the line or row.
+    pub fn at(mut self, line: u32) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// Names the designator.
+    pub fn designator(mut self, d: &str) -> Self {
+        self.designator = Some(d.to_owned());
+        self
+    }
+}
+
+/// One file of a package, as uploaded.
+#[derive(Debug, Clone, Copy)]
+pub struct InputFile<'a> {
+    /// File name (may include folders).
+    pub name: &'a str,
+    /// Content.
+    pub bytes: &'a [u8],
+    /// Kind, when known (else guessed from name and content).
+    pub kind: Option<FileKind>,
+    /// Layer function set by the user; wins over X2 and the file name.
+    pub layer_function: Option<LayerFunction>,
+}
+
+impl<'a> InputFile<'a> {
+    /// A file with kind and function left to be guessed.
+    pub fn new(name: &'a str, bytes: &'a [u8]) -> Self {
+        InputFile {
+            name,
+            bytes,
+            kind: None,
+            layer_function: None,
+        }
+    }
+}
+
+/// Kind of each file as used by validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// File name.
+    pub name: String,
+    /// Kind used.
+    pub kind: FileKind,
+}
+
+/// A Gerber or drill layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// File name.
+    pub file: String,
+    /// GERBER or DRILL.
+    pub kind: FileKind,
+    /// Function.
+    pub function: LayerFunction,
+    /// Side.
+    pub side: Side,
+    /// Inner layer number (In1 = 1), where known.
+    pub inner_index: Option<u32>,
+    /// Where the function came from.
+    pub source: LayerSource,
+    /// Bounding box in mm, when the file parsed and draws something.
+    pub extents_mm: Option<Extents>,
+    /// Whether the file parsed.
+    pub parsed: bool,
+}
+
+/// Board facts derived from the layers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BoardInfo {
+    /// Width from the outline, mm.
+    pub width_mm: f64,
+    /// Height from the outline, mm.
+    pub height_mm: f64,
+    /// Number of copper layers.
+    pub layer_count: u32,
+    /// The outline's bounding box.
+    pub outline: Extents,
+}
+
+/// Everything validation found out about a package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageAnalysis {
+    /// Every input file with the kind used.
+    pub files: Vec<FileInfo>,
+    /// Gerber and drill layers, in input order.
+    pub layers: Vec<LayerInfo>,
+    /// Board size and layer count, when an outline was found.
+    pub board: Option<BoardInfo>,
+    /// BOM lines of every BOM file.
+    pub bom_lines: Vec<BomLine>,
+    /// Placements of every centroid file.
+    pub placements: Vec<Placement>,
+    /// Findings, in a deterministic order (file in input order, then line, code, designator).
+    pub findings: Vec<Finding>,
+}
+
+impl PackageAnalysis {
+    /// Whether any finding blocks submission.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// The analysis plus the parsed geometry (for rendering).
+#[derive(Debug, Clone)]
+pub struct ParsedPackage {
+    /// The analysis.
+    pub analysis: PackageAnalysis,
+    /// Parsed Gerbers, keyed by index into `analysis.layers`.
+    pub gerbers: Vec<(usize, GerberFile)>,
+    /// Parsed drill files (rescaled when the format guess was corrected), keyed likewise.
+    pub drills: Vec<(usize, DrillFile)>,
+}
+
+/// Validates a package: see the module documentation.
+pub fn validate_package(files: &[InputFile<'_>]) -> PackageAnalysis {
+    analyze_package(files).analysis
+}
+
+fn kind_of(f: &InputFile<'_>) -> FileKind {
+    if let Some(k) = f.kind {
+        return k;
+    }
+    let guessed = guess_file_kind(f.name, f.bytes);
+    match f.layer_function {
+        Some(func) if func.is_drill() && guessed != FileKind::Gerber => FileKind::Drill,
+        Some(func) if !func.is_drill() && func != LayerFunction::Unknown => FileKind::Gerber,
+        _ => guessed,
+    }
+}
+
+/// Like [`validate_package`], keeping the parsed geometry for [`super::render`].
+pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
+    let mut findings = Vec::new();
+    let mut infos = Vec::new();
+    let mut layers: Vec<LayerInfo> = Vec::new();
+    let mut gerbers = Vec::new();
+    let mut drills = Vec::new();
+    let mut bom_lines = Vec::new();
+    let mut placements = Vec::new();
+    let mut bom_files = 0;
+    let mut bom_ok = false;
+    let mut centroid_files = 0;
+    let mut centroid_ok = false;
+
+    for f in files {
+        let kind = kind_of(f);
+        infos.push(FileInfo {
+            name: f.name.to_owned(),
+            kind,
+        });
+        match kind {
+            FileKind::Gerber => {
+                let parsed = gerber::parse(f.bytes);
+                let (id, extents, ok) = match &parsed {
+                    Ok(g) => {
+                        let id = identify_layer(f.name, g.file_function.as_deref());
+                        (id, g.extents, true)
+                    }
+                    Err(e) => {
+                        findings.push(
+                            Finding::error(
+                                FindingCode::GerberParseError,
+                                format!("Gerber cannot be read: {}", e.message),
+                            )
+                            .in_file(f.name)
+                            .at(e.line),
+                        );
+                        (identify_layer(f.name, None), None, false)
+                    }
+                };
+                let id = user_override(id, f.layer_function);
+                if let Ok(g) = parsed {
+                    let extents = if id.function == LayerFunction::Outline {
+                        g.path_extents
+                    } else {
+                        extents
+                    };
+                    gerbers.push((layers.len(), g));
+                    layers.push(layer_info(f.name, kind, id, extents, ok));
+                } else {
+                    layers.push(layer_info(f.name, kind, id, None, ok));
+                }
+            }
+            FileKind::Drill => {
+                let parsed = excellon::parse(f.bytes);
+                let x2 = parsed.as_ref().ok().and_then(|d| d.file_function.clone());
+                let mut id = identify_layer(f.name, x2.as_deref());
+                if id.function == LayerFunction::Unknown
+                    || !id.function.is_drill() && id.source == LayerSource::FileName
+                {
+                    id = LayerId {
+                        function: LayerFunction::DrillPlated,
+                        side: Side::Both,
+                        inner_index: None,
+                        source: LayerSource::FileName,
+                    };
+                }
+                let id = user_override(id, f.layer_function);
+                match parsed {
+                    Ok(mut d) => {
+                        if !d.plating_known && id.function == LayerFunction::DrillNonPlated {
+                            d.holes.iter_mut().for_each(|h| h.plated = false);
+                        }
+                        drills.push((layers.len(), d));
+                        layers.push(layer_info(f.name, kind, id, None, true));
+                    }
+                    Err(e) => {
+                        findings.push(
+                            Finding::error(
+                                FindingCode::DrillParseError,
+                                format!("drill file cannot be read: {}", e.message),
+                            )
+                            .in_file(f.name)
+                            .at(e.line),
+                        );
+                        layers.push(layer_info(f.name, kind, id, None, false));
+                    }
+                }
+            }
+            FileKind::Bom => {
+                bom_files += 1;
+                match bom::parse(f.name, f.bytes) {
+                    Ok(b) => {
+                        bom_ok = true;
+                        findings.extend(bom::check(&b));
+                        bom_lines.extend(b.lines);
+                    }
+                    Err(e) => findings.push(e.finding(f.name)),
+                }
+            }
+            FileKind::Centroid => {
+                centroid_files += 1;
+                match centroid::parse(f.name, f.bytes) {
+                    Ok(p) => {
+                        centroid_ok = true;
+                        placements.extend(p);
+                    }
+                    Err(e) => findings.push(e.finding(f.name)),
+                }
+            }
+            FileKind::Drawing | FileKind::Other => {}
+        }
+    }
+
+    // Layer identification and completeness.
+    for l in &layers {
+        if l.function == LayerFunction::Unknown {
+            findings.push(
+                Finding::warning(
+                    FindingCode::LayerFunctionUnknown,
+                    format!("cannot tell which layer `{}` is (no X2 .FileFunction, unknown name): please set its layer function", l.file),
+                )
+                .in_file(&l.file),
+            );
+        }
+    }
+    let mut by_function: BTreeMap<(LayerFunction, Option<u32>), Vec<&str>> = BTreeMap::new();
+    for l in &layers {
+        let many_allowed = matches!(
+            l.function,
+            LayerFunction::DrillPlated
+                | LayerFunction::DrillNonPlated
+                | LayerFunction::Drawing
+                | LayerFunction::Other
+                | LayerFunction::Unknown
+        );
+        let unnumbered_inner = l.function == LayerFunction::CopperInner && l.inner_index.is_none();
+        let single = !many_allowed && !unnumbered_inner;
+        if single {
+            by_function
+                .entry((l.function, l.inner_index))
+                .or_default()
+                .push(&l.file);
+        }
+    }
+    for ((function, _), names) in &by_function {
+        for dup in names.iter().skip(1) {
+            findings.push(
+                Finding::warning(
+                    FindingCode::DuplicateLayerFunction,
+                    format!("`{dup}` and `{}` are both {function}; remove one or set the right function", names[0]),
+                )
+                .in_file(dup),
+            );
+        }
+    }
+    let has = |p: &dyn Fn(LayerFunction) -> bool| layers.iter().any(|l| p(l.function));
+    for (present, what) in [
+        (has(&|f| f == LayerFunction::CopperTop), "top copper layer"),
+        (
+            has(&|f| f == LayerFunction::Outline),
+            "board outline (profile) layer",
+        ),
+        (has(&LayerFunction::is_drill), "drill file"),
+    ] {
+        if !present {
+            findings.push(Finding::error(
+                FindingCode::MissingLayer,
+                format!("the package has no {what}"),
+            ));
+        }
+    }
+
+    // Board from the outline.
+    let outline = layers
+        .iter()
+        .filter(|l| l.function == LayerFunction::Outline)
+        .filter_map(|l| l.extents_mm)
+        .reduce(|a, b| a.union(&b));
+    let copper: BTreeSet<(LayerFunction, Option<u32>, &str)> = layers
+        .iter()
+        .filter(|l| l.function.is_copper())
+        .map(|l| {
+            (
+                l.function,
+                l.inner_index,
+                if l.inner_index.is_none() && l.function == LayerFunction::CopperInner {
+                    l.file.as_str()
+                } else {
+                    ""
+                },
+            )
+        })
+        .collect();
+    let board = outline.map(|o| BoardInfo {
+        width_mm: o.width(),
+        height_mm: o.height(),
+        layer_count: u32::try_from(copper.len()).unwrap_or(u32::MAX),
+        outline: o,
+    });
+
+    // Drill format guesses, checked against the outline.
+    for (idx, d) in &mut drills {
+        if d.format_guessed {
+            let file = layers[*idx].file.clone();
+            let fmt = d.format;
+            let described = format!(
+                "{} {}.{} with {} zeros suppressed",
+                if d.units == gerber::Units::Mm {
+                    "mm"
+                } else {
+                    "inch"
+                },
+                fmt.integer_digits,
+                fmt.decimal_digits,
+                if fmt.zeros == excellon::Zeros::TrailingKept {
+                    "leading"
+                } else {
+                    "trailing"
+                }
+            );
+            match board.and_then(|b| d.best_scale(&b.outline).map(|fit| (b, fit))) {
+                Some((_, fit)) if (fit.factor - 1.0).abs() < 1e-12 && fit.inside_fraction >= 0.99 => {}
+                Some((_, fit)) if fit.inside_fraction >= 0.9 => {
+                    *d = d.rescaled(fit.factor);
+                    findings.push(
+                        Finding::warning(
+                            FindingCode::DrillFormatGuessed,
+                            format!(
+                                "the drill file does not state its coordinate format; read as {described}, the holes fell outside the board, so they were scaled ×{:.4} to fit the outline: please check",
+                                fit.factor
+                            ),
+                        )
+                        .in_file(&file),
+                    );
+                }
+                _ => findings.push(
+                    Finding::warning(
+                        FindingCode::DrillFormatGuessed,
+                        format!("the drill file does not state its coordinate format; assumed {described}, which could not be confirmed against the outline"),
+                    )
+                    .in_file(&file),
+                ),
+            }
+        }
+        layers[*idx].extents_mm = d.extents;
+    }
+
+    // BOM and centroid.
+    if bom_files == 0 {
+        findings.push(Finding::error(
+            FindingCode::MissingBom,
+            "the package has no BOM",
+        ));
+    }
+    if centroid_files == 0 {
+        findings.push(Finding::warning(
+            FindingCode::MissingCentroid,
+            "the package has no centroid (pick-and-place) file; the EMS will have to create one",
+        ));
+    }
+    let mut placed_at: BTreeMap<String, &Placement> = BTreeMap::new();
+    for p in &placements {
+        let key = p.designator.to_ascii_uppercase();
+        if let Some(first) = placed_at.get(&key) {
+            findings.push(
+                Finding::error(
+                    FindingCode::CentroidDuplicateDesignator,
+                    format!(
+                        "{} is placed twice (first on row {} of `{}`)",
+                        p.designator, first.row, first.file
+                    ),
+                )
+                .in_file(&p.file)
+                .at(p.row)
+                .designator(&p.designator),
+            );
+        } else {
+            placed_at.insert(key, p);
+        }
+    }
+    if bom_ok && centroid_ok {
+        let mut in_bom: BTreeMap<String, &BomLine> = BTreeMap::new();
+        for l in &bom_lines {
+            for d in &l.designators {
+                in_bom.entry(d.to_ascii_uppercase()).or_insert(l);
+            }
+        }
+        for p in placed_at.values() {
+            if !in_bom.contains_key(&p.designator.to_ascii_uppercase()) {
+                findings.push(
+                    Finding::error(
+                        FindingCode::PlacementWithoutBomLine,
+                        format!("{} is placed but is not in the BOM", p.designator),
+                    )
+                    .in_file(&p.file)
+                    .at(p.row)
+                    .designator(&p.designator),
+                );
+            }
+        }
+        for l in &bom_lines {
+            if l.dnp {
+                continue;
+            }
+            for d in &l.designators {
+                if !placed_at.contains_key(&d.to_ascii_uppercase())
+                    && in_bom
+                        .get(&d.to_ascii_uppercase())
+                        .is_some_and(|first| first.row == l.row && first.file == l.file)
+                {
+                    findings.push(
+                        Finding::warning(
+                            FindingCode::BomLineWithoutPlacement,
+                            format!("{d} is in the BOM but has no placement in the centroid file (fine for hand-placed or through-hole parts)"),
+                        )
+                        .in_file(&l.file)
+                        .at(l.row)
+                        .designator(d),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(b) = board {
+        let mut outside = 0usize;
+        for p in &placements {
+            if !b.outline.contains(p.x_mm, p.y_mm, 0.05) {
+                outside += 1;
+                if outside <= 50 {
+                    findings.push(
+                        Finding::error(
+                            FindingCode::PlacementOutsideOutline,
+                            format!(
+                                "{} at ({:.3}, {:.3}) mm lies outside the board outline ({:.3}..{:.3}, {:.3}..{:.3}); check the centroid origin",
+                                p.designator, p.x_mm, p.y_mm, b.outline.min_x, b.outline.max_x, b.outline.min_y, b.outline.max_y
+                            ),
+                        )
+                        .in_file(&p.file)
+                        .at(p.row)
+                        .designator(&p.designator),
+                    );
+                }
+            }
+        }
+        if outside > 50 {
+            findings.push(Finding::error(
+                FindingCode::PlacementOutsideOutline,
+                format!("{outside} placements lie outside the board outline (first 50 listed)"),
+            ));
+        }
+    }
+
+    // Deterministic order: package-level first, then files in input order, line, code, designator.
+    let order: BTreeMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, f)| (f.name, i))
+        .collect();
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            (
+                f.file
+                    .as_deref()
+                    .map(|n| order.get(n).copied().unwrap_or(usize::MAX)),
+                f.line.unwrap_or(0),
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then(a.code.cmp(&b.code))
+            .then(a.designator.cmp(&b.designator))
+            .then(a.message.cmp(&b.message))
+    });
+
+    ParsedPackage {
+        analysis: PackageAnalysis {
+            files: infos,
+            layers,
+            board,
+            bom_lines,
+            placements,
+            findings,
+        },
+        gerbers,
+        drills,
+    }
+}
+
+fn user_override(id: LayerId, user: Option<LayerFunction>) -> LayerId {
+    match user {
+        Some(function) => LayerId {
+            function,
+            side: function.side(),
+            inner_index: if function == LayerFunction::CopperInner {
+                id.inner_index
+            } else {
+                None
+            },
+            source: LayerSource::User,
+        },
+        None => id,
+    }
+}
+
+fn layer_info(
+    file: &str,
+    kind: FileKind,
+    id: LayerId,
+    extents: Option<Extents>,
+    parsed: bool,
+) -> LayerInfo {
+    LayerInfo {
+        file: file.to_owned(),
+        kind,
+        function: id.function,
+        side: id.side,
+        inner_index: id.inner_index,
+        source: id.source,
+        extents_mm: extents,
+        parsed,
+    }
+}

@@ -1,0 +1,200 @@
+//! Account and organization vocabulary: the closed sets both sides agree on.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Raised when text does not name a member of one of the closed sets below.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind}; expected one of: {expected}")]
+pub struct UnknownVariant {
+    /// What was being parsed, e.g. "role".
+    pub kind: &'static str,
+    /// The text that did not match.
+    pub value: String,
+    /// The accepted spellings, comma-separated.
+    pub expected: &'static str,
+}
+
+macro_rules! closed_set {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every member, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable spelling used in the database and on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownVariant;
+
+            /// Accepts the stable spelling in any letter case, with `-` for `_`.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let normalized = s.trim().to_ascii_uppercase().replace('-', "_");
+                match normalized.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownVariant {
+                        kind: $kind,
+                        value: s.to_owned(),
+                        expected: concat!($($text, " "),+),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+closed_set! {
+    /// Whether an organization designs products (OEM) or builds them (EMS).
+    OrgKind, "organization kind" {
+        /// Original equipment manufacturer: owns the design.
+        Oem => "OEM",
+        /// Electronics manufacturing services provider: builds the boards.
+        Ems => "EMS",
+    }
+}
+
+closed_set! {
+    /// A user's role; every user has exactly one, within one organization.
+    Role, "role" {
+        /// Manages the OEM's users and API tokens, and does everything an engineer does.
+        OemAdmin => "OEM_ADMIN",
+        /// Creates products and NPI packages, follows builds, signs FAIs as the customer.
+        OemEngineer => "OEM_ENGINEER",
+        /// Manages the EMS's users and API tokens.
+        EmsAdmin => "EMS_ADMIN",
+        /// Reviews packages, plans builds, signs FAIs for the EMS.
+        EmsProgramManager => "EMS_PROGRAM_MANAGER",
+        /// Prepares FAI reports and records defects.
+        EmsQuality => "EMS_QUALITY",
+        /// Records serial numbers, station results and lot usage on the floor.
+        EmsOperator => "EMS_OPERATOR",
+    }
+}
+
+closed_set! {
+    /// What an API token may do on behalf of its organization.
+    Scope, "scope" {
+        /// Queries.
+        Read => "READ",
+        /// Mutations (implies nothing about READ; grant both for a full integration).
+        Write => "WRITE",
+    }
+}
+
+impl Role {
+    /// The kind of organization this role belongs to.
+    pub fn org_kind(self) -> OrgKind {
+        match self {
+            Role::OemAdmin | Role::OemEngineer => OrgKind::Oem,
+            Role::EmsAdmin | Role::EmsProgramManager | Role::EmsQuality | Role::EmsOperator => {
+                OrgKind::Ems
+            }
+        }
+    }
+
+    /// Whether the role administers its organization's users and tokens.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::OemAdmin | Role::EmsAdmin)
+    }
+}
+
+/// The fixed set of error codes every API error carries in `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// No valid credentials were presented.
+    Unauthenticated,
+    /// The caller is known but may not do this.
+    Forbidden,
+    /// No such record, or one the caller may not know exists.
+    NotFound,
+    /// The input is malformed or breaks a rule.
+    BadUserInput,
+    /// The request clashes with the current state (duplicate, wrong status).
+    Conflict,
+    /// Too many attempts; wait and try again.
+    RateLimited,
+    /// A fault on the server; details are in its log under the request id.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The stable spelling sent to clients.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// Shortest password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Checks a new password against the policy; returns a sentence for the user when it fails.
+pub fn check_password_policy(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters (it has {chars})"
+        ));
+    }
+    if chars > 256 {
+        return Err("the password must have at most 256 characters".to_owned());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(*role));
+        }
+        assert_eq!("oem-engineer".parse::<Role>(), Ok(Role::OemEngineer));
+        let err = "boss".parse::<Role>().unwrap_err();
+        assert!(err.to_string().contains("OEM_ADMIN"));
+    }
+
+    #[test]
+    fn roles_belong_to_one_kind() {
+        assert_eq!(Role::EmsOperator.org_kind(), OrgKind::Ems);
+        assert_eq!(Role::OemEngineer.org_kind(), OrgKind::Oem);
+        assert!(Role::EmsAdmin.is_admin());
+        assert!(!Role::EmsProgramManager.is_admin());
+    }
+
+    #[test]
+    fn password_policy_counts_characters_not_bytes() {
+        assert!(check_password_policy("short").is_err());
+        assert!(check_password_policy("ääääääääääää").is_ok());
+        assert!(check_password_policy("correct horse battery").is_ok());
+    }
+}

@@ -1,0 +1,8 @@
+//! Firstpass types and logic shared by the server (`api`) and the browser app (`web`).
+//!
+//! This crate builds for `wasm32-unknown-unknown` and must never depend on the database,
+//! the web server or an async runtime: CI checks that with `cargo tree`.
+
+/// Manufacturing files: Gerber, Excellon, BOM and centroid parsers, layer identification, validation, SVG.
+pub mod cad;
+pub mod domain;

@@ -1,0 +1,172 @@
+//! End-to-end validation of the generated fixture packages.
+
+use std::collections::BTreeSet;
+
+use firstpass_shared::cad::fixtures::{self, Style, STYLES};
+use firstpass_shared::cad::validate::analyze_package;
+use firstpass_shared::cad::{validate_package, FindingCode, LayerFunction};
+
+fn codes(set: &fixtures::FileSet) -> BTreeSet<FindingCode> {
+    validate_package(&fixtures::inputs(set))
+        .findings
+        .iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn clean_boards_have_no_findings_and_the_right_size() {
+    for style in STYLES {
+        let set = fixtures::board(style);
+        let a = validate_package(&fixtures::inputs(&set));
+        assert!(a.findings.is_empty(), "{style:?}: {:#?}", a.findings);
+        let b = a.board.unwrap_or_else(|| panic!("{style:?}: no board"));
+        assert!(
+            (b.width_mm - fixtures::BOARD_WIDTH_MM).abs() < 0.1,
+            "{style:?}: width {}",
+            b.width_mm
+        );
+        assert!(
+            (b.height_mm - fixtures::BOARD_HEIGHT_MM).abs() < 0.1,
+            "{style:?}: height {}",
+            b.height_mm
+        );
+        assert_eq!(b.layer_count, 2, "{style:?}");
+        assert_eq!(a.placements.len(), 8, "{style:?}");
+        let placed: usize = a
+            .bom_lines
+            .iter()
+            .filter(|l| !l.dnp)
+            .map(|l| l.designators.len())
+            .sum();
+        assert_eq!(placed, 7, "{style:?}");
+        assert!(a.bom_lines.iter().all(|l| l.row > 0));
+    }
+}
+
+#[test]
+fn every_style_identifies_every_layer() {
+    use LayerFunction as F;
+    let expected = [
+        F::CopperTop,
+        F::CopperBottom,
+        F::SoldermaskTop,
+        F::SoldermaskBottom,
+        F::SilkscreenTop,
+        F::SilkscreenBottom,
+        F::PasteTop,
+        F::PasteBottom,
+        F::Outline,
+    ];
+    for style in STYLES {
+        let set = fixtures::board(style);
+        let a = validate_package(&fixtures::inputs(&set));
+        let found: Vec<F> = a.layers.iter().map(|l| l.function).collect();
+        assert_eq!(&found[..9], &expected, "{style:?}");
+        let drills: Vec<F> = found[9..].to_vec();
+        match style {
+            Style::Eagle => assert_eq!(drills, vec![F::DrillPlated]),
+            _ => assert_eq!(drills, vec![F::DrillPlated, F::DrillNonPlated], "{style:?}"),
+        }
+        assert!(
+            a.layers.iter().all(|l| l.parsed && l.extents_mm.is_some()),
+            "{style:?}"
+        );
+    }
+}
+
+#[test]
+fn drills_land_on_the_board_in_every_style() {
+    for style in STYLES {
+        let set = fixtures::board(style);
+        let p = analyze_package(&fixtures::inputs(&set));
+        let holes: Vec<_> = p.drills.iter().flat_map(|(_, d)| d.holes.iter()).collect();
+        assert_eq!(holes.len(), 8, "{style:?}");
+        let via = holes.iter().find(|h| (h.diameter_mm - 0.4).abs() < 0.01);
+        let via = via.unwrap_or_else(|| panic!("{style:?}: no via"));
+        assert!(
+            (via.x - 15.0).abs() < 0.01 && (via.y - 11.5).abs() < 0.01,
+            "{style:?}: {via:?}"
+        );
+        let npth = holes.iter().filter(|h| !h.plated).count();
+        if style != Style::Eagle {
+            assert_eq!(npth, 4, "{style:?}");
+        }
+    }
+}
+
+#[test]
+fn every_finding_code_is_produced_by_a_broken_variant_and_absent_from_clean_boards() {
+    let mut produced = BTreeSet::new();
+    for b in fixtures::broken_variants() {
+        let found = codes(&b.files);
+        assert!(
+            found.contains(&b.expect),
+            "{}: expected {} in {found:?}",
+            b.name,
+            b.expect
+        );
+        produced.extend(found);
+    }
+    for code in FindingCode::ALL {
+        assert!(produced.contains(code), "no fixture produces {code}");
+    }
+    for style in STYLES {
+        assert!(codes(&fixtures::board(style)).is_empty());
+    }
+}
+
+#[test]
+fn findings_name_file_and_line() {
+    for b in fixtures::broken_variants() {
+        let a = validate_package(&fixtures::inputs(&b.files));
+        let f = a
+            .findings
+            .iter()
+            .find(|f| f.code == b.expect)
+            .unwrap_or_else(|| panic!("{}", b.name));
+        let package_level = matches!(
+            f.code,
+            FindingCode::MissingLayer | FindingCode::MissingBom | FindingCode::MissingCentroid
+        );
+        assert_eq!(f.file.is_some(), !package_level, "{}: {f:?}", b.name);
+        let has_line = !matches!(
+            f.code,
+            FindingCode::MissingLayer
+                | FindingCode::MissingBom
+                | FindingCode::MissingCentroid
+                | FindingCode::LayerFunctionUnknown
+                | FindingCode::DuplicateLayerFunction
+                | FindingCode::DrillFormatGuessed
+                | FindingCode::BomParseError
+                | FindingCode::BomHeaderNotFound
+        );
+        if has_line {
+            assert!(f.line.is_some(), "{}: {f:?}", b.name);
+        }
+        // Deterministic: the same input gives the same findings in the same order.
+        assert_eq!(
+            a.findings,
+            validate_package(&fixtures::inputs(&b.files)).findings
+        );
+    }
+}
+
+#[test]
+fn user_override_wins() {
+    let b = fixtures::broken_variants()
+        .into_iter()
+        .find(|b| b.name == "unknown_layer");
+    let b = b.unwrap_or_else(|| panic!("variant missing"));
+    let mut inputs = fixtures::inputs(&b.files);
+    for i in &mut inputs {
+        if i.name == "mystery.gbr" {
+            i.layer_function = Some(LayerFunction::CopperInner);
+        }
+    }
+    let a = validate_package(&inputs);
+    assert!(!a
+        .findings
+        .iter()
+        .any(|f| f.code == FindingCode::LayerFunctionUnknown));
+}

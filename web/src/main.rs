@@ -1,0 +1,15 @@
+//! The Firstpass browser app: a client-side rendered leptos app served as static files by the
+//! `firstpass` server, talking to it over `POST /graphql`.
+//!
+//! Layout: [`api`] is the wire (transport, typed operations, errors), [`session`] the signed-in
+//! state, [`app`] the router and page frame, [`routes`] one module per page.
+
+mod api;
+mod app;
+mod routes;
+mod session;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
