@@ -1,91 +1,17 @@
 //! Test harness: a real server on a free port over a fresh database, driven over HTTP.
 //!
-//! Each test gets its own database: a new SQLite file in a temporary folder, or, when
-//! `TEST_DATABASE_URL` points at PostgreSQL, a new database created on that server and dropped
-//! when the test ends.
+//! Each test gets its own database ([`TestDb`]): a new SQLite file, or a new PostgreSQL database
+//! when `TEST_DATABASE_URL` is set.
 
 use firstpass_api::config::Limits;
 use firstpass_api::context::AppState;
 use firstpass_api::{db, demo, server};
-use sea_orm::{ConnectionTrait, Database};
+use firstpass_e2e::TestDb;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
 /// The JWT secret of every test server, so tests can forge tokens against it.
 pub const TEST_SECRET: &[u8] = b"firstpass-test-secret-0123456789abcdef";
-
-/// A database that lives as long as the test.
-pub struct TestDb {
-    /// Connection URL for the server.
-    pub url: String,
-    admin_url: Option<String>,
-    name: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDb {
-    /// A fresh, empty database on the configured backend.
-    pub async fn new() -> Self {
-        let name = format!("fp_test_{}", uuid::Uuid::new_v4().simple());
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("connect to TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin_url);
-                Self {
-                    url: format!("{base}/{name}"),
-                    admin_url: Some(admin_url),
-                    name,
-                    _dir: None,
-                }
-            }
-            _ => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = db::default_sqlite_url(dir.path());
-                Self {
-                    url,
-                    admin_url: None,
-                    name,
-                    _dir: Some(dir),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some(admin_url) = self.admin_url.clone() else {
-            return;
-        };
-        let name = self.name.clone();
-        // Drop runs outside any runtime guarantee: use a small one of its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
-    }
-}
 
 /// A running server with the demo organizations and users.
 pub struct TestApp {

@@ -173,6 +173,9 @@ async fn world() -> World {
     }
 }
 
+/// An extra check on a successful answer.
+type Check = fn(&World, Caller, &Value) -> Result<(), String>;
+
 /// One row of the matrix: an operation, the variables, and the expected answer per caller.
 struct Case {
     name: &'static str,
@@ -180,7 +183,7 @@ struct Case {
     variables: Value,
     expect: fn(Caller) -> Expect,
     /// Extra check on a successful answer (e.g. that a list holds no foreign rows).
-    check: Option<fn(&World, Caller, &Value) -> Result<(), String>>,
+    check: Option<Check>,
 }
 
 fn users_only(caller: Caller) -> Expect {

@@ -12,6 +12,7 @@ pub mod excellon;
 pub mod fixtures;
 pub mod gerber;
 pub mod layers;
+pub mod outline;
 pub mod render;
 mod table;
 pub mod validate;

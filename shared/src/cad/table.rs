@@ -214,9 +214,40 @@ fn read_aligned(text: &str) -> Vec<Row> {
     rows
 }
 
+/// Largest spreadsheet accepted, compressed and as its members declare uncompressed.
+const MAX_SPREADSHEET_BYTES: u64 = 64 << 20;
+
+/// Refuses workbooks whose members declare more than [`MAX_SPREADSHEET_BYTES`] (zip bombs).
+#[cfg(feature = "xlsx")]
+fn check_zip(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() as u64 > MAX_SPREADSHEET_BYTES {
+        return Err("the spreadsheet is larger than 64 MB".to_owned());
+    }
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("unreadable spreadsheet: {e}"))?;
+    if zip.len() > 10_000 {
+        return Err("the spreadsheet has too many parts".to_owned());
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| format!("unreadable spreadsheet: {e}"))?;
+        total = total.saturating_add(f.size());
+        if total > MAX_SPREADSHEET_BYTES {
+            return Err("the spreadsheet expands to more than 64 MB".to_owned());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(feature = "xlsx")]
 fn read_spreadsheet(bytes: &[u8]) -> Result<Vec<Row>, String> {
     use calamine::Reader;
+    check_zip(bytes)?;
     let cursor = std::io::Cursor::new(bytes);
     let mut book = calamine::open_workbook_auto_from_rs(cursor)
         .map_err(|e| format!("unreadable spreadsheet: {e}"))?;

@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::bom::{self, BomLine};
 use super::centroid::{self, Placement};
 use super::excellon::{self, DrillFile};
-use super::gerber::{self, GerberFile};
+use super::gerber::{self, GerberFile, Point};
 use super::layers::{identify_layer, LayerFunction, LayerId, LayerSource, Side};
+use super::outline;
 use super::{guess_file_kind, Extents, FileKind};
 
 /// Whether a finding blocks submission.
@@ -209,7 +210,7 @@ pub struct LayerInfo {
 }
 
 /// Board facts derived from the layers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardInfo {
     /// Width from the outline, mm.
     pub width_mm: f64,
@@ -219,6 +220,8 @@ pub struct BoardInfo {
     pub layer_count: u32,
     /// The outline's bounding box.
     pub outline: Extents,
+    /// The board edge as a closed polygon, when the outline strokes close.
+    pub polygon: Option<Vec<Point>>,
 }
 
 /// Everything validation found out about a package.
@@ -467,11 +470,17 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
             )
         })
         .collect();
+    let polygon = gerbers
+        .iter()
+        .filter(|(i, _)| layers[*i].function == LayerFunction::Outline)
+        .filter_map(|(_, g)| outline::board_polygon(g))
+        .max_by(|a, b| outline::area(a).abs().total_cmp(&outline::area(b).abs()));
     let board = outline.map(|o| BoardInfo {
         width_mm: o.width(),
         height_mm: o.height(),
         layer_count: u32::try_from(copper.len()).unwrap_or(u32::MAX),
         outline: o,
+        polygon,
     });
 
     // Drill format guesses, checked against the outline.
@@ -494,7 +503,7 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
                     "trailing"
                 }
             );
-            match board.and_then(|b| d.best_scale(&b.outline).map(|fit| (b, fit))) {
+            match board.as_ref().and_then(|b| d.best_scale(&b.outline).map(|fit| (b, fit))) {
                 Some((_, fit)) if (fit.factor - 1.0).abs() < 1e-12 && fit.inside_fraction >= 0.99 => {}
                 Some((_, fit)) if fit.inside_fraction >= 0.9 => {
                     *d = d.rescaled(fit.factor);
@@ -597,17 +606,21 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
             }
         }
     }
-    if let Some(b) = board {
+    if let Some(b) = &board {
         let mut outside = 0usize;
         for p in &placements {
-            if !b.outline.contains(p.x_mm, p.y_mm, 0.05) {
+            let on_board = b.outline.contains(p.x_mm, p.y_mm, 0.05)
+                && b.polygon
+                    .as_deref()
+                    .is_none_or(|poly| outline::contains(poly, p.x_mm, p.y_mm, 0.05));
+            if !on_board {
                 outside += 1;
                 if outside <= 50 {
                     findings.push(
                         Finding::error(
                             FindingCode::PlacementOutsideOutline,
                             format!(
-                                "{} at ({:.3}, {:.3}) mm lies outside the board outline ({:.3}..{:.3}, {:.3}..{:.3}); check the centroid origin",
+                                "{} at ({:.3}, {:.3}) mm lies outside the board outline (x {:.3}..{:.3}, y {:.3}..{:.3}); check the part and the centroid origin",
                                 p.designator, p.x_mm, p.y_mm, b.outline.min_x, b.outline.max_x, b.outline.min_y, b.outline.max_y
                             ),
                         )
