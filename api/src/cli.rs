@@ -2,6 +2,7 @@
 
 use crate::accounts::service::{self, NewUser};
 use crate::audit::AuditMeta;
+use crate::blobs::BlobStore;
 use crate::config::{jwt_secret, CommonArgs, ServeArgs};
 use crate::{db, demo, schema, server};
 use anyhow::Context;
@@ -118,7 +119,8 @@ impl Cli {
             let secret = jwt_secret(&self.common.data_dir)?;
             let conn = db::connect(&url).await?;
             db::migrate(&conn).await?;
-            let state = server::build_state(conn, &secret, limits).await?;
+            let blobs = BlobStore::open(args.blob_url.as_deref(), &self.common.data_dir.join("blobs"))?;
+            let state = server::build_state(conn, blobs, &secret, limits).await?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("FIRSTPASS_BIND: cannot listen on {bind}"))?;

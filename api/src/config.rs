@@ -58,6 +58,16 @@ pub struct ServeArgs {
     /// Largest GraphQL request body accepted, in bytes (uploads have their own limits).
     #[arg(long, env = "FIRSTPASS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest uploaded file (or zip member), in bytes.
+    #[arg(long, env = "FIRSTPASS_MAX_FILE_BYTES", default_value_t = 100 * 1000 * 1000)]
+    pub max_file_bytes: u64,
+    /// Largest upload request, in bytes.
+    #[arg(long, env = "FIRSTPASS_MAX_UPLOAD_BYTES", default_value_t = 500 * 1000 * 1000)]
+    pub max_upload_bytes: u64,
+    /// Where file bytes are kept: `s3://bucket/prefix` for S3-compatible storage (endpoint and
+    /// credentials from the `AWS_*` variables); default: `blobs/` in the data directory.
+    #[arg(long, env = "FIRSTPASS_BLOB_URL")]
+    pub blob_url: Option<String>,
 }
 
 /// Limits applied to every GraphQL request.
@@ -69,6 +79,10 @@ pub struct Limits {
     pub max_complexity: usize,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
+    /// Largest uploaded file or zip member in bytes.
+    pub max_file_bytes: u64,
+    /// Largest upload request in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for Limits {
@@ -77,6 +91,8 @@ impl Default for Limits {
             max_depth: 12,
             max_complexity: 5000,
             max_body_bytes: 1024 * 1024,
+            max_file_bytes: 100 * 1000 * 1000,
+            max_upload_bytes: 500 * 1000 * 1000,
         }
     }
 }
@@ -103,10 +119,24 @@ impl ServeArgs {
         if self.max_body_bytes < 1024 {
             bail!("FIRSTPASS_MAX_BODY_BYTES: must be at least 1024");
         }
+        if self.max_file_bytes == 0 {
+            bail!("FIRSTPASS_MAX_FILE_BYTES: must be at least 1");
+        }
+        if self.max_upload_bytes < self.max_file_bytes {
+            bail!("FIRSTPASS_MAX_UPLOAD_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
+        }
+        if self.max_file_bytes == 0 {
+            bail!("FIRSTPASS_MAX_FILE_BYTES: must be at least 1");
+        }
+        if self.max_upload_bytes < self.max_file_bytes {
+            bail!("FIRSTPASS_MAX_UPLOAD_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
+        }
         Ok(Limits {
             max_depth: self.max_query_depth,
             max_complexity: self.max_query_complexity,
             max_body_bytes: self.max_body_bytes,
+            max_file_bytes: self.max_file_bytes,
+            max_upload_bytes: self.max_upload_bytes,
         })
     }
 }

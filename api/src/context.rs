@@ -1,6 +1,7 @@
 //! What every resolver can reach: the shared state and the current request.
 
 use crate::audit::AuditMeta;
+use crate::blobs::BlobStore;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::Authentication;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
+    /// Where file bytes live.
+    pub blobs: BlobStore,
     /// Access-token keys.
     pub jwt: Arc<JwtKeys>,
     /// Failed sign-in throttle.

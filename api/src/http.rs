@@ -6,9 +6,15 @@ use crate::schema::FirstpassSchema;
 use crate::web_assets;
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql::http::{receive_body, MultipartOptions};
+use async_graphql::ParseRequestError;
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::body::Body;
+use futures_util::{StreamExt, TryStreamExt};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, HeaderName, Request, StatusCode};
+use axum::http::{header, HeaderName, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -35,13 +41,15 @@ pub struct HttpState {
 
 /// Builds the router with all middleware.
 pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
-    let body_limit = app.limits.max_body_bytes;
+    // An outer ceiling; the GraphQL handler applies the precise limit for each kind of body.
+    let body_limit = usize::try_from(app.limits.max_upload_bytes).unwrap_or(usize::MAX);
     let state = HttpState { app, schema };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_handler))
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/files/{id}", get(crate::packages::files_http::download))
         .fallback(web_assets::serve)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -66,40 +74,86 @@ fn request_id_of(id: &RequestId) -> String {
     id.header_value().to_str().unwrap_or("-").to_owned()
 }
 
-/// `POST /graphql`: authenticates the bearer credential, runs the operation, and makes sure
-/// every error leaves with an `extensions.code`.
+/// An error answer outside of execution (the request could not even be read).
+fn request_error(status: StatusCode, message: String) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{"message": message, "extensions": {"code": ErrorCode::BadUserInput.as_str()}}],
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /graphql`: reads the body within its limit (JSON, or a GraphQL multipart upload with
+/// larger limits), authenticates the bearer credential, runs the operation, and makes sure every
+/// error leaves with an `extensions.code`.
 async fn graphql_handler(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Extension(request_id): Extension<RequestId>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    request: Request<Body>,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let limits = state.app.limits;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let multipart = content_type.as_deref().is_some_and(|c| c.starts_with("multipart/"));
+    let (limit, limit_message) = if multipart {
+        (
+            limits.max_upload_bytes,
+            format!("the upload is larger than the {} MB request limit (FIRSTPASS_MAX_UPLOAD_BYTES)", limits.max_upload_bytes / 1_000_000),
+        )
+    } else {
+        (
+            limits.max_body_bytes as u64,
+            format!("the request body is larger than the {} byte limit (FIRSTPASS_MAX_BODY_BYTES)", limits.max_body_bytes),
+        )
+    };
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return request_error(StatusCode::PAYLOAD_TOO_LARGE, limit_message);
+    }
+    let exceeded = Arc::new(AtomicBool::new(false));
+    let flag = exceeded.clone();
+    let mut seen: u64 = 0;
+    let stream = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            flag.store(true, Ordering::Relaxed);
+            return Err(std::io::Error::other("request body over the limit"));
+        }
+        Ok(chunk)
+    });
+    let options = MultipartOptions::default()
+        .max_file_size(usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX))
+        .max_num_files(1000);
+    let parsed = receive_body(content_type.as_deref(), stream.into_async_read(), options).await;
+    let graphql_request = match parsed {
+        Ok(request) => request,
+        Err(_) if exceeded.load(Ordering::Relaxed) => {
+            return request_error(StatusCode::PAYLOAD_TOO_LARGE, limit_message);
+        }
+        Err(ParseRequestError::PayloadTooLarge) => {
+            return request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a file is larger than the {} MB file limit (FIRSTPASS_MAX_FILE_BYTES)", limits.max_file_bytes / 1_000_000),
+            );
+        }
+        Err(err) => return request_error(StatusCode::BAD_REQUEST, format!("the request cannot be read: {err}")),
+    };
+    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let request_id = request_id_of(&request_id);
     let auth = match authenticate(&state.app.db, &state.app.jwt, authorization).await {
         Ok(auth) => auth,
         Err(err) => {
             let error: async_graphql::Error = err.into();
-            return async_graphql::Response::from_errors(vec![
-                error.into_server_error(Default::default())
-            ])
-            .into();
+            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]))
+                .into_response();
         }
     };
-    let context = RequestContext {
-        request_id,
-        client_ip: peer.ip(),
-        auth,
-    };
-    let mut response = state
-        .schema
-        .execute(request.into_inner().data(context))
-        .await;
+    let context = RequestContext { request_id, client_ip: peer.ip(), auth };
+    let mut response = state.schema.execute(graphql_request.data(context)).await;
     tag_uncoded_errors(&mut response);
-    response.into()
+    GraphQLResponse::from(response).into_response()
 }
 
 /// Errors raised by async-graphql itself (syntax, validation, limits) carry no code; they are

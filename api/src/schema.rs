@@ -4,15 +4,16 @@ use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
 use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
 use crate::config::Limits;
+use crate::packages::resolver::{PackagesMutation, PackagesQuery};
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, ApiTokensQuery, AuditQuery);
+pub struct Query(AccountsQuery, ApiTokensQuery, AuditQuery, PackagesQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, ApiTokensMutation);
+pub struct Mutation(AccountsMutation, ApiTokensMutation, PackagesMutation);
 
 /// The executable schema type.
 pub type FirstpassSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,6 +1,7 @@
 //! Assembling and running a server: state, schema, router, listener.
 
 use crate::auth::jwt::JwtKeys;
+use crate::blobs::BlobStore;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Limits;
@@ -15,12 +16,14 @@ use tokio::net::TcpListener;
 /// Builds the shared state for a migrated database.
 pub async fn build_state(
     db: DatabaseConnection,
+    blobs: BlobStore,
     jwt_secret: &[u8],
     limits: Limits,
 ) -> anyhow::Result<AppState> {
     let decoy = password::hash(&crate::auth::random_secret()).await?;
     Ok(AppState {
         db,
+        blobs,
         jwt: Arc::new(JwtKeys::new(jwt_secret)),
         throttle: Arc::new(LoginThrottle::default()),
         limits,

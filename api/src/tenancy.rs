@@ -7,7 +7,7 @@
 //! Permission checks on what an actor may *do* (roles, scopes) live here too.
 
 use crate::auth::{parse_kind, parse_role};
-use crate::entities::{api_token, audit_event, organization, partnership, user};
+use crate::entities::{api_token, audit_event, npi_package, organization, package_file, partnership, product, user};
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::domain::{OrgKind, Role, Scope};
 use sea_orm::sea_query::Query;
@@ -206,5 +206,64 @@ impl Tenanted for audit_event::Entity {
     }
     fn primary_key_columns() -> Vec<Self::Column> {
         vec![audit_event::Column::Id]
+    }
+}
+
+/// Ids of the NPI packages the actor may see: a sub-query usable in a condition.
+fn visible_package_ids(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(npi_package::Column::Id)
+        .from(npi_package::Entity)
+        .cond_where(npi_package::Entity::visible_to(actor))
+        .to_owned()
+}
+
+impl Tenanted for npi_package::Entity {
+    const NOUN: &'static str = "NPI package";
+    /// The OEM sees its own packages; the EMS sees those addressed to it from their first
+    /// submission on (a draft is the OEM's business alone).
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            OrgKind::Oem => Condition::all().add(npi_package::Column::OemId.eq(actor.org_id)),
+            OrgKind::Ems => Condition::all()
+                .add(npi_package::Column::EmsId.eq(actor.org_id))
+                .add(npi_package::Column::FirstSubmittedAt.is_not_null()),
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![npi_package::Column::Id]
+    }
+}
+
+impl Tenanted for product::Entity {
+    const NOUN: &'static str = "product";
+    /// The OEM sees its products; the EMS sees the products of packages it may see.
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            OrgKind::Oem => Condition::all().add(product::Column::OemId.eq(actor.org_id)),
+            OrgKind::Ems => Condition::all().add(
+                product::Column::Id.in_subquery(
+                    Query::select()
+                        .column(npi_package::Column::ProductId)
+                        .from(npi_package::Entity)
+                        .cond_where(npi_package::Entity::visible_to(actor))
+                        .to_owned(),
+                ),
+            ),
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![product::Column::Id]
+    }
+}
+
+impl Tenanted for package_file::Entity {
+    const NOUN: &'static str = "file";
+    /// Files of the packages the actor may see.
+    fn visible_to(actor: &Actor) -> Condition {
+        Condition::all().add(package_file::Column::PackageId.in_subquery(visible_package_ids(actor)))
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![package_file::Column::Id]
     }
 }

@@ -100,6 +100,53 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// Where an NPI package stands in its review workflow.
+    PackageStatus, "package status" {
+        /// The OEM is preparing it; files can change.
+        Draft => "DRAFT",
+        /// Sent to the EMS; files are frozen.
+        Submitted => "SUBMITTED",
+        /// The EMS has opened it.
+        InReview => "IN_REVIEW",
+        /// Sent back to the OEM, who may edit and submit again.
+        ChangesRequested => "CHANGES_REQUESTED",
+        /// Accepted by the EMS; frozen for good.
+        Accepted => "ACCEPTED",
+        /// A later revision has been accepted in its place.
+        Superseded => "SUPERSEDED",
+    }
+}
+
+impl PackageStatus {
+    /// Whether the OEM may change files and details in this state.
+    pub fn is_editable(self) -> bool {
+        matches!(self, PackageStatus::Draft | PackageStatus::ChangesRequested)
+    }
+}
+
+closed_set! {
+    /// IPC-A-610 acceptability class of an assembly.
+    IpcClass, "IPC class" {
+        /// General electronic products.
+        Class1 => "CLASS_1",
+        /// Dedicated service electronic products.
+        Class2 => "CLASS_2",
+        /// High-performance / harsh-environment electronic products.
+        Class3 => "CLASS_3",
+    }
+}
+
+closed_set! {
+    /// An EMS decision on a submitted package.
+    ReviewDecision, "review decision" {
+        /// Accepted for manufacture.
+        Accept => "ACCEPT",
+        /// Sent back to the OEM with comments.
+        RequestChanges => "REQUEST_CHANGES",
+    }
+}
+
 impl Role {
     /// The kind of organization this role belongs to.
     pub fn org_kind(self) -> OrgKind {

@@ -170,3 +170,38 @@ fn user_override_wins() {
         .iter()
         .any(|f| f.code == FindingCode::LayerFunctionUnknown));
 }
+
+/// Writes the fixture files as fuzzing seeds when FIRSTPASS_FUZZ_SEEDS names a folder.
+#[test]
+fn write_fuzz_seeds_when_asked() {
+    use firstpass_shared::cad::{guess_file_kind, FileKind};
+    let Ok(dir) = std::env::var("FIRSTPASS_FUZZ_SEEDS") else {
+        return;
+    };
+    let mut sets: Vec<fixtures::FileSet> = STYLES.iter().map(|s| fixtures::board(*s)).collect();
+    sets.extend(fixtures::broken_variants().into_iter().map(|b| b.files));
+    for (n, set) in sets.iter().enumerate() {
+        for (name, bytes) in set {
+            let target = match guess_file_kind(name, bytes) {
+                FileKind::Gerber => "gerber",
+                FileKind::Drill => "excellon",
+                FileKind::Bom => "bom",
+                FileKind::Centroid => "centroid",
+                _ => continue,
+            };
+            let folder = format!("{dir}/{target}");
+            let _ = std::fs::create_dir_all(&folder);
+            let safe: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let _ = std::fs::write(format!("{folder}/{n}-{safe}"), bytes);
+        }
+    }
+}

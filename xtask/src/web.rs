@@ -68,7 +68,10 @@ pub fn build(profile: Profile) -> Result<()> {
     if profile == Profile::Release {
         args.extend(["--profile", "wasm-release"]);
     }
-    cmd::cargo(&args)?;
+    cmd::cargo(&args).context(
+        "building the browser app failed (for a missing target: \
+         `rustup target add wasm32-unknown-unknown`)",
+    )?;
 
     let target = cmd::target_dir()?;
     let wasm = target

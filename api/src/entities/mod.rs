@@ -5,7 +5,14 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod npi_package;
 pub mod organization;
+pub mod package_analysis;
+pub mod package_comment;
+pub mod package_file;
 pub mod partnership;
+pub mod product;
 pub mod refresh_token;
+pub mod review;
+pub mod submission;
 pub mod user;

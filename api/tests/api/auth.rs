@@ -317,6 +317,7 @@ async fn errors_always_carry_a_code_and_limits_hold() {
         max_depth: 4,
         max_complexity: 50,
         max_body_bytes: 4096,
+        ..Default::default()
     })
     .await;
     let token = app.token(who::ACME_ENGINEER).await;

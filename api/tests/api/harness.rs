@@ -3,6 +3,7 @@
 //! Each test gets its own database ([`TestDb`]): a new SQLite file, or a new PostgreSQL database
 //! when `TEST_DATABASE_URL` is set.
 
+use firstpass_api::blobs::BlobStore;
 use firstpass_api::config::Limits;
 use firstpass_api::context::AppState;
 use firstpass_api::{db, demo, server};

@@ -145,9 +145,9 @@ fn opt(s: &str) -> Option<String> {
 }
 
 /// Splits a designator into its letter prefix and number (`R12` → ("R", 12)).
-fn split_designator(s: &str) -> Option<(&str, u32)> {
+fn split_designator(s: &str) -> Option<(&str, u64)> {
     let digits = s.bytes().rev().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || digits > 9 {
+    if digits == 0 || digits > 18 {
         return None;
     }
     let (prefix, num) = s.split_at(s.len() - digits);
@@ -206,7 +206,7 @@ pub fn expand_designators(cell: &str) -> Expanded {
                 };
                 if let Some(nb) = nb {
                     if nb >= na {
-                        if nb - na >= MAX_RANGE {
+                        if nb - na >= u64::from(MAX_RANGE) {
                             out.too_large.push(tok.to_owned());
                         } else {
                             out.designators

@@ -283,7 +283,7 @@ impl State {
                 .iter()
                 .position(u8::is_ascii_alphabetic)
                 .map_or(b.len(), |p| i + 1 + p);
-            let val = &params[i + 1..end];
+            let val = params.get(i + 1..end).unwrap_or("");
             if key == b'C' {
                 match val.trim().parse::<f64>() {
                     Ok(v) if v.is_finite() && (0.0..=1000.0).contains(&v) => diameter = Some(v),
@@ -409,6 +409,12 @@ pub fn parse(bytes: &[u8]) -> Result<DrillFile, DrillError> {
         if up == "M72" {
             s.units = Some(Units::Inch);
             continue;
+        }
+        if in_header
+            && (up.starts_with('X') || up.starts_with('Y') || up.starts_with("G0") || up == "M15")
+        {
+            // A header that never closed: the body has started.
+            in_header = false;
         }
         if in_header {
             if up.starts_with('T') && up[1..].starts_with(|c: char| c.is_ascii_digit()) {

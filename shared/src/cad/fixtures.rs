@@ -1069,3 +1069,62 @@ pub fn broken_variants() -> Vec<Broken> {
     });
     out
 }
+
+/// The KiCad fixture's BOM as a minimal XLSX workbook (inline strings, stored, two preamble
+/// rows), to exercise the spreadsheet path.
+#[cfg(feature = "xlsx")]
+pub fn xlsx_bom() -> Vec<u8> {
+    use std::io::Write as _;
+    let text = String::from_utf8_lossy(&bom(Style::KiCad)).into_owned();
+    let mut rows: Vec<Vec<String>> = vec![vec!["Board BOM".into()], vec!["Revision A".into()]];
+    for line in text.lines() {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        if let Some(Ok(rec)) = rdr.records().next() {
+            rows.push(rec.iter().map(str::to_owned).collect());
+        }
+    }
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut sheet = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>");
+    for (r, row) in rows.iter().enumerate() {
+        let _ = write!(sheet, "<row r=\"{}\">", r + 1);
+        for (c, cell) in row.iter().enumerate() {
+            let col = char::from(b'A' + u8::try_from(c).unwrap_or(0));
+            if !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit()) && cell.len() < 6 {
+                let _ = write!(sheet, "<c r=\"{col}{}\"><v>{cell}</v></c>", r + 1);
+            } else {
+                let _ = write!(
+                    sheet,
+                    "<c r=\"{col}{}\" t=\"inlineStr\"><is><t>{}</t></is></c>",
+                    r + 1,
+                    esc(cell)
+                );
+            }
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        ("[Content_Types].xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>".to_owned()),
+        ("_rels/.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>".to_owned()),
+        ("xl/workbook.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"BOM\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".to_owned()),
+        ("xl/_rels/workbook.xml.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>".to_owned()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, content) in parts {
+        if zip.start_file(name, options).is_err() || zip.write_all(content.as_bytes()).is_err() {
+            return Vec::new();
+        }
+    }
+    zip.finish()
+        .map(std::io::Cursor::into_inner)
+        .unwrap_or_default()
+}

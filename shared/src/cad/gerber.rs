@@ -534,6 +534,7 @@ struct Parser {
     negative: bool,
     warnings: Vec<GerberWarning>,
     warned_units: bool,
+    macro_points: usize,
 }
 
 fn err<T>(line: u32, message: impl Into<String>) -> Result<T, GerberError> {
@@ -602,6 +603,7 @@ impl Parser {
             negative: false,
             warnings: Vec::new(),
             warned_units: false,
+            macro_points: 0,
         }
     }
 
@@ -638,7 +640,12 @@ impl Parser {
                 _ => {
                     let start_line = self.line;
                     let rest = &bytes[i..];
-                    let Some(len) = rest.iter().position(|&b| b == b'*' || b == b'%') else {
+                    // A comment runs to its `*` even if a careless tool put a `%` in it.
+                    let is_comment = rest.len() >= 3
+                        && rest[0].eq_ignore_ascii_case(&b'G')
+                        && (rest[1..3] == *b"04" || rest[1] == b'4' && !rest[2].is_ascii_digit());
+                    let end = |&b: &u8| b == b'*' || (b == b'%' && !is_comment);
+                    let Some(len) = rest.iter().position(end) else {
                         return err(start_line, "command without closing `*` (file truncated?)");
                     };
                     if rest[len] == b'%' {
@@ -685,7 +692,7 @@ impl Parser {
             .filter(|c| !matches!(c, '\r' | '\n'))
             .collect();
         let s = s.trim();
-        if s.len() >= 2 && s[..2].eq_ignore_ascii_case("AM") {
+        if s.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("AM")) {
             return self.define_macro(s, line);
         }
         for part in s.split('*') {
@@ -901,6 +908,17 @@ impl Parser {
             _ => match self.macros.get(name) {
                 Some(stmts) => {
                     let shapes = eval_macro(stmts, &vals, s, line)?;
+                    let points: usize = shapes
+                        .iter()
+                        .map(|m| match m {
+                            MacroShape::Polygon { points, .. } => points.len(),
+                            MacroShape::Circle { .. } => 1,
+                        })
+                        .sum();
+                    self.macro_points = self.macro_points.saturating_add(points);
+                    if self.macro_points > self.limits.max_region_points {
+                        return err(line, "aperture macros expand past the point limit");
+                    }
                     Aperture::Macro {
                         name: name.chars().take(100).collect(),
                         shapes,
@@ -1027,7 +1045,7 @@ impl Parser {
                 .iter()
                 .position(|c| c.is_ascii_alphabetic())
                 .map_or(b.len(), |p| i + 1 + p);
-            let Some(v) = number(&up[i + 1..end]) else {
+            let Some(v) = up.get(i + 1..end).and_then(number) else {
                 return err(
                     line,
                     format!("bad step-and-repeat `%SR{}`", text(rest.as_bytes())),
@@ -1879,6 +1897,12 @@ mod tests {
         assert!(parse(b"%FSLAX99Y99*%").is_err());
         assert!(parse(b"%FSLAX26Y26*%\n%MOMM*%\n%ADD10C,0.5*%\nD10*X1Y1D03*\n").is_err());
         assert!(parse(b"%FSLAX26Y26*%%MOMM*%%AMX*1,1,((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))*%M02*").is_err());
+    }
+
+    #[test]
+    fn percent_in_comment() {
+        let g = ok("G04 100% done*\n%FSLAX26Y26*%%MOMM*%%ADD10C,1*%D10*X0Y0D03*M02*");
+        assert_eq!(g.objects.len(), 1);
     }
 
     #[test]

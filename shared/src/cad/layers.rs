@@ -42,6 +42,25 @@ pub enum LayerFunction {
 }
 
 impl LayerFunction {
+    /// Every function, in declaration order.
+    pub const ALL: &'static [LayerFunction] = &[
+        LayerFunction::CopperTop,
+        LayerFunction::CopperInner,
+        LayerFunction::CopperBottom,
+        LayerFunction::SoldermaskTop,
+        LayerFunction::SoldermaskBottom,
+        LayerFunction::SilkscreenTop,
+        LayerFunction::SilkscreenBottom,
+        LayerFunction::PasteTop,
+        LayerFunction::PasteBottom,
+        LayerFunction::Outline,
+        LayerFunction::DrillPlated,
+        LayerFunction::DrillNonPlated,
+        LayerFunction::Drawing,
+        LayerFunction::Other,
+        LayerFunction::Unknown,
+    ];
+
     /// The stable spelling used on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,6 +121,22 @@ impl LayerFunction {
 impl std::fmt::Display for LayerFunction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for LayerFunction {
+    type Err = crate::domain::UnknownVariant;
+
+    /// Accepts the stable spelling in any letter case, with `-` for `_`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let n = s.trim().to_ascii_uppercase().replace('-', "_");
+        LayerFunction::ALL.iter().copied().find(|f| f.as_str() == n).ok_or_else(|| {
+            crate::domain::UnknownVariant {
+                kind: "layer function",
+                value: s.to_owned(),
+                expected: "COPPER_TOP COPPER_INNER COPPER_BOTTOM SOLDERMASK_TOP SOLDERMASK_BOTTOM SILKSCREEN_TOP SILKSCREEN_BOTTOM PASTE_TOP PASTE_BOTTOM OUTLINE DRILL_PLATED DRILL_NON_PLATED DRAWING OTHER UNKNOWN",
+            }
+        })
     }
 }
 
@@ -424,6 +459,14 @@ mod tests {
         assert_eq!(f("x.fab").0, F::Drawing);
         assert_eq!(f("x.tap").0, F::DrillPlated);
         assert_eq!(f("mystery.gbr").0, F::Unknown);
+    }
+
+    #[test]
+    fn from_str_round_trips() {
+        for f in LayerFunction::ALL {
+            assert_eq!(f.as_str().to_ascii_lowercase().parse::<LayerFunction>().ok(), Some(*f));
+        }
+        assert!("copper".parse::<LayerFunction>().is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Manufacturing-file parsers and package validation.
 //!
 //! Everything here is pure computation on bytes, so the browser (wasm32) and the server run the
-//! same code: [`validate::validate_package`] is the entry point, the parsers below it can be used
+//! same code: [`validate_package`](crate::cad::validate::validate_package) is the entry point, the parsers below it can be used
 //! alone. All parsers are written to be total: hostile input yields an error or a finding, never
 //! a panic, a hang or unbounded memory.
 
@@ -40,7 +40,37 @@ pub enum FileKind {
     Other,
 }
 
+impl std::str::FromStr for FileKind {
+    type Err = crate::domain::UnknownVariant;
+
+    /// Accepts the stable spelling in any letter case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let n = s.trim().to_ascii_uppercase();
+        FileKind::ALL.iter().copied().find(|k| k.as_str() == n).ok_or_else(|| crate::domain::UnknownVariant {
+            kind: "file kind",
+            value: s.to_owned(),
+            expected: "GERBER DRILL BOM CENTROID DRAWING OTHER",
+        })
+    }
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FileKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [FileKind] = &[
+        FileKind::Gerber,
+        FileKind::Drill,
+        FileKind::Bom,
+        FileKind::Centroid,
+        FileKind::Drawing,
+        FileKind::Other,
+    ];
+
     /// The stable spelling used in the database and on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::gerber::{arc_sweep, GerberFile, Graphic, Point};
 
 /// Most outline strokes chained; past it callers fall back to the bounding box.
-const MAX_SEGMENTS: usize = 200_000;
+const MAX_SEGMENTS: usize = 50_000;
 /// Endpoints closer than this (mm) are joined.
 const JOIN_MM: f64 = 0.02;
 
@@ -109,7 +109,9 @@ pub fn board_polygon(g: &GerberFile) -> Option<Vec<Point>> {
             let mut next = None;
             'search: for dx in -1..=1 {
                 for dy in -1..=1 {
-                    for &i in ends.get(&(kx + dx, ky + dy)).map_or(&[][..], Vec::as_slice) {
+                    let bucket = ends.get(&(kx + dx, ky + dy)).map_or(&[][..], Vec::as_slice);
+                    // Bounded scan: a hostile outline with every end in one spot stays linear.
+                    for &i in bucket.iter().filter(|&&i| !used[i]).take(64) {
                         if !used[i] {
                             let s = &segs[i];
                             if close(s[0], end) {

@@ -213,8 +213,23 @@ fn draw_objects(svg: &mut Svg, g: &GerberFile, prefix: &str, fill: &str, clear: 
         }
         used
     };
+    let mut def_points = 0usize;
     for (i, a) in g.apertures.iter().enumerate() {
         if used[i] {
+            def_points += match a {
+                Aperture::Macro { shapes, .. } => shapes
+                    .iter()
+                    .map(|m| match m {
+                        MacroShape::Polygon { points, .. } => points.len(),
+                        MacroShape::Circle { .. } => 1,
+                    })
+                    .sum(),
+                _ => 1,
+            };
+            if def_points > 20 * svg.max {
+                svg.skipped += 1;
+                continue;
+            }
             aperture_def(&mut svg.out, &format!("{prefix}a{i}"), a);
         }
     }

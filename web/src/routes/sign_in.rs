@@ -57,7 +57,6 @@ pub fn SignInPage() -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if !pending.get_untracked() {
-            // A new attempt must not leave the old password on screen after a failure.
             sign_in.dispatch((email.get_untracked(), password.get_untracked()));
         }
     };

@@ -1,0 +1,9 @@
+//! NPI packages: products, package revisions, their files, the analysis of those files, and the
+//! review workflow between the OEM and its EMS.
+
+pub mod analysis;
+pub mod files_http;
+pub mod model;
+pub mod resolver;
+pub mod service;
+pub mod upload;
