@@ -63,7 +63,10 @@ impl BlobStore {
             Some(_) => anyhow::bail!("FIRSTPASS_BLOB_URL: only s3:// URLs are supported"),
             None => {
                 std::fs::create_dir_all(folder).map_err(|e| {
-                    anyhow::anyhow!("FIRSTPASS_DATA_DIR: cannot create {}: {e}", folder.display())
+                    anyhow::anyhow!(
+                        "FIRSTPASS_DATA_DIR: cannot create {}: {e}",
+                        folder.display()
+                    )
                 })?;
                 Arc::new(
                     object_store::local::LocalFileSystem::new_with_prefix(folder)
@@ -139,13 +142,23 @@ impl BlobStore {
             }
             writer.put(chunk);
         }
-        writer.finish().await.map_err(|e| WriteError::Failed(ApiError::internal(e)))?;
-        Ok(StoredBlob { size, sha256: hex::encode(hasher.finalize()) })
+        writer
+            .finish()
+            .await
+            .map_err(|e| WriteError::Failed(ApiError::internal(e)))?;
+        Ok(StoredBlob {
+            size,
+            sha256: hex::encode(hasher.finalize()),
+        })
     }
 
     /// Reads a whole blob, refusing one larger than `max_bytes` (for parsing).
     pub async fn read_all(&self, key: &str, max_bytes: u64) -> ApiResult<Option<Bytes>> {
-        let result = self.store.get(&StorePath::from(key)).await.map_err(ApiError::internal)?;
+        let result = self
+            .store
+            .get(&StorePath::from(key))
+            .await
+            .map_err(ApiError::internal)?;
         if result.meta.size > max_bytes {
             return Ok(None);
         }
@@ -157,8 +170,14 @@ impl BlobStore {
         &self,
         key: &str,
     ) -> ApiResult<impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + use<>> {
-        let result = self.store.get(&StorePath::from(key)).await.map_err(ApiError::internal)?;
-        Ok(result.into_stream().map(|item| item.map_err(std::io::Error::other)))
+        let result = self
+            .store
+            .get(&StorePath::from(key))
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(result
+            .into_stream()
+            .map(|item| item.map_err(std::io::Error::other)))
     }
 
     /// Copies a blob to a new key (new revisions start from the old files).

@@ -119,7 +119,10 @@ impl Cli {
             let secret = jwt_secret(&self.common.data_dir)?;
             let conn = db::connect(&url).await?;
             db::migrate(&conn).await?;
-            let blobs = BlobStore::open(args.blob_url.as_deref(), &self.common.data_dir.join("blobs"))?;
+            let blobs = BlobStore::open(
+                args.blob_url.as_deref(),
+                &self.common.data_dir.join("blobs"),
+            )?;
             let state = server::build_state(conn, blobs, &secret, limits).await?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await

@@ -1,10 +1,10 @@
 //! What every resolver can reach: the shared state and the current request.
 
 use crate::audit::AuditMeta;
-use crate::blobs::BlobStore;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::Authentication;
+use crate::blobs::BlobStore;
 use crate::config::Limits;
 use crate::error::{ApiError, ApiResult};
 use crate::tenancy::Actor;

@@ -4,24 +4,23 @@ use crate::auth::authenticate;
 use crate::context::{AppState, RequestContext};
 use crate::schema::FirstpassSchema;
 use crate::web_assets;
+use async_graphql::http::{receive_body, MultipartOptions};
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
-use async_graphql::http::{receive_body, MultipartOptions};
 use async_graphql::ParseRequestError;
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::Body;
-use futures_util::{StreamExt, TryStreamExt};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{header, HeaderName, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use firstpass_shared::domain::ErrorCode;
+use futures_util::{StreamExt, TryStreamExt};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -40,9 +39,10 @@ pub struct HttpState {
 }
 
 /// Builds the router with all middleware.
+///
+/// Only `POST /graphql` reads a request body; it applies the body limits itself, per kind of
+/// body (see [`graphql_handler`]).
 pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
-    // An outer ceiling; the GraphQL handler applies the precise limit for each kind of body.
-    let body_limit = usize::try_from(app.limits.max_upload_bytes).unwrap_or(usize::MAX);
     let state = HttpState { app, schema };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_handler))
@@ -52,7 +52,6 @@ pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
         .route("/files/{id}", get(crate::packages::files_http::download))
         .fallback(web_assets::serve)
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -94,20 +93,36 @@ async fn graphql_handler(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let limits = state.app.limits;
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let multipart = content_type.as_deref().is_some_and(|c| c.starts_with("multipart/"));
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let multipart = content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("multipart/"));
     let (limit, limit_message) = if multipart {
         (
             limits.max_upload_bytes,
-            format!("the upload is larger than the {} MB request limit (FIRSTPASS_MAX_UPLOAD_BYTES)", limits.max_upload_bytes / 1_000_000),
+            format!(
+                "the upload is larger than the {} MB request limit (FIRSTPASS_MAX_UPLOAD_BYTES)",
+                limits.max_upload_bytes / 1_000_000
+            ),
         )
     } else {
         (
             limits.max_body_bytes as u64,
-            format!("the request body is larger than the {} byte limit (FIRSTPASS_MAX_BODY_BYTES)", limits.max_body_bytes),
+            format!(
+                "the request body is larger than the {} byte limit (FIRSTPASS_MAX_BODY_BYTES)",
+                limits.max_body_bytes
+            ),
         )
     };
-    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit) {
         return request_error(StatusCode::PAYLOAD_TOO_LARGE, limit_message);
     }
@@ -135,22 +150,39 @@ async fn graphql_handler(
         Err(ParseRequestError::PayloadTooLarge) => {
             return request_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("a file is larger than the {} MB file limit (FIRSTPASS_MAX_FILE_BYTES)", limits.max_file_bytes / 1_000_000),
+                format!(
+                    "a file is larger than the {} MB file limit (FIRSTPASS_MAX_FILE_BYTES)",
+                    limits.max_file_bytes / 1_000_000
+                ),
             );
         }
-        Err(err) => return request_error(StatusCode::BAD_REQUEST, format!("the request cannot be read: {err}")),
+        Err(err) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                format!("the request cannot be read: {err}"),
+            )
+        }
     };
-    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let request_id = request_id_of(&request_id);
     let auth = match authenticate(&state.app.db, &state.app.jwt, authorization).await {
         Ok(auth) => auth,
         Err(err) => {
             let error: async_graphql::Error = err.into();
-            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]))
-                .into_response();
+            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![
+                error.into_server_error(Default::default())
+            ]))
+            .into_response();
         }
     };
-    let context = RequestContext { request_id, client_ip: peer.ip(), auth };
+    let context = RequestContext {
+        request_id,
+        client_ip: peer.ip(),
+        auth,
+    };
     let mut response = state.schema.execute(graphql_request.data(context)).await;
     tag_uncoded_errors(&mut response);
     GraphQLResponse::from(response).into_response()

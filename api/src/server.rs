@@ -1,9 +1,9 @@
 //! Assembling and running a server: state, schema, router, listener.
 
 use crate::auth::jwt::JwtKeys;
-use crate::blobs::BlobStore;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
+use crate::blobs::BlobStore;
 use crate::config::Limits;
 use crate::context::AppState;
 use crate::http;

@@ -7,7 +7,9 @@
 //! Permission checks on what an actor may *do* (roles, scopes) live here too.
 
 use crate::auth::{parse_kind, parse_role};
-use crate::entities::{api_token, audit_event, npi_package, organization, package_file, partnership, product, user};
+use crate::entities::{
+    api_token, audit_event, npi_package, organization, package_file, partnership, product, user,
+};
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::domain::{OrgKind, Role, Scope};
 use sea_orm::sea_query::Query;
@@ -261,7 +263,8 @@ impl Tenanted for package_file::Entity {
     const NOUN: &'static str = "file";
     /// Files of the packages the actor may see.
     fn visible_to(actor: &Actor) -> Condition {
-        Condition::all().add(package_file::Column::PackageId.in_subquery(visible_package_ids(actor)))
+        Condition::all()
+            .add(package_file::Column::PackageId.in_subquery(visible_package_ids(actor)))
     }
     fn primary_key_columns() -> Vec<Self::Column> {
         vec![package_file::Column::Id]

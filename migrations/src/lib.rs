@@ -16,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_accounts::Migration), Box::new(m0002_packages::Migration)]
+        vec![
+            Box::new(m0001_accounts::Migration),
+            Box::new(m0002_packages::Migration),
+        ]
     }
 }

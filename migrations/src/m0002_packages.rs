@@ -110,7 +110,11 @@ enum PackageComments {
 }
 
 fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().primary_key().to_owned()
+    ColumnDef::new(col)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 fn uuid(col: impl IntoIden) -> ColumnDef {
@@ -118,7 +122,10 @@ fn uuid(col: impl IntoIden) -> ColumnDef {
 }
 
 fn time(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn fk(
@@ -134,7 +141,12 @@ fn fk(
         .to_owned()
 }
 
-fn index(name: &str, table: impl IntoIden, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut statement = Index::create().name(name).table(table).to_owned();
     for col in cols {
         statement.col(Alias::new(*col));
@@ -154,7 +166,11 @@ impl MigrationTrait for Migration {
                     .table(Products::Table)
                     .col(id(Products::Id))
                     .col(uuid(Products::OemId))
-                    .col(ColumnDef::new(Products::PartNumber).string_len(100).not_null())
+                    .col(
+                        ColumnDef::new(Products::PartNumber)
+                            .string_len(100)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Products::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Products::Description).text().not_null())
                     .col(uuid(Products::CreatedBy))
@@ -173,7 +189,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_products_oem_part", Products::Table, &["oem_id", "part_number"], true))
+            .create_index(index(
+                "ux_products_oem_part",
+                Products::Table,
+                &["oem_id", "part_number"],
+                true,
+            ))
             .await?;
 
         manager
@@ -184,13 +205,37 @@ impl MigrationTrait for Migration {
                     .col(uuid(NpiPackages::ProductId))
                     .col(uuid(NpiPackages::OemId))
                     .col(uuid(NpiPackages::EmsId))
-                    .col(ColumnDef::new(NpiPackages::Revision).string_len(16).not_null())
-                    .col(ColumnDef::new(NpiPackages::IpcClass).string_len(16).not_null())
-                    .col(ColumnDef::new(NpiPackages::Quantities).string_len(400).not_null())
+                    .col(
+                        ColumnDef::new(NpiPackages::Revision)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(NpiPackages::IpcClass)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(NpiPackages::Quantities)
+                            .string_len(400)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(NpiPackages::Notes).text().not_null())
-                    .col(ColumnDef::new(NpiPackages::Status).string_len(32).not_null())
-                    .col(ColumnDef::new(NpiPackages::ContentHash).string_len(64).null())
-                    .col(ColumnDef::new(NpiPackages::FirstSubmittedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(NpiPackages::Status)
+                            .string_len(32)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(NpiPackages::ContentHash)
+                            .string_len(64)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(NpiPackages::FirstSubmittedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(ColumnDef::new(NpiPackages::PreviousPackageId).uuid().null())
                     .col(uuid(NpiPackages::CreatedBy))
                     .col(time(NpiPackages::CreatedAt))
@@ -219,10 +264,29 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_npi_packages_product_rev", NpiPackages::Table, &["product_id", "revision"], true))
+            .create_index(index(
+                "ux_npi_packages_product_rev",
+                NpiPackages::Table,
+                &["product_id", "revision"],
+                true,
+            ))
             .await?;
-        manager.create_index(index("ix_npi_packages_oem", NpiPackages::Table, &["oem_id", "id"], false)).await?;
-        manager.create_index(index("ix_npi_packages_ems", NpiPackages::Table, &["ems_id", "id"], false)).await?;
+        manager
+            .create_index(index(
+                "ix_npi_packages_oem",
+                NpiPackages::Table,
+                &["oem_id", "id"],
+                false,
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_npi_packages_ems",
+                NpiPackages::Table,
+                &["ems_id", "id"],
+                false,
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -231,11 +295,31 @@ impl MigrationTrait for Migration {
                     .col(id(PackageFiles::Id))
                     .col(uuid(PackageFiles::PackageId))
                     .col(ColumnDef::new(PackageFiles::Kind).string_len(16).not_null())
-                    .col(ColumnDef::new(PackageFiles::Name).string_len(400).not_null())
-                    .col(ColumnDef::new(PackageFiles::SizeBytes).big_integer().not_null())
-                    .col(ColumnDef::new(PackageFiles::Sha256).string_len(64).not_null())
-                    .col(ColumnDef::new(PackageFiles::StorageKey).string_len(200).not_null())
-                    .col(ColumnDef::new(PackageFiles::LayerFunctionOverride).string_len(32).null())
+                    .col(
+                        ColumnDef::new(PackageFiles::Name)
+                            .string_len(400)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PackageFiles::SizeBytes)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PackageFiles::Sha256)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PackageFiles::StorageKey)
+                            .string_len(200)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PackageFiles::LayerFunctionOverride)
+                            .string_len(32)
+                            .null(),
+                    )
                     .col(uuid(PackageFiles::UploadedBy))
                     .col(time(PackageFiles::CreatedAt))
                     .foreign_key(&mut fk(
@@ -247,17 +331,35 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_package_files_name", PackageFiles::Table, &["package_id", "name"], true))
+            .create_index(index(
+                "ux_package_files_name",
+                PackageFiles::Table,
+                &["package_id", "name"],
+                true,
+            ))
             .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(PackageAnalyses::Table)
-                    .col(ColumnDef::new(PackageAnalyses::PackageId).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(PackageAnalyses::PackageId)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(PackageAnalyses::Analysis).text().not_null())
-                    .col(ColumnDef::new(PackageAnalyses::ErrorCount).integer().not_null())
-                    .col(ColumnDef::new(PackageAnalyses::WarningCount).integer().not_null())
+                    .col(
+                        ColumnDef::new(PackageAnalyses::ErrorCount)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PackageAnalyses::WarningCount)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(time(PackageAnalyses::ComputedAt))
                     .foreign_key(&mut fk(
                         "fk_package_analyses_package",
@@ -275,7 +377,11 @@ impl MigrationTrait for Migration {
                     .col(id(Submissions::Id))
                     .col(uuid(Submissions::PackageId))
                     .col(ColumnDef::new(Submissions::Number).integer().not_null())
-                    .col(ColumnDef::new(Submissions::ContentHash).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(Submissions::ContentHash)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(uuid(Submissions::SubmittedBy))
                     .col(time(Submissions::SubmittedAt))
                     .foreign_key(&mut fk(
@@ -287,7 +393,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_submissions_number", Submissions::Table, &["package_id", "number"], true))
+            .create_index(index(
+                "ux_submissions_number",
+                Submissions::Table,
+                &["package_id", "number"],
+                true,
+            ))
             .await?;
 
         manager
@@ -314,7 +425,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("ix_reviews_package", Reviews::Table, &["package_id"], false)).await?;
+        manager
+            .create_index(index(
+                "ix_reviews_package",
+                Reviews::Table,
+                &["package_id"],
+                false,
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -324,8 +442,16 @@ impl MigrationTrait for Migration {
                     .col(uuid(PackageComments::PackageId))
                     .col(uuid(PackageComments::AuthorId))
                     .col(ColumnDef::new(PackageComments::Body).text().not_null())
-                    .col(ColumnDef::new(PackageComments::AnchorFile).string_len(400).null())
-                    .col(ColumnDef::new(PackageComments::AnchorDesignator).string_len(64).null())
+                    .col(
+                        ColumnDef::new(PackageComments::AnchorFile)
+                            .string_len(400)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(PackageComments::AnchorDesignator)
+                            .string_len(64)
+                            .null(),
+                    )
                     .col(time(PackageComments::CreatedAt))
                     .foreign_key(&mut fk(
                         "fk_package_comments_package",
@@ -341,7 +467,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_package_comments_package", PackageComments::Table, &["package_id"], false))
+            .create_index(index(
+                "ix_package_comments_package",
+                PackageComments::Table,
+                &["package_id"],
+                false,
+            ))
             .await?;
         Ok(())
     }
@@ -356,7 +487,9 @@ impl MigrationTrait for Migration {
             NpiPackages::Table.into_iden(),
             Products::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -119,7 +119,13 @@ fn kicad_7_round_rect_macro_and_object_attributes() {
     let g = gerber::parse(src.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     assert!(!g.negative);
     let e = g.extents.unwrap_or_else(|| panic!("no extents"));
-    assert!((e.min_x - 99.3).abs() < 1e-6 && (e.max_x - 100.7).abs() < 1e-6, "{e:?}");
-    assert!((e.min_y + 50.6).abs() < 1e-6 && (e.max_y + 49.4).abs() < 1e-6, "{e:?}");
+    assert!(
+        (e.min_x - 99.3).abs() < 1e-6 && (e.max_x - 100.7).abs() < 1e-6,
+        "{e:?}"
+    );
+    assert!(
+        (e.min_y + 50.6).abs() < 1e-6 && (e.max_y + 49.4).abs() < 1e-6,
+        "{e:?}"
+    );
     assert!(g.warnings.is_empty(), "{:?}", g.warnings);
 }

@@ -12,7 +12,8 @@ use bytes::Bytes;
 use chrono::Utc;
 use firstpass_shared::cad::{self, render, validate, InputFile, PackageAnalysis};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -31,7 +32,11 @@ async fn load_files(state: &AppState, package_id: Uuid) -> ApiResult<Vec<LoadedF
     let mut files = Vec::with_capacity(rows.len());
     for row in rows {
         // Files are bounded by the upload limit, so this read is bounded too.
-        let bytes = state.blobs.read_all(&row.storage_key, state.limits.max_file_bytes).await?.unwrap_or_default();
+        let bytes = state
+            .blobs
+            .read_all(&row.storage_key, state.limits.max_file_bytes)
+            .await?
+            .unwrap_or_default();
         files.push(LoadedFile { row, bytes });
     }
     Ok(files)
@@ -55,7 +60,11 @@ fn inputs(files: &[LoadedFile]) -> Vec<InputFile<'_>> {
             name: &f.row.name,
             bytes: &f.bytes,
             kind: Some(kind_of(&f.row.kind)),
-            layer_function: f.row.layer_function_override.as_deref().and_then(parse_layer_function),
+            layer_function: f
+                .row
+                .layer_function_override
+                .as_deref()
+                .and_then(parse_layer_function),
         })
         .collect()
 }
@@ -71,14 +80,24 @@ async fn analyze(files: Vec<LoadedFile>) -> ApiResult<(Vec<LoadedFile>, validate
 }
 
 /// Recomputes and stores a package's analysis; call after any change to its files.
-pub async fn recompute(state: &AppState, db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<PackageAnalysis> {
+pub async fn recompute(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    package_id: Uuid,
+) -> ApiResult<PackageAnalysis> {
     let files = load_files(state, package_id).await?;
     let (_, parsed) = analyze(files).await?;
     let analysis = parsed.analysis;
-    let errors = analysis.findings.iter().filter(|f| f.severity == cad::Severity::Error).count();
+    let errors = analysis
+        .findings
+        .iter()
+        .filter(|f| f.severity == cad::Severity::Error)
+        .count();
     let warnings = analysis.findings.len() - errors;
     let json = serde_json::to_string(&analysis).map_err(ApiError::internal)?;
-    package_analysis::Entity::delete_by_id(package_id).exec(db).await?;
+    package_analysis::Entity::delete_by_id(package_id)
+        .exec(db)
+        .await?;
     package_analysis::ActiveModel {
         package_id: Set(package_id),
         analysis: Set(json),
@@ -93,7 +112,10 @@ pub async fn recompute(state: &AppState, db: &impl ConnectionTrait, package_id: 
 
 /// The stored analysis of a package (empty when it has no files yet).
 pub async fn load(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<PackageAnalysis> {
-    match package_analysis::Entity::find_by_id(package_id).one(db).await? {
+    match package_analysis::Entity::find_by_id(package_id)
+        .one(db)
+        .await?
+    {
         Some(row) => serde_json::from_str(&row.analysis).map_err(ApiError::internal),
         None => Ok(empty()),
     }
@@ -106,10 +128,19 @@ pub fn empty() -> PackageAnalysis {
 
 /// The number of ERROR findings currently standing.
 pub async fn error_count(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<i32> {
-    Ok(match package_analysis::Entity::find_by_id(package_id).one(db).await? {
-        Some(row) => row.error_count,
-        None => empty().findings.iter().filter(|f| f.severity == cad::Severity::Error).count() as i32,
-    })
+    Ok(
+        match package_analysis::Entity::find_by_id(package_id)
+            .one(db)
+            .await?
+        {
+            Some(row) => row.error_count,
+            None => empty()
+                .findings
+                .iter()
+                .filter(|f| f.severity == cad::Severity::Error)
+                .count() as i32,
+        },
+    )
 }
 
 fn color_for(function: cad::LayerFunction) -> &'static str {
@@ -124,16 +155,29 @@ fn color_for(function: cad::LayerFunction) -> &'static str {
 }
 
 /// One layer of a package drawn as SVG, or `None` when the file is not a parsed layer.
-pub async fn layer_svg(state: &AppState, package_id: Uuid, file_name: &str) -> ApiResult<Option<String>> {
+pub async fn layer_svg(
+    state: &AppState,
+    package_id: Uuid,
+    file_name: &str,
+) -> ApiResult<Option<String>> {
     let files = load_files(state, package_id).await?;
     let (_, parsed) = analyze(files).await?;
-    let Some(index) = parsed.analysis.layers.iter().position(|l| l.file == file_name) else {
+    let Some(index) = parsed
+        .analysis
+        .layers
+        .iter()
+        .position(|l| l.file == file_name)
+    else {
         return Ok(None);
     };
     let function = parsed.analysis.layers[index].function;
     let options = render::RenderOptions::default();
     if let Some((_, gerber)) = parsed.gerbers.iter().find(|(i, _)| *i == index) {
-        return Ok(Some(render::layer_svg(gerber, color_for(function), options)));
+        return Ok(Some(render::layer_svg(
+            gerber,
+            color_for(function),
+            options,
+        )));
     }
     if let Some((_, drill)) = parsed.drills.iter().find(|(i, _)| *i == index) {
         return Ok(Some(render::drill_svg(drill, options)));
@@ -142,11 +186,19 @@ pub async fn layer_svg(state: &AppState, package_id: Uuid, file_name: &str) -> A
 }
 
 /// The whole board from one side as SVG, or `None` before there is an outline.
-pub async fn board_svg(state: &AppState, package_id: Uuid, side: cad::Side) -> ApiResult<Option<String>> {
+pub async fn board_svg(
+    state: &AppState,
+    package_id: Uuid,
+    side: cad::Side,
+) -> ApiResult<Option<String>> {
     let files = load_files(state, package_id).await?;
     let (_, parsed) = analyze(files).await?;
     if parsed.analysis.board.is_none() {
         return Ok(None);
     }
-    Ok(Some(render::board_svg(&parsed, side, render::RenderOptions::default())))
+    Ok(Some(render::board_svg(
+        &parsed,
+        side,
+        render::RenderOptions::default(),
+    )))
 }

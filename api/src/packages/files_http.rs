@@ -12,24 +12,51 @@ use firstpass_shared::domain::Scope;
 use serde_json::json;
 
 fn refuse(status: StatusCode, err: &ApiError) -> Response {
-    (status, axum::Json(json!({"code": err.code().as_str(), "message": err.message()}))).into_response()
+    (
+        status,
+        axum::Json(json!({"code": err.code().as_str(), "message": err.message()})),
+    )
+        .into_response()
 }
 
 /// `Content-Disposition` for a download, safe for any file name.
 fn disposition(name: &str) -> HeaderValue {
     let base = name.rsplit('/').next().unwrap_or(name);
-    let ascii: String = base.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let ascii: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let encoded: String = base
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// Streams the file, or answers 401 / 404 with a JSON error carrying the usual code.
-pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+pub async fn download(
+    State(state): State<HttpState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let actor = match authenticate(&state.app.db, &state.app.jwt, authorization).await {
         Ok(Authentication::Authenticated(actor)) => actor,
         Ok(_) => return refuse(StatusCode::UNAUTHORIZED, &ApiError::Unauthenticated),
@@ -58,10 +85,19 @@ pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, he
     };
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     headers.insert(header::CONTENT_DISPOSITION, disposition(&file.name));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size_bytes.max(0) as u64));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(file.size_bytes.max(0) as u64),
+    );
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
         headers.insert(header::ETAG, etag);
     }

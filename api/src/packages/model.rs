@@ -2,7 +2,9 @@
 
 use crate::accounts::model::Organization;
 use crate::context::ContextExt;
-use crate::entities::{npi_package, organization, package_comment, package_file, product, review, submission, user};
+use crate::entities::{
+    npi_package, organization, package_comment, package_file, product, review, submission, user,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::packages::analysis;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
@@ -200,7 +202,9 @@ impl Product {
 
 async fn org(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Organization> {
     let actor = ctx.reader()?;
-    let row = actor.load::<organization::Entity>(&ctx.state().db, id).await?;
+    let row = actor
+        .load::<organization::Entity>(&ctx.state().db, id)
+        .await?;
     Ok(Organization::from_model(row)?)
 }
 
@@ -236,7 +240,11 @@ impl From<npi_package::Model> for NpiPackage {
         Self {
             id: ID(row.id.to_string()),
             revision: row.revision.clone(),
-            ipc_class: row.ipc_class.parse::<firstpass_shared::domain::IpcClass>().map(Into::into).unwrap_or(IpcClass::Class2),
+            ipc_class: row
+                .ipc_class
+                .parse::<firstpass_shared::domain::IpcClass>()
+                .map(Into::into)
+                .unwrap_or(IpcClass::Class2),
             quantities: parse_quantities(&row.quantities),
             notes: row.notes.clone(),
             status: status_of(&row).into(),
@@ -250,12 +258,16 @@ impl From<npi_package::Model> for NpiPackage {
 
 /// The stored status of a package row.
 pub fn status_of(row: &npi_package::Model) -> firstpass_shared::domain::PackageStatus {
-    row.status.parse().unwrap_or(firstpass_shared::domain::PackageStatus::Draft)
+    row.status
+        .parse()
+        .unwrap_or(firstpass_shared::domain::PackageStatus::Draft)
 }
 
 /// Reads stored quantities ("10,100,1000").
 pub fn parse_quantities(text: &str) -> Vec<i32> {
-    text.split(',').filter_map(|q| q.trim().parse().ok()).collect()
+    text.split(',')
+        .filter_map(|q| q.trim().parse().ok())
+        .collect()
 }
 
 #[ComplexObject]
@@ -263,7 +275,10 @@ impl NpiPackage {
     /// The product this is a revision of.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let actor = ctx.reader()?;
-        Ok(actor.load::<product::Entity>(&ctx.state().db, self.row.product_id).await?.into())
+        Ok(actor
+            .load::<product::Entity>(&ctx.state().db, self.row.product_id)
+            .await?
+            .into())
     }
 
     /// The OEM that owns the package.
@@ -295,8 +310,16 @@ impl NpiPackage {
             .layers
             .into_iter()
             .map(|info| {
-                let file = files.iter().find(|f| f.name == info.file).cloned().map(PackageFile::from);
-                Layer { info, file, package_id: self.row.id }
+                let file = files
+                    .iter()
+                    .find(|f| f.name == info.file)
+                    .cloned()
+                    .map(PackageFile::from);
+                Layer {
+                    info,
+                    file,
+                    package_id: self.row.id,
+                }
             })
             .collect())
     }
@@ -321,7 +344,11 @@ impl NpiPackage {
     /// Placements from the centroid file, in file order.
     async fn placements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Placement>> {
         let analysis = analysis::load(&ctx.state().db, self.row.id).await?;
-        Ok(analysis.placements.into_iter().map(Placement::from).collect())
+        Ok(analysis
+            .placements
+            .into_iter()
+            .map(Placement::from)
+            .collect())
     }
 
     /// Validation findings, recomputed whenever the files change; ERRORs block submission.
@@ -369,7 +396,11 @@ impl NpiPackage {
                 .map_or(0, |s| s.number);
             out.push(Review {
                 id: ID(row.id.to_string()),
-                decision: row.decision.parse::<firstpass_shared::domain::ReviewDecision>().map_err(ApiError::internal)?.into(),
+                decision: row
+                    .decision
+                    .parse::<firstpass_shared::domain::ReviewDecision>()
+                    .map_err(ApiError::internal)?
+                    .into(),
                 comment: row.comment,
                 reviewer: person(ctx, row.reviewer_id).await?,
                 submission_number: number,
@@ -415,9 +446,18 @@ pub struct Person {
 
 async fn person(ctx: &Context<'_>, user_id: Uuid) -> ApiResult<Person> {
     let db = &ctx.state().db;
-    let user = user::Entity::find_by_id(user_id).one(db).await?.ok_or(ApiError::NotFound("user"))?;
-    let org = organization::Entity::find_by_id(user.organization_id).one(db).await?.ok_or(ApiError::NotFound("organization"))?;
-    Ok(Person { full_name: user.full_name, organization_name: org.name })
+    let user = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let org = organization::Entity::find_by_id(user.organization_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    Ok(Person {
+        full_name: user.full_name,
+        organization_name: org.name,
+    })
 }
 
 /// A file of a package.
@@ -450,7 +490,11 @@ impl From<package_file::Model> for PackageFile {
             size_bytes: row.size_bytes,
             sha256: row.sha256,
             download_url: format!("/files/{}", row.id),
-            layer_function_override: row.layer_function_override.as_deref().and_then(parse_layer_function).map(Into::into),
+            layer_function_override: row
+                .layer_function_override
+                .as_deref()
+                .and_then(parse_layer_function)
+                .map(Into::into),
             created_at: row.created_at,
         }
     }
@@ -480,7 +524,10 @@ pub fn parse_layer_function(text: &str) -> Option<cad::LayerFunction> {
 
 /// The stored spelling of a layer function.
 pub fn layer_function_text(function: cad::LayerFunction) -> String {
-    serde_json::to_value(function).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(function)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A layer identified in a Gerber or drill file.
@@ -521,7 +568,12 @@ impl Layer {
     }
     /// Extents of the drawn image in mm, if it has any.
     async fn extents(&self) -> Option<ExtentsMm> {
-        self.info.extents_mm.map(|e| ExtentsMm { min_x: e.min_x, min_y: e.min_y, max_x: e.max_x, max_y: e.max_y })
+        self.info.extents_mm.map(|e| ExtentsMm {
+            min_x: e.min_x,
+            min_y: e.min_y,
+            max_x: e.max_x,
+            max_y: e.max_y,
+        })
     }
     /// The layer drawn as SVG (viewBox in mm, y up as on the board).
     async fn svg(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
@@ -745,7 +797,10 @@ impl PackageComment {
             body: row.body,
             author: person(ctx, row.author_id).await?,
             anchor: if row.anchor_file.is_some() || row.anchor_designator.is_some() {
-                Some(CommentAnchor { file: row.anchor_file, designator: row.anchor_designator })
+                Some(CommentAnchor {
+                    file: row.anchor_file,
+                    designator: row.anchor_designator,
+                })
             } else {
                 None
             },
@@ -806,4 +861,9 @@ pub struct NpiPackageFilter {
 }
 
 crate::connection!(ProductConnection, ProductEdge, Product, "products");
-crate::connection!(NpiPackageConnection, NpiPackageEdge, NpiPackage, "NPI packages");
+crate::connection!(
+    NpiPackageConnection,
+    NpiPackageEdge,
+    NpiPackage,
+    "NPI packages"
+);

@@ -1,8 +1,9 @@
 //! GraphQL queries and mutations of the packages capability; thin calls into the service.
 
 use super::model::{
-    CommentAnchor, CreateNpiPackageInput, CreateProductInput, LayerFunction, NpiPackage, NpiPackageConnection,
-    NpiPackageFilter, PackageComment, Product, ProductConnection, ProductFilter,
+    CommentAnchor, CreateNpiPackageInput, CreateProductInput, LayerFunction, NpiPackage,
+    NpiPackageConnection, NpiPackageFilter, PackageComment, Product, ProductConnection,
+    ProductFilter,
 };
 use super::service::{self, NewPackage};
 use super::upload::Incoming;
@@ -33,7 +34,10 @@ impl PackagesQuery {
         let actor = ctx.reader()?;
         let limit = clamp_first(first)?;
         let mut select = actor.select::<product::Entity>();
-        if let Some(search) = filter.and_then(|f| f.search).filter(|s| !s.trim().is_empty()) {
+        if let Some(search) = filter
+            .and_then(|f| f.search)
+            .filter(|s| !s.trim().is_empty())
+        {
             let pattern = format!("%{}%", search.trim().to_lowercase());
             let lower = |column: product::Column| Expr::expr(Func::lower(Expr::col(column)));
             select = select.filter(
@@ -45,16 +49,29 @@ impl PackagesQuery {
         if let Some(cursor) = after.as_deref() {
             select = select.filter(product::Column::Id.lt(decode_cursor(cursor)?));
         }
-        let rows = select.order_by_desc(product::Column::Id).limit(limit + 1).all(&ctx.state().db).await.map_err(ApiError::from)?;
+        let rows = select
+            .order_by_desc(product::Column::Id)
+            .limit(limit + 1)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
         let (info, rows) = page(rows, limit, after.is_some(), |r| r.id);
-        Ok(ProductConnection::new(info, rows.into_iter().map(|(c, r)| (c, Product::from(r))).collect()))
+        Ok(ProductConnection::new(
+            info,
+            rows.into_iter()
+                .map(|(c, r)| (c, Product::from(r)))
+                .collect(),
+        ))
     }
 
     /// One product the caller may see.
     async fn product(&self, ctx: &Context<'_>, id: ID) -> Result<Product> {
         let actor = ctx.reader()?;
         let id = parse_id(&id, "product")?;
-        Ok(actor.load::<product::Entity>(&ctx.state().db, id).await?.into())
+        Ok(actor
+            .load::<product::Entity>(&ctx.state().db, id)
+            .await?
+            .into())
     }
 
     /// NPI packages the caller may see, newest first: an OEM's own; for an EMS, those
@@ -75,10 +92,12 @@ impl PackagesQuery {
             select = select.filter(npi_package::Column::Status.eq(status.as_str()));
         }
         if let Some(product_id) = &filter.product_id {
-            select = select.filter(npi_package::Column::ProductId.eq(parse_id(product_id, "product")?));
+            select =
+                select.filter(npi_package::Column::ProductId.eq(parse_id(product_id, "product")?));
         }
         if let Some(ems_id) = &filter.ems_organization_id {
-            select = select.filter(npi_package::Column::EmsId.eq(parse_id(ems_id, "organization")?));
+            select =
+                select.filter(npi_package::Column::EmsId.eq(parse_id(ems_id, "organization")?));
         }
         if let Some(class) = filter.ipc_class {
             let class: firstpass_shared::domain::IpcClass = class.into();
@@ -94,14 +113,22 @@ impl PackagesQuery {
             .await
             .map_err(ApiError::from)?;
         let (info, rows) = page(rows, limit, after.is_some(), |r| r.id);
-        Ok(NpiPackageConnection::new(info, rows.into_iter().map(|(c, r)| (c, NpiPackage::from(r))).collect()))
+        Ok(NpiPackageConnection::new(
+            info,
+            rows.into_iter()
+                .map(|(c, r)| (c, NpiPackage::from(r)))
+                .collect(),
+        ))
     }
 
     /// One NPI package the caller may see.
     async fn npi_package(&self, ctx: &Context<'_>, id: ID) -> Result<NpiPackage> {
         let actor = ctx.reader()?;
         let id = parse_id(&id, "NPI package")?;
-        Ok(actor.load::<npi_package::Entity>(&ctx.state().db, id).await?.into())
+        Ok(actor
+            .load::<npi_package::Entity>(&ctx.state().db, id)
+            .await?
+            .into())
     }
 }
 
@@ -112,16 +139,31 @@ pub struct PackagesMutation;
 #[Object]
 impl PackagesMutation {
     /// Creates a product of the caller's OEM (OEM roles).
-    async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> Result<Product> {
+    async fn create_product(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProductInput,
+    ) -> Result<Product> {
         let actor = ctx.writer()?;
-        let row = service::create_product(&ctx.state().db, actor, &input.part_number, &input.name, &input.description, &ctx.audit_meta(actor))
-            .await?;
+        let row = service::create_product(
+            &ctx.state().db,
+            actor,
+            &input.part_number,
+            &input.name,
+            &input.description,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(row.into())
     }
 
     /// Creates a DRAFT package revision of a product for one of the OEM's EMS partners
     /// (OEM roles).
-    async fn create_npi_package(&self, ctx: &Context<'_>, input: CreateNpiPackageInput) -> Result<NpiPackage> {
+    async fn create_npi_package(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateNpiPackageInput,
+    ) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let new = NewPackage {
             product_id: parse_id(&input.product_id, "product")?,
@@ -131,35 +173,74 @@ impl PackagesMutation {
             quantities: input.quantities,
             notes: input.notes,
         };
-        Ok(service::create_package(ctx.state(), actor, new, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::create_package(ctx.state(), actor, new, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 
     /// Uploads files (GraphQL multipart request) into a DRAFT or CHANGES_REQUESTED package. A
     /// zip is unpacked into its members; a file with the name of an existing one replaces it.
     /// Findings are recomputed before the answer.
-    async fn upload_package_files(&self, ctx: &Context<'_>, package_id: ID, files: Vec<Upload>) -> Result<NpiPackage> {
+    async fn upload_package_files(
+        &self,
+        ctx: &Context<'_>,
+        package_id: ID,
+        files: Vec<Upload>,
+    ) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let package_id = parse_id(&package_id, "NPI package")?;
         let mut incoming = Vec::with_capacity(files.len());
         for file in files {
-            let value = file.value(ctx).map_err(|e| ApiError::bad_input(format!("unreadable upload: {e}")))?;
-            incoming.push(Incoming { name: value.filename, content: value.content });
+            let value = file
+                .value(ctx)
+                .map_err(|e| ApiError::bad_input(format!("unreadable upload: {e}")))?;
+            incoming.push(Incoming {
+                name: value.filename,
+                content: value.content,
+            });
         }
-        Ok(service::upload_files(ctx.state(), actor, package_id, incoming, &ctx.audit_meta(actor)).await?.into())
+        Ok(service::upload_files(
+            ctx.state(),
+            actor,
+            package_id,
+            incoming,
+            &ctx.audit_meta(actor),
+        )
+        .await?
+        .into())
     }
 
     /// Removes a file from a DRAFT or CHANGES_REQUESTED package.
     async fn remove_package_file(&self, ctx: &Context<'_>, file_id: ID) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let file_id = parse_id(&file_id, "file")?;
-        Ok(service::remove_file(ctx.state(), actor, file_id, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::remove_file(ctx.state(), actor, file_id, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 
     /// Says what a Gerber or drill file is when it could not be identified (or was wrong).
-    async fn set_layer_function(&self, ctx: &Context<'_>, file_id: ID, function: LayerFunction) -> Result<NpiPackage> {
+    async fn set_layer_function(
+        &self,
+        ctx: &Context<'_>,
+        file_id: ID,
+        function: LayerFunction,
+    ) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let file_id = parse_id(&file_id, "file")?;
-        Ok(service::set_layer_function(ctx.state(), actor, file_id, function.into(), &ctx.audit_meta(actor)).await?.into())
+        Ok(service::set_layer_function(
+            ctx.state(),
+            actor,
+            file_id,
+            function.into(),
+            &ctx.audit_meta(actor),
+        )
+        .await?
+        .into())
     }
 
     /// Sends the package to its EMS (OEM roles). Refused with CONFLICT while an ERROR finding
@@ -167,29 +248,55 @@ impl PackagesMutation {
     async fn submit_npi_package(&self, ctx: &Context<'_>, id: ID) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let id = parse_id(&id, "NPI package")?;
-        Ok(service::submit(ctx.state(), actor, id, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::submit(ctx.state(), actor, id, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 
     /// The EMS program manager opens a SUBMITTED package: IN_REVIEW.
     async fn start_review(&self, ctx: &Context<'_>, id: ID) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let id = parse_id(&id, "NPI package")?;
-        Ok(service::start_review(ctx.state(), actor, id, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::start_review(ctx.state(), actor, id, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 
     /// The EMS program manager accepts a package IN_REVIEW: ACCEPTED, frozen for good; the
     /// revision it was made from becomes SUPERSEDED.
-    async fn accept_npi_package(&self, ctx: &Context<'_>, id: ID, #[graphql(default)] comment: String) -> Result<NpiPackage> {
+    async fn accept_npi_package(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] comment: String,
+    ) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let id = parse_id(&id, "NPI package")?;
-        Ok(service::accept(ctx.state(), actor, id, &comment, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::accept(ctx.state(), actor, id, &comment, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 
     /// The EMS program manager sends a package IN_REVIEW back to the OEM with a comment.
-    async fn request_changes(&self, ctx: &Context<'_>, id: ID, comment: String) -> Result<NpiPackage> {
+    async fn request_changes(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        comment: String,
+    ) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let id = parse_id(&id, "NPI package")?;
-        Ok(service::request_changes(ctx.state(), actor, id, &comment, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::request_changes(ctx.state(), actor, id, &comment, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 
     /// Adds a comment to a package's review thread, optionally about a file or a designator.
@@ -203,14 +310,32 @@ impl PackagesMutation {
         let actor = ctx.writer()?;
         let package_id = parse_id(&package_id, "NPI package")?;
         let (file, designator) = anchor.map(|a| (a.file, a.designator)).unwrap_or_default();
-        let row = service::add_comment(&ctx.state().db, actor, package_id, &body, file, designator, &ctx.audit_meta(actor)).await?;
+        let row = service::add_comment(
+            &ctx.state().db,
+            actor,
+            package_id,
+            &body,
+            file,
+            designator,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(PackageComment::from_row(ctx, row).await?)
     }
 
     /// Starts a new DRAFT revision from an ACCEPTED one, with copies of its files.
-    async fn create_revision(&self, ctx: &Context<'_>, from_package_id: ID, revision: String) -> Result<NpiPackage> {
+    async fn create_revision(
+        &self,
+        ctx: &Context<'_>,
+        from_package_id: ID,
+        revision: String,
+    ) -> Result<NpiPackage> {
         let actor = ctx.writer()?;
         let from = parse_id(&from_package_id, "NPI package")?;
-        Ok(service::create_revision(ctx.state(), actor, from, &revision, &ctx.audit_meta(actor)).await?.into())
+        Ok(
+            service::create_revision(ctx.state(), actor, from, &revision, &ctx.audit_meta(actor))
+                .await?
+                .into(),
+        )
     }
 }

@@ -6,7 +6,10 @@
 use crate::audit::{self, AuditMeta, Change};
 use crate::context::AppState;
 use crate::db::begin_write;
-use crate::entities::{npi_package, organization, package_comment, package_file, partnership, product, review, submission};
+use crate::entities::{
+    npi_package, organization, package_comment, package_file, partnership, product, review,
+    submission,
+};
 use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::packages::analysis;
 use crate::packages::model::{layer_function_text, status_of};
@@ -16,8 +19,8 @@ use chrono::Utc;
 use firstpass_shared::cad::LayerFunction;
 use firstpass_shared::domain::{IpcClass, OrgKind, PackageStatus, ReviewDecision, Role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -36,7 +39,9 @@ fn text(what: &str, value: &str, max: usize, required: bool) -> ApiResult<String
         return Err(ApiError::bad_input(format!("{what} is required")));
     }
     if value.chars().count() > max {
-        return Err(ApiError::bad_input(format!("{what} must have at most {max} characters")));
+        return Err(ApiError::bad_input(format!(
+            "{what} must have at most {max} characters"
+        )));
     }
     Ok(value.to_owned())
 }
@@ -66,7 +71,12 @@ pub async fn create_product(
     }
     .insert(&txn)
     .await
-    .map_err(|e| conflict_on_duplicate(e, format!("a product with part number {part_number} already exists")))?;
+    .map_err(|e| {
+        conflict_on_duplicate(
+            e,
+            format!("a product with part number {part_number} already exists"),
+        )
+    })?;
     audit::record(
         &txn,
         meta,
@@ -83,11 +93,15 @@ pub fn clean_revision(revision: &str) -> ApiResult<String> {
     let revision = revision.trim().to_uppercase();
     let ok = !revision.is_empty()
         && revision.len() <= 16
-        && revision.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        && revision
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     if ok {
         Ok(revision)
     } else {
-        Err(ApiError::bad_input("the revision must be 1 to 16 letters, digits, `.` or `-` (e.g. A, B, 02)"))
+        Err(ApiError::bad_input(
+            "the revision must be 1 to 16 letters, digits, `.` or `-` (e.g. A, B, 02)",
+        ))
     }
 }
 
@@ -113,12 +127,22 @@ fn quantities_text(quantities: &[i32]) -> ApiResult<String> {
         return Err(ApiError::bad_input("give at most 20 quantities"));
     }
     if let Some(q) = quantities.iter().find(|q| **q < 1) {
-        return Err(ApiError::bad_input(format!("quantities must be at least 1, not {q}")));
+        return Err(ApiError::bad_input(format!(
+            "quantities must be at least 1, not {q}"
+        )));
     }
-    Ok(quantities.iter().map(i32::to_string).collect::<Vec<_>>().join(","))
+    Ok(quantities
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(","))
 }
 
-async fn require_partner(db: &impl ConnectionTrait, oem_id: Uuid, ems_id: Uuid) -> ApiResult<organization::Model> {
+async fn require_partner(
+    db: &impl ConnectionTrait,
+    oem_id: Uuid,
+    ems_id: Uuid,
+) -> ApiResult<organization::Model> {
     let linked = partnership::Entity::find()
         .filter(partnership::Column::OemId.eq(oem_id))
         .filter(partnership::Column::EmsId.eq(ems_id))
@@ -129,11 +153,19 @@ async fn require_partner(db: &impl ConnectionTrait, oem_id: Uuid, ems_id: Uuid) 
         // Not a partner: it does not exist as far as this OEM is concerned.
         return Err(ApiError::NotFound("EMS organization"));
     }
-    organization::Entity::find_by_id(ems_id).one(db).await?.ok_or(ApiError::NotFound("EMS organization"))
+    organization::Entity::find_by_id(ems_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("EMS organization"))
 }
 
 /// Creates a DRAFT package for a product of the caller's OEM, addressed to one of its EMS partners.
-pub async fn create_package(state: &AppState, actor: &Actor, new: NewPackage, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn create_package(
+    state: &AppState,
+    actor: &Actor,
+    new: NewPackage,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     require_oem_user(actor)?;
     let revision = clean_revision(&new.revision)?;
     let quantities = quantities_text(&new.quantities)?;
@@ -161,9 +193,19 @@ pub async fn create_package(state: &AppState, actor: &Actor, new: NewPackage, me
     }
     .insert(&txn)
     .await
-    .map_err(|e| conflict_on_duplicate(e, format!("{} already has a revision {revision}", product.part_number)))?;
+    .map_err(|e| {
+        conflict_on_duplicate(
+            e,
+            format!("{} already has a revision {revision}", product.part_number),
+        )
+    })?;
     analysis::recompute(state, &txn, row.id).await?;
-    audit::record(&txn, meta, Change::new("package.create", "NpiPackage", row.id).after(&snapshot(&row))).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("package.create", "NpiPackage", row.id).after(&snapshot(&row)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -176,11 +218,17 @@ fn snapshot(row: &npi_package::Model) -> serde_json::Value {
 }
 
 fn conflict(current: PackageStatus, wanted: PackageStatus) -> ApiError {
-    ApiError::conflict(format!("the package is {current}; it cannot become {wanted} from there"))
+    ApiError::conflict(format!(
+        "the package is {current}; it cannot become {wanted} from there"
+    ))
 }
 
 /// Loads a package the OEM caller may edit: its own, in an editable state.
-async fn editable(db: &impl ConnectionTrait, actor: &Actor, package_id: Uuid) -> ApiResult<npi_package::Model> {
+async fn editable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    package_id: Uuid,
+) -> ApiResult<npi_package::Model> {
     require_oem_user(actor)?;
     let package = actor.load::<npi_package::Entity>(db, package_id).await?;
     let status = status_of(&package);
@@ -194,7 +242,13 @@ async fn editable(db: &impl ConnectionTrait, actor: &Actor, package_id: Uuid) ->
 
 /// Takes uploaded files into a package (zips unpacked), replacing files of the same name, and
 /// recomputes the findings.
-pub async fn upload_files(state: &AppState, actor: &Actor, package_id: Uuid, incoming: Vec<Incoming>, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn upload_files(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    incoming: Vec<Incoming>,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     let package = editable(&state.db, actor, package_id).await?;
     if incoming.is_empty() {
         return Err(ApiError::bad_input("no files in the upload"));
@@ -237,7 +291,9 @@ async fn record_upload(
             .await?
         {
             replaced.push(old.storage_key.clone());
-            package_file::Entity::delete_by_id(old.id).exec(&txn).await?;
+            package_file::Entity::delete_by_id(old.id)
+                .exec(&txn)
+                .await?;
         }
         package_file::ActiveModel {
             id: Set(file.id),
@@ -256,13 +312,21 @@ async fn record_upload(
     }
     let package = touch(&txn, package).await?;
     let after: Vec<_> = stored.iter().map(|f| json!({"name": f.name, "kind": f.kind.as_str(), "size": f.size, "sha256": f.sha256})).collect();
-    audit::record(&txn, meta, Change::new("package.upload", "NpiPackage", package.id).after(&after)).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("package.upload", "NpiPackage", package.id).after(&after),
+    )
+    .await?;
     txn.commit().await?;
     recompute_committed(state, package.id).await?;
     Ok((package, replaced))
 }
 
-async fn touch(db: &impl ConnectionTrait, package: npi_package::Model) -> ApiResult<npi_package::Model> {
+async fn touch(
+    db: &impl ConnectionTrait,
+    package: npi_package::Model,
+) -> ApiResult<npi_package::Model> {
     let mut active: npi_package::ActiveModel = package.into();
     active.updated_at = Set(Utc::now());
     Ok(active.update(db).await?)
@@ -277,16 +341,24 @@ async fn recompute_committed(state: &AppState, package_id: Uuid) -> ApiResult<()
 }
 
 /// Removes a file from an editable package.
-pub async fn remove_file(state: &AppState, actor: &Actor, file_id: Uuid, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn remove_file(
+    state: &AppState,
+    actor: &Actor,
+    file_id: Uuid,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     let txn = begin_write(&state.db).await?;
     let file = actor.load::<package_file::Entity>(&txn, file_id).await?;
     let package = editable(&txn, actor, file.package_id).await?;
-    package_file::Entity::delete_by_id(file.id).exec(&txn).await?;
+    package_file::Entity::delete_by_id(file.id)
+        .exec(&txn)
+        .await?;
     let package = touch(&txn, package).await?;
     audit::record(
         &txn,
         meta,
-        Change::new("package.remove_file", "NpiPackage", package.id).before(&json!({"name": file.name, "sha256": file.sha256})),
+        Change::new("package.remove_file", "NpiPackage", package.id)
+            .before(&json!({"name": file.name, "sha256": file.sha256})),
     )
     .await?;
     txn.commit().await?;
@@ -296,7 +368,13 @@ pub async fn remove_file(state: &AppState, actor: &Actor, file_id: Uuid, meta: &
 }
 
 /// Says what a layer is when detection could not (or got it wrong).
-pub async fn set_layer_function(state: &AppState, actor: &Actor, file_id: Uuid, function: LayerFunction, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn set_layer_function(
+    state: &AppState,
+    actor: &Actor,
+    file_id: Uuid,
+    function: LayerFunction,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     let txn = begin_write(&state.db).await?;
     let file = actor.load::<package_file::Entity>(&txn, file_id).await?;
     let package = editable(&txn, actor, file.package_id).await?;
@@ -337,9 +415,16 @@ async fn content_hash(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<
 
 /// Sends the package to its EMS: refused while an ERROR finding stands; freezes the files and
 /// records a submission with the content hash.
-pub async fn submit(state: &AppState, actor: &Actor, package_id: Uuid, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn submit(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     require_oem_user(actor)?;
-    let package = actor.load::<npi_package::Entity>(&state.db, package_id).await?;
+    let package = actor
+        .load::<npi_package::Entity>(&state.db, package_id)
+        .await?;
     let status = status_of(&package);
     if !status.is_editable() {
         return Err(conflict(status, PackageStatus::Submitted));
@@ -362,7 +447,11 @@ pub async fn submit(state: &AppState, actor: &Actor, package_id: Uuid, meta: &Au
     if files == 0 {
         return Err(ApiError::conflict("the package has no files"));
     }
-    let number = submission::Entity::find().filter(submission::Column::PackageId.eq(package.id)).count(&txn).await? as i32 + 1;
+    let number = submission::Entity::find()
+        .filter(submission::Column::PackageId.eq(package.id))
+        .count(&txn)
+        .await? as i32
+        + 1;
     let now = Utc::now();
     submission::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -382,7 +471,14 @@ pub async fn submit(state: &AppState, actor: &Actor, package_id: Uuid, meta: &Au
     active.first_submitted_at = Set(Some(first.unwrap_or(now)));
     active.updated_at = Set(now);
     let package = active.update(&txn).await?;
-    audit::record(&txn, meta, Change::new("package.submit", "NpiPackage", package.id).before(&before).after(&snapshot(&package))).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("package.submit", "NpiPackage", package.id)
+            .before(&before)
+            .after(&snapshot(&package)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(package)
 }
@@ -433,18 +529,34 @@ async fn transition(
     active.status = Set(to.as_str().to_owned());
     active.updated_at = Set(now);
     let package = active.update(&txn).await?;
-    audit::record(&txn, meta, Change::new(action, "NpiPackage", package.id).before(&before).after(&snapshot(&package))).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new(action, "NpiPackage", package.id)
+            .before(&before)
+            .after(&snapshot(&package)),
+    )
+    .await?;
     if to == PackageStatus::Accepted {
         if let Some(previous_id) = previous {
-            if let Some(old) = npi_package::Entity::find_by_id(previous_id).one(&txn).await? {
+            if let Some(old) = npi_package::Entity::find_by_id(previous_id)
+                .one(&txn)
+                .await?
+            {
                 if status_of(&old) == PackageStatus::Accepted {
                     let before = snapshot(&old);
                     let mut active: npi_package::ActiveModel = old.into();
                     active.status = Set(PackageStatus::Superseded.as_str().to_owned());
                     active.updated_at = Set(now);
                     let old = active.update(&txn).await?;
-                    audit::record(&txn, meta, Change::new("package.supersede", "NpiPackage", old.id).before(&before).after(&snapshot(&old)))
-                        .await?;
+                    audit::record(
+                        &txn,
+                        meta,
+                        Change::new("package.supersede", "NpiPackage", old.id)
+                            .before(&before)
+                            .after(&snapshot(&old)),
+                    )
+                    .await?;
                 }
             }
         }
@@ -454,13 +566,34 @@ async fn transition(
 }
 
 /// The EMS program manager opens a submitted package.
-pub async fn start_review(state: &AppState, actor: &Actor, package_id: Uuid, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
-    transition(state, actor, package_id, &[PackageStatus::Submitted], PackageStatus::InReview, "package.start_review", None, meta).await
+pub async fn start_review(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
+    transition(
+        state,
+        actor,
+        package_id,
+        &[PackageStatus::Submitted],
+        PackageStatus::InReview,
+        "package.start_review",
+        None,
+        meta,
+    )
+    .await
 }
 
 /// The EMS program manager accepts the package under review; an older revision it was made
 /// from becomes SUPERSEDED.
-pub async fn accept(state: &AppState, actor: &Actor, package_id: Uuid, comment: &str, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn accept(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    comment: &str,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     let comment = text("the comment", comment, 10_000, false)?;
     transition(
         state,
@@ -476,7 +609,13 @@ pub async fn accept(state: &AppState, actor: &Actor, package_id: Uuid, comment: 
 }
 
 /// The EMS program manager sends the package back to the OEM with a comment.
-pub async fn request_changes(state: &AppState, actor: &Actor, package_id: Uuid, comment: &str, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn request_changes(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    comment: &str,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     let comment = text("the comment", comment, 10_000, true)?;
     transition(
         state,
@@ -501,10 +640,16 @@ pub async fn add_comment(
     anchor_designator: Option<String>,
     meta: &AuditMeta,
 ) -> ApiResult<package_comment::Model> {
-    let author = actor.user_id().ok_or_else(|| ApiError::forbidden("API tokens cannot comment"))?;
+    let author = actor
+        .user_id()
+        .ok_or_else(|| ApiError::forbidden("API tokens cannot comment"))?;
     let body = text("the comment", body, 10_000, true)?;
-    let anchor_file = anchor_file.map(|f| text("the anchor file", &f, 400, true)).transpose()?;
-    let anchor_designator = anchor_designator.map(|d| text("the anchor designator", &d, 64, true)).transpose()?;
+    let anchor_file = anchor_file
+        .map(|f| text("the anchor file", &f, 400, true))
+        .transpose()?;
+    let anchor_designator = anchor_designator
+        .map(|d| text("the anchor designator", &d, 64, true))
+        .transpose()?;
     let txn = begin_write(db).await?;
     let package = actor.load::<npi_package::Entity>(&txn, package_id).await?;
     if let Some(file) = &anchor_file {
@@ -515,7 +660,9 @@ pub async fn add_comment(
             .await?
             .is_some();
         if !exists {
-            return Err(ApiError::bad_input(format!("the package has no file named \"{file}\"")));
+            return Err(ApiError::bad_input(format!(
+                "the package has no file named \"{file}\""
+            )));
         }
     }
     let row = package_comment::ActiveModel {
@@ -533,7 +680,8 @@ pub async fn add_comment(
     audit::record(
         &txn,
         meta,
-        Change::new("package.comment", "NpiPackage", package.id).after(&json!({"comment": row.id, "body": row.body})),
+        Change::new("package.comment", "NpiPackage", package.id)
+            .after(&json!({"comment": row.id, "body": row.body})),
     )
     .await?;
     txn.commit().await?;
@@ -541,15 +689,28 @@ pub async fn add_comment(
 }
 
 /// Starts a new DRAFT revision from an ACCEPTED one, copying its files.
-pub async fn create_revision(state: &AppState, actor: &Actor, from_id: Uuid, revision: &str, meta: &AuditMeta) -> ApiResult<npi_package::Model> {
+pub async fn create_revision(
+    state: &AppState,
+    actor: &Actor,
+    from_id: Uuid,
+    revision: &str,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
     require_oem_user(actor)?;
     let revision = clean_revision(revision)?;
-    let source = actor.load::<npi_package::Entity>(&state.db, from_id).await?;
+    let source = actor
+        .load::<npi_package::Entity>(&state.db, from_id)
+        .await?;
     let status = status_of(&source);
     if status != PackageStatus::Accepted {
-        return Err(ApiError::conflict(format!("the package is {status}; only an ACCEPTED revision can be revised")));
+        return Err(ApiError::conflict(format!(
+            "the package is {status}; only an ACCEPTED revision can be revised"
+        )));
     }
-    let files = package_file::Entity::find().filter(package_file::Column::PackageId.eq(source.id)).all(&state.db).await?;
+    let files = package_file::Entity::find()
+        .filter(package_file::Column::PackageId.eq(source.id))
+        .all(&state.db)
+        .await?;
     let new_id = Uuid::now_v7();
     let mut copies: Vec<(Uuid, String)> = Vec::new();
     for file in &files {
@@ -585,7 +746,12 @@ pub async fn create_revision(state: &AppState, actor: &Actor, from_id: Uuid, rev
         }
         .insert(&txn)
         .await
-        .map_err(|e| conflict_on_duplicate(e, format!("revision {revision} already exists for this product")))?;
+        .map_err(|e| {
+            conflict_on_duplicate(
+                e,
+                format!("revision {revision} already exists for this product"),
+            )
+        })?;
         for (file, (id, key)) in files.iter().zip(&copies) {
             package_file::ActiveModel {
                 id: Set(*id),
@@ -605,7 +771,8 @@ pub async fn create_revision(state: &AppState, actor: &Actor, from_id: Uuid, rev
         audit::record(
             &txn,
             meta,
-            Change::new("package.create_revision", "NpiPackage", row.id).after(&json!({"from": source.id, "revision": row.revision})),
+            Change::new("package.create_revision", "NpiPackage", row.id)
+                .after(&json!({"from": source.id, "revision": row.revision})),
         )
         .await?;
         txn.commit().await?;

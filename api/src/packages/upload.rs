@@ -58,21 +58,30 @@ fn mb(bytes: u64) -> String {
 pub fn clean_name(raw: &str) -> ApiResult<String> {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw).trim();
     if base.is_empty() || base == "." || base == ".." {
-        return Err(ApiError::bad_input(format!("\"{raw}\" is not a usable file name")));
+        return Err(ApiError::bad_input(format!(
+            "\"{raw}\" is not a usable file name"
+        )));
     }
     if base.chars().any(char::is_control) || base.chars().count() > 255 {
-        return Err(ApiError::bad_input(format!("\"{raw}\" is not a usable file name")));
+        return Err(ApiError::bad_input(format!(
+            "\"{raw}\" is not a usable file name"
+        )));
     }
     Ok(base.to_owned())
 }
 
-fn is_zip(name: &str, head: &[u8]) -> bool {
-    name.to_ascii_lowercase().ends_with(".zip") || head.starts_with(b"PK\x03\x04")
+/// A zip to unpack: by name only, since XLSX workbooks and other office files are zips too.
+fn is_zip(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".zip")
 }
 
 fn is_archive_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst"].iter().any(|ext| lower.ends_with(ext))
+    [
+        ".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
 }
 
 fn read_head(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
@@ -91,7 +100,11 @@ fn read_head(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
 }
 
 /// Stores every incoming file (unpacking zips) or none of them.
-pub async fn store_all(state: &AppState, package_id: Uuid, incoming: Vec<Incoming>) -> ApiResult<Vec<Stored>> {
+pub async fn store_all(
+    state: &AppState,
+    package_id: Uuid,
+    incoming: Vec<Incoming>,
+) -> ApiResult<Vec<Stored>> {
     let mut stored = Vec::new();
     match store_each(state, package_id, incoming, &mut stored).await {
         Ok(()) => Ok(stored),
@@ -122,24 +135,42 @@ async fn store_each(
     for mut file in incoming {
         let name = clean_name(&file.name)?;
         let head = read_head(&mut file.content).map_err(ApiError::internal)?;
-        let members = if is_zip(&name, &head) {
+        let members = if is_zip(&name) {
             let archive = name.clone();
             let content = file.content;
-            tokio::task::spawn_blocking(move || unpack(content, &archive, limits.max_file_bytes, limits.max_upload_bytes))
-                .await
-                .map_err(ApiError::internal)??
+            tokio::task::spawn_blocking(move || {
+                unpack(
+                    content,
+                    &archive,
+                    limits.max_file_bytes,
+                    limits.max_upload_bytes,
+                )
+            })
+            .await
+            .map_err(ApiError::internal)??
         } else {
-            vec![Member { name: name.clone(), head, content: file.content }]
+            vec![Member {
+                name: name.clone(),
+                head,
+                content: file.content,
+            }]
         };
         for member in members {
             if !names.insert(member.name.clone()) {
-                return Err(ApiError::bad_input(format!("\"{}\" appears twice in this upload", member.name)));
+                return Err(ApiError::bad_input(format!(
+                    "\"{}\" appears twice in this upload",
+                    member.name
+                )));
             }
             let id = Uuid::now_v7();
             let key = storage_key(package_id, id);
             let kind = guess_file_kind(&member.name, &member.head);
             let reader = tokio::fs::File::from_std(member.content);
-            let blob = match state.blobs.put_reader(&key, reader, limits.max_file_bytes).await {
+            let blob = match state
+                .blobs
+                .put_reader(&key, reader, limits.max_file_bytes)
+                .await
+            {
                 Ok(blob) => blob,
                 Err(WriteError::TooLarge) => {
                     return Err(ApiError::bad_input(format!(
@@ -150,7 +181,14 @@ async fn store_each(
                 }
                 Err(WriteError::Failed(err)) => return Err(err),
             };
-            stored.push(Stored { id, name: member.name, kind, size: blob.size, sha256: blob.sha256, storage_key: key });
+            stored.push(Stored {
+                id,
+                name: member.name,
+                kind,
+                size: blob.size,
+                sha256: blob.sha256,
+                storage_key: key,
+            });
         }
     }
     Ok(())
@@ -164,10 +202,17 @@ struct Member {
 }
 
 /// Unpacks a zip into temporary files, enforcing every rule in the module documentation.
-fn unpack(content: std::fs::File, archive_name: &str, max_file: u64, max_total: u64) -> ApiResult<Vec<Member>> {
-    let refuse = |member: &str, why: String| ApiError::bad_input(format!("{archive_name}: {member}: {why}"));
-    let mut archive = zip::ZipArchive::new(content)
-        .map_err(|e| ApiError::bad_input(format!("{archive_name}: not a readable zip archive ({e})")))?;
+fn unpack(
+    content: std::fs::File,
+    archive_name: &str,
+    max_file: u64,
+    max_total: u64,
+) -> ApiResult<Vec<Member>> {
+    let refuse =
+        |member: &str, why: String| ApiError::bad_input(format!("{archive_name}: {member}: {why}"));
+    let mut archive = zip::ZipArchive::new(content).map_err(|e| {
+        ApiError::bad_input(format!("{archive_name}: not a readable zip archive ({e})"))
+    })?;
     if archive.len() > MAX_MEMBERS {
         return Err(ApiError::bad_input(format!(
             "{archive_name}: {} members is more than the {MAX_MEMBERS} allowed",
@@ -177,9 +222,11 @@ fn unpack(content: std::fs::File, archive_name: &str, max_file: u64, max_total: 
     let mut members = Vec::new();
     let mut total: u64 = 0;
     for index in 0..archive.len() {
-        let mut entry = archive
-            .by_index(index)
-            .map_err(|e| ApiError::bad_input(format!("{archive_name}: member {index} cannot be read ({e})")))?;
+        let mut entry = archive.by_index(index).map_err(|e| {
+            ApiError::bad_input(format!(
+                "{archive_name}: member {index} cannot be read ({e})"
+            ))
+        })?;
         let raw_name = entry.name().to_owned();
         if entry.is_dir() || raw_name.starts_with("__MACOSX/") || raw_name.ends_with(".DS_Store") {
             continue;
@@ -188,25 +235,53 @@ fn unpack(content: std::fs::File, archive_name: &str, max_file: u64, max_total: 
             return Err(refuse(&raw_name, "links are not accepted".into()));
         }
         let Some(path) = entry.enclosed_name() else {
-            return Err(refuse(&raw_name, "the path leaves the archive folder (absolute path or `..`)".into()));
+            return Err(refuse(
+                &raw_name,
+                "the path leaves the archive folder (absolute path or `..`)".into(),
+            ));
         };
         if raw_name.starts_with('/') || raw_name.starts_with('\\') || raw_name.contains("..") {
-            return Err(refuse(&raw_name, "the path leaves the archive folder (absolute path or `..`)".into()));
+            return Err(refuse(
+                &raw_name,
+                "the path leaves the archive folder (absolute path or `..`)".into(),
+            ));
         }
-        let name = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+        let name = path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
         if is_archive_name(&name) {
-            return Err(refuse(&raw_name, "archives inside archives are not accepted; upload it on its own".into()));
+            return Err(refuse(
+                &raw_name,
+                "archives inside archives are not accepted; upload it on its own".into(),
+            ));
         }
         let declared = entry.size();
         let compressed = entry.compressed_size().max(1);
         if declared > max_file {
-            return Err(refuse(&raw_name, format!("{} unpacked is over the {} file limit", mb(declared), mb(max_file))));
+            return Err(refuse(
+                &raw_name,
+                format!(
+                    "{} unpacked is over the {} file limit",
+                    mb(declared),
+                    mb(max_file)
+                ),
+            ));
         }
         if declared / compressed > MAX_RATIO {
-            return Err(refuse(&raw_name, format!("compression ratio {}:1 is over the {MAX_RATIO}:1 limit", declared / compressed)));
+            return Err(refuse(
+                &raw_name,
+                format!(
+                    "compression ratio {}:1 is over the {MAX_RATIO}:1 limit",
+                    declared / compressed
+                ),
+            ));
         }
         // Declared sizes can lie: enforce the limits on what actually comes out.
-        let allowed = max_file.min(compressed.saturating_mul(MAX_RATIO)).min(max_total.saturating_sub(total));
+        let allowed = max_file
+            .min(compressed.saturating_mul(MAX_RATIO))
+            .min(max_total.saturating_sub(total));
         let mut temp = tempfile::tempfile().map_err(ApiError::internal)?;
         let copied = std::io::copy(&mut (&mut entry).take(allowed + 1), &mut temp)
             .map_err(|e| refuse(&raw_name, format!("cannot be unpacked ({e})")))?;
@@ -223,10 +298,16 @@ fn unpack(content: std::fs::File, archive_name: &str, max_file: u64, max_total: 
         total += copied;
         temp.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
         let head = read_head(&mut temp).map_err(ApiError::internal)?;
-        members.push(Member { name, head, content: temp });
+        members.push(Member {
+            name,
+            head,
+            content: temp,
+        });
     }
     if members.is_empty() {
-        return Err(ApiError::bad_input(format!("{archive_name}: the archive holds no files")));
+        return Err(ApiError::bad_input(format!(
+            "{archive_name}: the archive holds no files"
+        )));
     }
     Ok(members)
 }

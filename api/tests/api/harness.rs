@@ -70,7 +70,8 @@ impl TestApp {
         let conn = db::connect(&test_db.url).await.expect("connect");
         db::migrate(&conn).await.expect("migrate");
         demo::seed(&conn).await.expect("seed");
-        let state = server::build_state(conn, TEST_SECRET, limits)
+        let blobs = BlobStore::open(None, &test_db.dir().join("blobs")).expect("blob store");
+        let state = server::build_state(conn, blobs, TEST_SECRET, limits)
             .await
             .expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -152,4 +153,93 @@ pub mod who {
     pub const EMS_QUALITY: &str = "quality@northwind.example";
     /// EMS operator.
     pub const EMS_OPERATOR: &str = "operator@northwind.example";
+}
+
+impl TestApp {
+    /// Uploads files to a package with a GraphQL multipart request, as curl would.
+    pub async fn upload(
+        &self,
+        bearer: Option<&str>,
+        package_id: &str,
+        files: &[(String, Vec<u8>)],
+    ) -> Gql {
+        let response = self.upload_raw(bearer, package_id, files).await;
+        let body: Value = response.json().await.expect("json body");
+        Gql { body }
+    }
+
+    /// Like [`TestApp::upload`], returning the raw HTTP response.
+    pub async fn upload_raw(
+        &self,
+        bearer: Option<&str>,
+        package_id: &str,
+        files: &[(String, Vec<u8>)],
+    ) -> reqwest::Response {
+        let query = "mutation($id: ID!, $files: [Upload!]!) { uploadPackageFiles(packageId: $id, files: $files) {
+            id status files { id name kind sizeBytes sha256 } findings { severity code message file line designator } } }";
+        let nulls: Vec<Value> = files.iter().map(|_| Value::Null).collect();
+        let operations = json!({"query": query, "variables": {"id": package_id, "files": nulls}});
+        let map: serde_json::Map<String, Value> = (0..files.len())
+            .map(|i| (i.to_string(), json!([format!("variables.files.{i}")])))
+            .collect();
+        let mut form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", Value::Object(map).to_string());
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            form = form.part(
+                i.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()),
+            );
+        }
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .multipart(form);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("send")
+    }
+
+    /// The id of the demo EMS (Northwind), as an Acme user sees its partner.
+    pub async fn ems_id(&self, oem_token: &str) -> String {
+        let me = self
+            .gql(
+                Some(oem_token),
+                "{ me { organization { partners { id } } } }",
+                json!({}),
+            )
+            .await;
+        me.data()["me"]["organization"]["partners"][0]["id"]
+            .as_str()
+            .expect("partner")
+            .to_owned()
+    }
+
+    /// Creates a product and a DRAFT package for it as `oem_token`; returns the package id.
+    pub async fn draft_package(&self, oem_token: &str, part_number: &str) -> String {
+        let product = self
+            .gql(
+                Some(oem_token),
+                "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+                json!({"i": {"partNumber": part_number, "name": format!("Board {part_number}")}}),
+            )
+            .await;
+        let product_id = product.data()["createProduct"]["id"]
+            .as_str()
+            .expect("product")
+            .to_owned();
+        let ems = self.ems_id(oem_token).await;
+        let package = self
+            .gql(
+                Some(oem_token),
+                "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id status } }",
+                json!({"i": {"productId": product_id, "revision": "A", "emsOrganizationId": ems, "ipcClass": "CLASS_2", "quantities": [10, 100]}}),
+            )
+            .await;
+        package.data()["createNpiPackage"]["id"]
+            .as_str()
+            .expect("package")
+            .to_owned()
+    }
 }

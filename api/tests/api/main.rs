@@ -3,6 +3,7 @@
 
 mod auth;
 mod harness;
+mod packages;
 mod schema;
 mod tenancy;
 mod tokens_audit;

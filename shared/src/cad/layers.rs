@@ -464,7 +464,13 @@ mod tests {
     #[test]
     fn from_str_round_trips() {
         for f in LayerFunction::ALL {
-            assert_eq!(f.as_str().to_ascii_lowercase().parse::<LayerFunction>().ok(), Some(*f));
+            assert_eq!(
+                f.as_str()
+                    .to_ascii_lowercase()
+                    .parse::<LayerFunction>()
+                    .ok(),
+                Some(*f)
+            );
         }
         assert!("copper".parse::<LayerFunction>().is_err());
     }

@@ -46,11 +46,15 @@ impl std::str::FromStr for FileKind {
     /// Accepts the stable spelling in any letter case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let n = s.trim().to_ascii_uppercase();
-        FileKind::ALL.iter().copied().find(|k| k.as_str() == n).ok_or_else(|| crate::domain::UnknownVariant {
-            kind: "file kind",
-            value: s.to_owned(),
-            expected: "GERBER DRILL BOM CENTROID DRAWING OTHER",
-        })
+        FileKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == n)
+            .ok_or_else(|| crate::domain::UnknownVariant {
+                kind: "file kind",
+                value: s.to_owned(),
+                expected: "GERBER DRILL BOM CENTROID DRAWING OTHER",
+            })
     }
 }
 
