@@ -483,14 +483,19 @@ pub async fn submit(
     Ok(package)
 }
 
+/// One step of the EMS side of the workflow.
+struct Step<'a> {
+    from: &'a [PackageStatus],
+    to: PackageStatus,
+    action: &'a str,
+    decision: Option<(ReviewDecision, String)>,
+}
+
 async fn transition(
     state: &AppState,
     actor: &Actor,
     package_id: Uuid,
-    from: &[PackageStatus],
-    to: PackageStatus,
-    action: &str,
-    decision: Option<(ReviewDecision, String)>,
+    step: Step<'_>,
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
     actor.require_role(REVIEWERS)?;
@@ -500,6 +505,12 @@ async fn transition(
         return Err(ApiError::NotFound("NPI package"));
     }
     let status = status_of(&package);
+    let Step {
+        from,
+        to,
+        action,
+        decision,
+    } = step;
     if !from.contains(&status) {
         return Err(conflict(status, to));
     }
@@ -572,17 +583,13 @@ pub async fn start_review(
     package_id: Uuid,
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
-    transition(
-        state,
-        actor,
-        package_id,
-        &[PackageStatus::Submitted],
-        PackageStatus::InReview,
-        "package.start_review",
-        None,
-        meta,
-    )
-    .await
+    let step = Step {
+        from: &[PackageStatus::Submitted],
+        to: PackageStatus::InReview,
+        action: "package.start_review",
+        decision: None,
+    };
+    transition(state, actor, package_id, step, meta).await
 }
 
 /// The EMS program manager accepts the package under review; an older revision it was made
@@ -595,17 +602,13 @@ pub async fn accept(
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
     let comment = text("the comment", comment, 10_000, false)?;
-    transition(
-        state,
-        actor,
-        package_id,
-        &[PackageStatus::InReview],
-        PackageStatus::Accepted,
-        "package.accept",
-        Some((ReviewDecision::Accept, comment)),
-        meta,
-    )
-    .await
+    let step = Step {
+        from: &[PackageStatus::InReview],
+        to: PackageStatus::Accepted,
+        action: "package.accept",
+        decision: Some((ReviewDecision::Accept, comment)),
+    };
+    transition(state, actor, package_id, step, meta).await
 }
 
 /// The EMS program manager sends the package back to the OEM with a comment.
@@ -617,17 +620,13 @@ pub async fn request_changes(
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
     let comment = text("the comment", comment, 10_000, true)?;
-    transition(
-        state,
-        actor,
-        package_id,
-        &[PackageStatus::InReview],
-        PackageStatus::ChangesRequested,
-        "package.request_changes",
-        Some((ReviewDecision::RequestChanges, comment)),
-        meta,
-    )
-    .await
+    let step = Step {
+        from: &[PackageStatus::InReview],
+        to: PackageStatus::ChangesRequested,
+        action: "package.request_changes",
+        decision: Some((ReviewDecision::RequestChanges, comment)),
+    };
+    transition(state, actor, package_id, step, meta).await
 }
 
 /// Adds a comment to the review thread (either side, once the package is visible to it).

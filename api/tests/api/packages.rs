@@ -323,7 +323,7 @@ async fn hostile_zips_are_refused_whole() {
     let absolute = zip_of(&[good.clone(), ("/etc/evil.gbr".to_owned(), b"x".to_vec())]);
     let nested = zip_of(&[
         good.clone(),
-        ("inner.zip".to_owned(), zip_of(&[good.clone()])),
+        ("inner.zip".to_owned(), zip_of(std::slice::from_ref(&good))),
     ]);
     let bomb = zip_of(&[
         good.clone(),

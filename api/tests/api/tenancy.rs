@@ -7,6 +7,7 @@
 use crate::harness::{who, TestApp};
 use firstpass_api::accounts::service::{self, NewUser};
 use firstpass_api::audit::AuditMeta;
+use firstpass_shared::cad::fixtures::{self, Style};
 use firstpass_shared::domain::Role;
 use serde_json::{json, Value};
 
@@ -59,6 +60,16 @@ struct World {
     acme_org: String,
     acme_engineer: String,
     acme_token: String,
+    /// An Acme product with packages in several states.
+    acme_product: String,
+    /// A draft package (the EMS cannot see it).
+    acme_draft: String,
+    /// A submitted package (the EMS can see it).
+    acme_submitted: String,
+    /// An accepted package.
+    acme_accepted: String,
+    /// A file of the draft package.
+    acme_draft_file: String,
 }
 
 impl World {
@@ -89,6 +100,72 @@ impl World {
         .await
         .expect("victim");
         user.id.to_string()
+    }
+
+    fn engineer(&self) -> String {
+        self.bearer(Caller::AcmeEngineer)
+            .map(str::to_owned)
+            .expect("engineer token")
+    }
+
+    /// A fresh Acme package of the board, taken as far as `stage` in the workflow.
+    async fn fresh_package(&self, part: &str, stage: &str) -> String {
+        let oem = self.engineer();
+        let id = self.app.draft_package(&oem, part).await;
+        self.app
+            .upload(Some(&oem), &id, &fixtures::board(Style::KiCad))
+            .await
+            .data();
+        if stage == "DRAFT" {
+            return id;
+        }
+        self.app
+            .gql(
+                Some(&oem),
+                "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+                json!({"id": id}),
+            )
+            .await
+            .data();
+        let pm = self.bearer(Caller::EmsPm).map(str::to_owned);
+        for (op, until) in [
+            ("startReview", "SUBMITTED"),
+            ("acceptNpiPackage", "IN_REVIEW"),
+        ] {
+            if stage == until {
+                return id;
+            }
+            let q = format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}");
+            self.app
+                .gql(pm.as_deref(), &q, json!({"id": id}))
+                .await
+                .data();
+        }
+        id
+    }
+
+    /// A fresh small file in the Acme draft.
+    async fn fresh_draft_file(&self, n: usize) -> String {
+        let oem = self.engineer();
+        let name = format!("note-{n}.txt");
+        let up = self
+            .app
+            .upload(
+                Some(&oem),
+                &self.acme_draft,
+                &[(name.clone(), b"note".to_vec())],
+            )
+            .await;
+        let files = up.data()["uploadPackageFiles"]["files"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        files
+            .iter()
+            .find(|f| f["name"] == name.as_str())
+            .and_then(|f| f["id"].as_str())
+            .expect("file")
+            .to_owned()
     }
 
     async fn fresh_acme_token(&self, n: usize) -> String {
@@ -164,13 +241,45 @@ async fn world() -> World {
         .as_str()
         .expect("token")
         .to_owned();
-    World {
+    let mut world = World {
         app,
         bearer,
         acme_org,
         acme_engineer,
         acme_token,
-    }
+        acme_product: String::new(),
+        acme_draft: String::new(),
+        acme_submitted: String::new(),
+        acme_accepted: String::new(),
+        acme_draft_file: String::new(),
+    };
+    world.acme_draft = world.fresh_package("T-DRAFT", "DRAFT").await;
+    world.acme_submitted = world.fresh_package("T-SUBMITTED", "SUBMITTED").await;
+    world.acme_accepted = world.fresh_package("T-ACCEPTED", "ACCEPTED").await;
+    let engineer = world.bearer(Caller::AcmeEngineer).map(str::to_owned);
+    let query = "query($id: ID!) { npiPackage(id: $id) { product { id } files { id } } }";
+    let draft = world
+        .app
+        .gql(engineer.as_deref(), query, json!({"id": world.acme_draft}))
+        .await;
+    let submitted = world
+        .app
+        .gql(
+            engineer.as_deref(),
+            query,
+            json!({"id": world.acme_submitted}),
+        )
+        .await;
+    // The product of the submitted package: the EMS may see that one.
+    world.acme_product = submitted.data()["npiPackage"]["product"]["id"]
+        .as_str()
+        .expect("product")
+        .to_owned();
+    world.acme_draft_file = draft.data()["npiPackage"]["files"][0]["id"]
+        .as_str()
+        .expect("file")
+        .to_owned();
+    world
 }
 
 /// An extra check on a successful answer.
@@ -226,6 +335,61 @@ fn acme_admin_only(caller: Caller) -> Expect {
         // Foreign admins may administer, but not this record: it does not exist for them.
         Caller::EmsAdmin | Caller::GlobexAdmin => NOT_FOUND,
         _ => FORBIDDEN,
+    }
+}
+
+fn is_acme(caller: Caller) -> bool {
+    matches!(
+        caller,
+        Caller::AcmeAdmin | Caller::AcmeEngineer | Caller::AcmeReadToken | Caller::AcmeWriteToken
+    )
+}
+
+fn is_ems(caller: Caller) -> bool {
+    matches!(
+        caller,
+        Caller::EmsAdmin | Caller::EmsPm | Caller::EmsQuality | Caller::EmsOperator
+    )
+}
+
+fn is_globex(caller: Caller) -> bool {
+    matches!(caller, Caller::GlobexAdmin | Caller::GlobexEngineer)
+}
+
+/// Reads of a record Acme owns and its EMS partner may see.
+fn acme_and_partner_readers(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeWriteToken => FORBIDDEN,
+        c if is_globex(c) => NOT_FOUND,
+        _ => Allowed,
+    }
+}
+
+/// Changes only OEM users may make, on a record of Acme's.
+fn acme_oem_users(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::AcmeAdmin | Caller::AcmeEngineer => Allowed,
+        c if is_globex(c) => NOT_FOUND,
+        _ => FORBIDDEN,
+    }
+}
+
+/// Changes only the EMS program manager may make.
+fn program_manager(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::EmsPm => Allowed,
+        _ => FORBIDDEN,
+    }
+}
+
+/// Changes to an Acme file: the EMS cannot see a draft's files at all.
+fn acme_draft_file_editors(caller: Caller) -> Expect {
+    match caller {
+        c if is_ems(c) => NOT_FOUND,
+        other => acme_oem_users(other),
     }
 }
 
@@ -327,7 +491,142 @@ fn operations(world: &World) -> Vec<Case> {
             expect: acme_admin_only,
             check: None,
         },
+        Case { name: "products", query: "{ products(first: 100) { edges { node { id partNumber } } } }", variables: json!({}), expect: readers, check: Some(no_foreign_products) },
+        Case {
+            name: "product(id)",
+            query: "query($id: ID!) { product(id: $id) { id } }",
+            variables: json!({"id": world.acme_product}),
+            expect: acme_and_partner_readers,
+            check: None,
+        },
+        Case {
+            name: "npiPackages",
+            query: "{ npiPackages(first: 100) { edges { node { id status } } } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(|world, caller, data| {
+                let text = data.to_string();
+                let sees_draft = text.contains(&world.acme_draft);
+                let sees_submitted = text.contains(&world.acme_submitted);
+                match caller {
+                    c if is_acme(c) && !(sees_draft && sees_submitted) => Err("Acme misses its own packages".into()),
+                    c if is_ems(c) && (sees_draft || !sees_submitted) => Err("the EMS must see submitted packages and no drafts".into()),
+                    c if is_globex(c) && (sees_draft || sees_submitted) => Err("a foreign OEM saw Acme's packages".into()),
+                    _ => Ok(()),
+                }
+            }),
+        },
+        Case {
+            name: "npiPackage(draft)",
+            query: "query($id: ID!) { npiPackage(id: $id) { id files { id } findings { code } } }",
+            variables: json!({"id": world.acme_draft}),
+            expect: acme_readers,
+            check: None,
+        },
+        Case {
+            name: "npiPackage(submitted)",
+            query: "query($id: ID!) { npiPackage(id: $id) { id files { id } submissions { number } } }",
+            variables: json!({"id": world.acme_submitted}),
+            expect: acme_and_partner_readers,
+            check: None,
+        },
+        Case {
+            name: "createProduct",
+            query: "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+            variables: Value::Null,
+            expect: |caller| match caller {
+                Caller::Anonymous => UNAUTH,
+                Caller::AcmeAdmin | Caller::AcmeEngineer | Caller::GlobexAdmin | Caller::GlobexEngineer => Allowed,
+                _ => FORBIDDEN,
+            },
+            check: None,
+        },
+        Case {
+            name: "createNpiPackage",
+            query: "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+            variables: Value::Null,
+            expect: acme_oem_users,
+            check: None,
+        },
+        Case {
+            name: "uploadPackageFiles",
+            query: "",
+            variables: Value::Null,
+            expect: |caller| match caller {
+                c if is_ems(c) => FORBIDDEN,
+                other => acme_oem_users(other),
+            },
+            check: None,
+        },
+        Case {
+            name: "setLayerFunction",
+            query: "mutation($id: ID!) { setLayerFunction(fileId: $id, function: COPPER_TOP) { id } }",
+            variables: json!({"id": world.acme_draft_file}),
+            expect: acme_draft_file_editors,
+            check: None,
+        },
+        Case {
+            name: "removePackageFile",
+            query: "mutation($id: ID!) { removePackageFile(fileId: $id) { id } }",
+            variables: Value::Null,
+            expect: acme_draft_file_editors,
+            check: None,
+        },
+        Case {
+            name: "submitNpiPackage",
+            query: "mutation($id: ID!) { submitNpiPackage(id: $id) { status } }",
+            variables: Value::Null,
+            expect: acme_oem_users,
+            check: None,
+        },
+        Case {
+            name: "startReview",
+            query: "mutation($id: ID!) { startReview(id: $id) { status } }",
+            variables: Value::Null,
+            expect: program_manager,
+            check: None,
+        },
+        Case {
+            name: "acceptNpiPackage",
+            query: "mutation($id: ID!) { acceptNpiPackage(id: $id, comment: \"ok\") { status } }",
+            variables: Value::Null,
+            expect: program_manager,
+            check: None,
+        },
+        Case {
+            name: "requestChanges",
+            query: "mutation($id: ID!) { requestChanges(id: $id, comment: \"fix C3\") { status } }",
+            variables: Value::Null,
+            expect: program_manager,
+            check: None,
+        },
+        Case {
+            name: "addPackageComment",
+            query: "mutation($id: ID!) { addPackageComment(packageId: $id, body: \"hello\") { id } }",
+            variables: json!({"id": world.acme_submitted}),
+            expect: |caller| match caller {
+                Caller::Anonymous => UNAUTH,
+                Caller::AcmeReadToken | Caller::AcmeWriteToken => FORBIDDEN,
+                c if is_globex(c) => NOT_FOUND,
+                _ => Allowed,
+            },
+            check: None,
+        },
+        Case {
+            name: "createRevision",
+            query: "mutation($id: ID!, $r: String!) { createRevision(fromPackageId: $id, revision: $r) { id } }",
+            variables: Value::Null,
+            expect: acme_oem_users,
+            check: None,
+        },
     ]
+}
+
+fn no_foreign_products(world: &World, caller: Caller, data: &Value) -> Result<(), String> {
+    if is_globex(caller) && data.to_string().contains(&world.acme_product) {
+        return Err("a foreign OEM saw Acme's product".into());
+    }
+    Ok(())
 }
 
 #[tokio::test]
@@ -348,12 +647,37 @@ async fn every_operation_for_every_caller() {
                 }
                 "deactivateUser" => json!({"id": world.fresh_acme_user(n).await}),
                 "revokeApiToken" => json!({"id": world.fresh_acme_token(n).await}),
+                "createProduct" => {
+                    json!({"i": {"partNumber": format!("P-{n}"), "name": "Matrix product"}})
+                }
+                "createNpiPackage" => json!({"i": {
+                    "productId": world.acme_product, "revision": format!("M{n}"),
+                    "emsOrganizationId": world.app.ems_id(&world.engineer()).await, "ipcClass": "CLASS_3"}}),
+                "removePackageFile" => json!({"id": world.fresh_draft_file(n).await}),
+                "submitNpiPackage" => {
+                    json!({"id": world.fresh_package(&format!("S-{n}"), "DRAFT").await})
+                }
+                "startReview" => {
+                    json!({"id": world.fresh_package(&format!("R-{n}"), "SUBMITTED").await})
+                }
+                "acceptNpiPackage" | "requestChanges" => {
+                    json!({"id": world.fresh_package(&format!("A-{n}"), "IN_REVIEW").await})
+                }
+                "createRevision" => json!({"id": world.acme_accepted, "r": format!("R{n}")}),
                 _ => case.variables.clone(),
             };
-            let result = world
-                .app
-                .gql(world.bearer(caller), case.query, variables)
-                .await;
+            let result = if case.name == "uploadPackageFiles" {
+                let file = vec![(format!("upload-{n}.txt"), b"hello".to_vec())];
+                world
+                    .app
+                    .upload(world.bearer(caller), &world.acme_draft, &file)
+                    .await
+            } else {
+                world
+                    .app
+                    .gql(world.bearer(caller), case.query, variables)
+                    .await
+            };
             let got = match result.code() {
                 None => Allowed,
                 Some(code) => Code(match code {
