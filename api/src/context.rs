@@ -40,6 +40,8 @@ pub struct RequestContext {
     pub client_ip: IpAddr,
     /// The credential presented.
     pub auth: Authentication,
+    /// The refresh token from the session cookie, if the browser sent one.
+    pub refresh_cookie: Option<String>,
 }
 
 /// Accessors on the GraphQL context; every resolver goes through these.

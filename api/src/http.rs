@@ -178,10 +178,12 @@ async fn graphql_handler(
             .into_response();
         }
     };
+    let refresh_cookie = crate::accounts::cookie::read(&parts.headers);
     let context = RequestContext {
         request_id,
         client_ip: peer.ip(),
         auth,
+        refresh_cookie,
     };
     let mut response = state.schema.execute(graphql_request.data(context)).await;
     tag_uncoded_errors(&mut response);
@@ -229,6 +231,7 @@ async fn graphql_ws(
                         request_id,
                         client_ip,
                         auth,
+                        refresh_cookie: None,
                     });
                     Ok(data)
                 })

@@ -205,3 +205,25 @@ fn write_fuzz_seeds_when_asked() {
         }
     }
 }
+
+#[test]
+fn placements_in_mils_get_a_hint() {
+    let mut set = fixtures::board(Style::KiCad);
+    for (name, bytes) in &mut set {
+        if name == "board-all.pos" {
+            let text = String::from_utf8_lossy(bytes).replace("## Unit = mm", "## Unit = in");
+            *bytes = text.into_bytes();
+        }
+    }
+    let a = validate_package(&fixtures::inputs(&set));
+    let hint = a
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::PlacementOutsideOutline && f.line.is_none());
+    let hint = hint.unwrap_or_else(|| panic!("{:#?}", a.findings));
+    assert!(
+        hint.message.contains("scaled by 0.0394"),
+        "{}",
+        hint.message
+    );
+}

@@ -1,20 +1,36 @@
 //! GraphQL queries and mutations of the accounts capability; thin calls into the service.
 
+use super::cookie;
 use super::model::{AuthPayload, CreateUserInput, User};
 use super::service::{self, NewUser, Session};
 use crate::context::ContextExt;
 use crate::entities::{organization, user};
+use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::tenancy::Actor;
 use async_graphql::{Context, Object, Result, ID};
+use axum::http::header;
 use sea_orm::{EntityTrait, QueryOrder};
+
+/// Answers with a session, putting the refresh token in the cookie when asked to.
+async fn deliver(ctx: &Context<'_>, mut session: Session, in_cookie: bool) -> Result<AuthPayload> {
+    if in_cookie {
+        let max_age = service::REFRESH_TOKEN_TTL.num_seconds();
+        ctx.append_http_header(
+            header::SET_COOKIE,
+            cookie::set(&session.refresh_token, max_age),
+        );
+        session.refresh_token = String::new();
+    }
+    payload(ctx, session).await
+}
 
 async fn payload(ctx: &Context<'_>, session: Session) -> Result<AuthPayload> {
     let org = organization::Entity::find_by_id(session.user.organization_id)
         .one(&ctx.state().db)
         .await
-        .map_err(crate::error::ApiError::from)?
-        .ok_or(crate::error::ApiError::Unauthenticated)?;
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::Unauthenticated)?;
     let viewer = Actor::for_user(&session.user, &org)?;
     let mut user = User::from_model(session.user)?;
     user.viewer = Some(viewer);
@@ -35,9 +51,9 @@ impl AccountsQuery {
     /// The signed-in user (or, for an API token, `UNAUTHENTICATED`: tokens are not users).
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let actor = ctx.reader()?;
-        let user_id = actor.user_id().ok_or(crate::error::ApiError::forbidden(
-            "an API token is not a user",
-        ))?;
+        let user_id = actor
+            .user_id()
+            .ok_or(ApiError::forbidden("an API token is not a user"))?;
         Ok(User::from_model(
             actor.load::<user::Entity>(&ctx.state().db, user_id).await?,
         )?)
@@ -51,7 +67,7 @@ impl AccountsQuery {
             .order_by_asc(user::Column::FullName)
             .all(&ctx.state().db)
             .await
-            .map_err(crate::error::ApiError::from)?;
+            .map_err(ApiError::from)?;
         Ok(rows
             .into_iter()
             .map(User::from_model)
@@ -87,11 +103,14 @@ pub struct AccountsMutation;
 impl AccountsMutation {
     /// Signs in with e-mail and password. A wrong password and an unknown e-mail get the same
     /// `UNAUTHENTICATED` answer; repeated failures are slowed down, then `RATE_LIMITED`.
+    /// Browsers pass `cookie: true`: the refresh token is then set as an `HttpOnly`,
+    /// `SameSite=Strict` cookie instead of being returned (`refreshToken` is empty).
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
+        #[graphql(default)] cookie: bool,
     ) -> Result<AuthPayload> {
         let request = ctx.request();
         let session = service::login(
@@ -102,24 +121,41 @@ impl AccountsMutation {
             &request.request_id,
         )
         .await?;
-        payload(ctx, session).await
+        deliver(ctx, session, cookie).await
     }
 
     /// Exchanges a refresh token for a new session. Each refresh token works once; presenting a
-    /// used one ends every session that descends from the same sign-in.
+    /// used one ends every session that descends from the same sign-in. Without `refreshToken`
+    /// the session cookie is used, and the new token goes back into the cookie.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        refresh_token: Option<String>,
+        #[graphql(default)] cookie: bool,
     ) -> Result<AuthPayload> {
-        let session =
-            service::refresh(ctx.state(), &refresh_token, &ctx.request().request_id).await?;
-        payload(ctx, session).await
+        let from_cookie = refresh_token.is_none();
+        let Some(token) = refresh_token.or_else(|| ctx.request().refresh_cookie.clone()) else {
+            return Err(ApiError::Unauthenticated.into());
+        };
+        match service::refresh(ctx.state(), &token, &ctx.request().request_id).await {
+            Ok(session) => deliver(ctx, session, cookie || from_cookie).await,
+            Err(err) => {
+                if from_cookie {
+                    ctx.append_http_header(header::SET_COOKIE, cookie::clear());
+                }
+                Err(err.into())
+            }
+        }
     }
 
-    /// Ends the session the refresh token belongs to; its access tokens expire on their own.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
-        Ok(service::logout(ctx.state(), &refresh_token, &ctx.request().request_id).await?)
+    /// Ends the session the refresh token (or the session cookie) belongs to; its access tokens
+    /// expire on their own. Always answers true, so a client can always sign out.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: Option<String>) -> Result<bool> {
+        ctx.append_http_header(header::SET_COOKIE, cookie::clear());
+        let Some(token) = refresh_token.or_else(|| ctx.request().refresh_cookie.clone()) else {
+            return Ok(true);
+        };
+        Ok(service::logout(ctx.state(), &token, &ctx.request().request_id).await?)
     }
 
     /// Changes the signed-in user's password; ends the user's sessions.

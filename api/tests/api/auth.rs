@@ -361,3 +361,71 @@ async fn errors_always_carry_a_code_and_limits_hold() {
         200
     );
 }
+
+#[tokio::test]
+async fn browsers_keep_the_refresh_token_in_an_http_only_cookie() {
+    let app = TestApp::spawn().await;
+    let login = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({"query": "mutation { login(email: \"engineer@acme.example\", password: \"firstpass-demo\", cookie: true) { accessToken refreshToken } }"}))
+        .send()
+        .await
+        .expect("send");
+    let set_cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        set_cookie.starts_with("fp_refresh=")
+            && set_cookie.contains("HttpOnly")
+            && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let body: Value = login.json().await.expect("json");
+    assert_eq!(
+        body["data"]["login"]["refreshToken"], "",
+        "the secret is not in the body"
+    );
+    let cookie = set_cookie.split(';').next().expect("pair").to_owned();
+
+    // Reload: no token in hand, only the cookie.
+    let refresh = |cookie: String| {
+        let app = &app;
+        async move {
+            app.http
+                .post(format!("{}/graphql", app.base))
+                .header("cookie", cookie)
+                .json(&json!({"query": "mutation { refreshSession { accessToken refreshToken user { email } } }"}))
+                .send()
+                .await
+                .expect("send")
+        }
+    };
+    let renewed = refresh(cookie.clone()).await;
+    let next_cookie = renewed.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    assert_ne!(next_cookie, cookie, "rotated");
+    let body: Value = renewed.json().await.expect("json");
+    assert_eq!(
+        body["data"]["refreshSession"]["user"]["email"],
+        who::ACME_ENGINEER
+    );
+    assert_eq!(body["data"]["refreshSession"]["refreshToken"], "");
+
+    // The old cookie is spent: replaying it fails, ends the family, and clears the cookie.
+    let replay = refresh(cookie).await;
+    assert!(replay.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .contains("Max-Age=0"));
+    let body: Value = replay.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    let after: Value = refresh(next_cookie).await.json().await.expect("json");
+    assert_eq!(after["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}

@@ -215,6 +215,7 @@ fn read_aligned(text: &str) -> Vec<Row> {
 }
 
 /// Largest spreadsheet accepted, compressed and as its members declare uncompressed.
+#[cfg(feature = "xlsx")]
 const MAX_SPREADSHEET_BYTES: u64 = 64 << 20;
 
 /// Refuses workbooks whose members declare more than [`MAX_SPREADSHEET_BYTES`] (zip bombs).

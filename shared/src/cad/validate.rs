@@ -637,6 +637,14 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
                 format!("{outside} placements lie outside the board outline (first 50 listed)"),
             ));
         }
+        if outside * 2 > placements.len() {
+            if let Some(hint) = placement_hint(&placements, b) {
+                findings.push(Finding::error(
+                    FindingCode::PlacementOutsideOutline,
+                    format!("most placements lie outside the board, but {hint}: check the centroid's units and origin"),
+                ));
+            }
+        }
     }
 
     // Deterministic order: package-level first, then files in input order, line, code, designator.
@@ -674,6 +682,44 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
         gerbers,
         drills,
     }
+}
+
+/// When most placements miss the board, a guess at why: wrong units, mirrored y, or an origin
+/// offset (the placements would fit the board if moved).
+fn placement_hint(placements: &[Placement], b: &BoardInfo) -> Option<String> {
+    let fits = |f: &dyn Fn(&Placement) -> (f64, f64)| {
+        let inside = placements
+            .iter()
+            .filter(|p| {
+                let (x, y) = f(p);
+                b.outline.contains(x, y, 0.05)
+            })
+            .count();
+        inside * 10 >= placements.len() * 9
+    };
+    // Largest first: shrinking always fits a board near the origin, the right factor fills it.
+    for factor in [1.0 / 0.0254, 25.4, 10.0, 0.1, 1.0 / 25.4, 0.0254] {
+        if fits(&|p| (p.x_mm * factor, p.y_mm * factor)) {
+            return Some(format!(
+                "they would fit scaled by {factor:.4} (a mix-up of mm, mils and inches?)"
+            ));
+        }
+    }
+    if fits(&|p| (p.x_mm, -p.y_mm)) {
+        return Some("they would fit with the y axis flipped".to_owned());
+    }
+    let spread = placements
+        .iter()
+        .map(|p| Extents::point(p.x_mm, p.y_mm))
+        .reduce(|a, c| a.union(&c))?;
+    if spread.width() <= b.width_mm && spread.height() <= b.height_mm {
+        let dx = (b.outline.min_x + b.outline.max_x - spread.min_x - spread.max_x) / 2.0;
+        let dy = (b.outline.min_y + b.outline.max_y - spread.min_y - spread.max_y) / 2.0;
+        return Some(format!(
+            "they fit within the board's size: the centroid origin probably differs from the Gerbers' (by about ({dx:.2}, {dy:.2}) mm)"
+        ));
+    }
+    None
 }
 
 fn user_override(id: LayerId, user: Option<LayerFunction>) -> LayerId {
