@@ -5,6 +5,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::Authentication;
 use crate::blobs::BlobStore;
+use crate::builds::events::BuildEvents;
 use crate::config::Limits;
 use crate::error::{ApiError, ApiResult};
 use crate::tenancy::Actor;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Where file bytes live.
     pub blobs: BlobStore,
+    /// Build change notifications for subscriptions.
+    pub build_events: BuildEvents,
     /// Access-token keys.
     pub jwt: Arc<JwtKeys>,
     /// Failed sign-in throttle.

@@ -19,6 +19,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend of an open connection.
+    pub fn of(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
     /// Picks the backend from a connection URL, or `None` for anything else.
     pub fn from_url(url: &str) -> Option<Self> {
         if url.starts_with("sqlite:") {

@@ -3,28 +3,48 @@
 use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
 use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
+use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::config::Limits;
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, ApiTokensQuery, AuditQuery, PackagesQuery);
+pub struct Query(
+    AccountsQuery,
+    ApiTokensQuery,
+    AuditQuery,
+    PackagesQuery,
+    BuildsQuery,
+);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, ApiTokensMutation, PackagesMutation);
+pub struct Mutation(
+    AccountsMutation,
+    ApiTokensMutation,
+    PackagesMutation,
+    BuildsMutation,
+);
 
 /// The executable schema type.
-pub type FirstpassSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type FirstpassSchema = Schema<Query, Mutation, Subscription>;
+
+/// Every subscription of the API.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(BuildsSubscription);
 
 /// The schema with its limits but no data, so tests and `print-schema` need no database.
-pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(20)
+pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(20)
 }
 
 /// The schema in SDL, as committed in `api/schema.graphql`.

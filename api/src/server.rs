@@ -4,6 +4,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
 use crate::blobs::BlobStore;
+use crate::builds::events::BuildEvents;
 use crate::config::Limits;
 use crate::context::AppState;
 use crate::http;
@@ -24,6 +25,7 @@ pub async fn build_state(
     Ok(AppState {
         db,
         blobs,
+        build_events: BuildEvents::default(),
         jwt: Arc::new(JwtKeys::new(jwt_secret)),
         throttle: Arc::new(LoginThrottle::default()),
         limits,

@@ -8,7 +8,8 @@
 
 use crate::auth::{parse_kind, parse_role};
 use crate::entities::{
-    api_token, audit_event, npi_package, organization, package_file, partnership, product, user,
+    api_token, audit_event, build, component_lot, lot_usage, npi_package, organization,
+    package_file, partnership, product, unit, user,
 };
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::domain::{OrgKind, Role, Scope};
@@ -268,5 +269,67 @@ impl Tenanted for package_file::Entity {
     }
     fn primary_key_columns() -> Vec<Self::Column> {
         vec![package_file::Column::Id]
+    }
+}
+
+impl Tenanted for build::Entity {
+    const NOUN: &'static str = "build";
+    /// The EMS sees the builds it runs; the OEM sees the builds of its packages.
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            OrgKind::Oem => Condition::all().add(build::Column::OemId.eq(actor.org_id)),
+            OrgKind::Ems => Condition::all().add(build::Column::EmsId.eq(actor.org_id)),
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![build::Column::Id]
+    }
+}
+
+/// Ids of the builds the actor may see: a sub-query usable in a condition.
+pub fn visible_build_ids(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(build::Column::Id)
+        .from(build::Entity)
+        .cond_where(build::Entity::visible_to(actor))
+        .to_owned()
+}
+
+impl Tenanted for unit::Entity {
+    const NOUN: &'static str = "unit";
+    /// Units of the builds the actor may see.
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            // Serials are unique per EMS: the EMS's own column is the fast path.
+            OrgKind::Ems => Condition::all().add(unit::Column::EmsId.eq(actor.org_id)),
+            OrgKind::Oem => {
+                Condition::all().add(unit::Column::BuildId.in_subquery(visible_build_ids(actor)))
+            }
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![unit::Column::Id]
+    }
+}
+
+impl Tenanted for component_lot::Entity {
+    const NOUN: &'static str = "component lot";
+    /// The EMS sees the lots it received; an OEM sees the lots used in its builds.
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            OrgKind::Ems => Condition::all().add(component_lot::Column::EmsId.eq(actor.org_id)),
+            OrgKind::Oem => Condition::all().add(
+                component_lot::Column::Id.in_subquery(
+                    Query::select()
+                        .column(lot_usage::Column::LotId)
+                        .from(lot_usage::Entity)
+                        .and_where(lot_usage::Column::BuildId.in_subquery(visible_build_ids(actor)))
+                        .to_owned(),
+                ),
+            ),
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![component_lot::Column::Id]
     }
 }

@@ -159,9 +159,15 @@ impl<'a> Firstpass<'a> {
 
     /// Starts `firstpass serve` on a free port and waits until it prints its URL.
     pub fn serve(&self) -> Server {
+        self.serve_with(&[])
+    }
+
+    /// Like [`Firstpass::serve`], with extra environment variables.
+    pub fn serve_with(&self, env: &[(&str, &str)]) -> Server {
         let mut child = self
             .command()
             .args(["serve", "--bind", "127.0.0.1:0"])
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -203,6 +209,13 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+}
+
+impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Server {

@@ -5,6 +5,11 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod build;
+pub mod build_station;
+pub mod component_lot;
+pub mod defect;
+pub mod lot_usage;
 pub mod npi_package;
 pub mod organization;
 pub mod package_analysis;
@@ -14,5 +19,8 @@ pub mod partnership;
 pub mod product;
 pub mod refresh_token;
 pub mod review;
+pub mod shipment;
+pub mod station_event;
 pub mod submission;
+pub mod unit;
 pub mod user;

@@ -31,12 +31,16 @@ async fn load_files(state: &AppState, package_id: Uuid) -> ApiResult<Vec<LoadedF
         .await?;
     let mut files = Vec::with_capacity(rows.len());
     for row in rows {
-        // Files are bounded by the upload limit, so this read is bounded too.
-        let bytes = state
-            .blobs
-            .read_all(&row.storage_key, state.limits.max_file_bytes)
-            .await?
-            .unwrap_or_default();
+        // Drawings and other documents are not parsed: their bytes stay in the store. The
+        // others are bounded by the file limit.
+        let bytes = match kind_of(&row.kind) {
+            cad::FileKind::Drawing | cad::FileKind::Other => Bytes::new(),
+            _ => state
+                .blobs
+                .read_all(&row.storage_key, state.limits.max_file_bytes)
+                .await?
+                .unwrap_or_default(),
+        };
         files.push(LoadedFile { row, bytes });
     }
     Ok(files)

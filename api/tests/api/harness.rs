@@ -243,3 +243,27 @@ impl TestApp {
             .to_owned()
     }
 }
+
+impl TestApp {
+    /// Takes a fresh Acme package with the KiCad board through review to ACCEPTED; returns its id.
+    pub async fn accepted_package(&self, part_number: &str) -> String {
+        let oem = self.token(who::ACME_ENGINEER).await;
+        let pm = self.token(who::EMS_PM).await;
+        let id = self.draft_package(&oem, part_number).await;
+        let files =
+            firstpass_shared::cad::fixtures::board(firstpass_shared::cad::fixtures::Style::KiCad);
+        self.upload(Some(&oem), &id, &files).await.data();
+        self.gql(
+            Some(&oem),
+            "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await
+        .data();
+        for op in ["startReview", "acceptNpiPackage"] {
+            let q = format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}");
+            self.gql(Some(&pm), &q, json!({"id": id})).await.data();
+        }
+        id
+    }
+}

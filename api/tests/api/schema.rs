@@ -36,10 +36,16 @@ async fn every_type_and_field_has_a_description() {
         for list in ["fields", "inputFields", "enumValues"] {
             for item in ty[list].as_array().into_iter().flatten() {
                 if blank(&item["description"]) {
-                    missing.push(format!("{name}.{}", item["name"].as_str().unwrap_or_default()));
+                    missing.push(format!(
+                        "{name}.{}",
+                        item["name"].as_str().unwrap_or_default()
+                    ));
                 }
             }
         }
     }
-    assert!(missing.is_empty(), "undocumented in the schema: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "undocumented in the schema: {missing:#?}"
+    );
 }

@@ -1,0 +1,839 @@
+//! GraphQL types of the builds capability.
+
+use crate::context::ContextExt;
+use crate::entities::{
+    build, build_station, component_lot, defect, lot_usage, npi_package, organization, product,
+    station_event, unit,
+};
+use crate::error::{ApiError, ApiResult};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// The stored spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Reads a stored spelling.
+            pub fn parse(text: &str) -> ApiResult<Self> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(ApiError::internal(anyhow::anyhow!("unknown {} `{other}`", stringify!($name)))),
+                }
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where a build stands in new product introduction.
+    BuildPhase {
+        /// First boards, to prove the design.
+        Prototype => "PROTOTYPE",
+        /// A small run, to prove the process; first articles come from here.
+        Pilot => "PILOT",
+        /// Volume production.
+        Production => "PRODUCTION",
+    }
+}
+
+text_enum! {
+    /// Where a build stands.
+    BuildStatus {
+        /// Planned; no unit has a result yet.
+        Planned => "PLANNED",
+        /// Units are moving through the routing.
+        InProgress => "IN_PROGRESS",
+        /// Every unit has an outcome (completed or scrapped).
+        Completed => "COMPLETED",
+        /// Units have been shipped.
+        Shipped => "SHIPPED",
+    }
+}
+
+text_enum! {
+    /// What a station of the routing does.
+    StationKind {
+        /// Paste print and pick-and-place, top side.
+        SmtTop => "SMT_TOP",
+        /// Paste print and pick-and-place, bottom side.
+        SmtBottom => "SMT_BOTTOM",
+        /// Reflow soldering.
+        Reflow => "REFLOW",
+        /// Automated optical inspection.
+        Aoi => "AOI",
+        /// X-ray inspection.
+        Xray => "XRAY",
+        /// Through-hole assembly.
+        Tht => "THT",
+        /// In-circuit test.
+        Ict => "ICT",
+        /// Functional test.
+        Fct => "FCT",
+        /// Box build: integration into the enclosure.
+        BoxBuild => "BOX_BUILD",
+        /// Final quality assurance.
+        FinalQa => "FINAL_QA",
+        /// Packing.
+        Pack => "PACK",
+    }
+}
+
+text_enum! {
+    /// The outcome of a unit at a station.
+    StationResult {
+        /// Passed.
+        Pass => "PASS",
+        /// Failed; a defect must be recorded before the unit moves on.
+        Fail => "FAIL",
+    }
+}
+
+text_enum! {
+    /// Where a unit stands.
+    UnitStatus {
+        /// Moving through the routing.
+        InWork => "IN_WORK",
+        /// Failed at a station; waiting for its defect and disposition.
+        OnHold => "ON_HOLD",
+        /// Passed every station.
+        Completed => "COMPLETED",
+        /// Scrapped.
+        Scrapped => "SCRAPPED",
+        /// Shipped.
+        Shipped => "SHIPPED",
+    }
+}
+
+text_enum! {
+    /// IPC-A-610-style defect codes.
+    DefectCode {
+        /// Solder connecting conductors that should not be connected.
+        SolderBridge => "SOLDER_BRIDGE",
+        /// Not enough solder for an acceptable joint.
+        InsufficientSolder => "INSUFFICIENT_SOLDER",
+        /// A chip component standing on one end.
+        Tombstone => "TOMBSTONE",
+        /// A component that should be there is not.
+        MissingComponent => "MISSING_COMPONENT",
+        /// The wrong part in a location.
+        WrongComponent => "WRONG_COMPONENT",
+        /// A polarized part turned the wrong way.
+        WrongPolarity => "WRONG_POLARITY",
+        /// A lead lifted off its land.
+        LiftedLead => "LIFTED_LEAD",
+        /// Solder balls.
+        SolderBall => "SOLDER_BALL",
+        /// Voids in a joint (X-ray).
+        Void => "VOID",
+        /// A damaged component.
+        DamagedComponent => "DAMAGED_COMPONENT",
+        /// Anything else; describe it.
+        Other => "OTHER",
+    }
+}
+
+text_enum! {
+    /// What happens to a unit after a defect.
+    Disposition {
+        /// Repair, then test again at the failed station.
+        Rework => "REWORK",
+        /// Scrap the unit.
+        Scrap => "SCRAP",
+        /// Accept the deviation and move on.
+        UseAsIs => "USE_AS_IS",
+    }
+}
+
+/// A station of the routing, as given when planning a build.
+#[derive(InputObject, Debug, Clone)]
+pub struct StationInput {
+    /// What the station does.
+    pub kind: StationKind,
+    /// Display name, unique in the build (MES integrations address the station by it).
+    pub name: String,
+}
+
+/// Fields of a new build.
+#[derive(InputObject, Debug)]
+pub struct CreateBuildInput {
+    /// The ACCEPTED package revision to build.
+    pub package_id: ID,
+    /// PROTOTYPE, PILOT or PRODUCTION.
+    pub phase: BuildPhase,
+    /// Units ordered.
+    pub quantity: i32,
+    /// When the units are due.
+    pub due_date: NaiveDate,
+    /// The ordered stations every unit passes.
+    pub routing: Vec<StationInput>,
+}
+
+/// One station result, as an operator or an MES records it.
+#[derive(InputObject, Debug, Clone)]
+pub struct StationResultInput {
+    /// The unit's serial number.
+    pub serial: String,
+    /// The station's name in the build's routing.
+    pub station: String,
+    /// PASS or FAIL.
+    pub result: StationResult,
+    /// Measurements, any JSON (e.g. `{"vcc": 3.31}`).
+    pub measurements: Option<async_graphql::Json<serde_json::Value>>,
+    /// A key of the client's choosing: the same key twice records once and answers the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// A defect found on a unit.
+#[derive(InputObject, Debug)]
+pub struct DefectInput {
+    /// The unit's serial number.
+    pub serial: String,
+    /// The station's name where it was found.
+    pub station: String,
+    /// Where on the board.
+    pub designator: String,
+    /// Defect code.
+    pub code: DefectCode,
+    /// Free description.
+    #[graphql(default)]
+    pub description: String,
+    /// What happens to the unit.
+    pub disposition: Disposition,
+}
+
+/// Units leaving the factory.
+#[derive(InputObject, Debug)]
+pub struct ShipUnitsInput {
+    /// The build.
+    pub build_id: ID,
+    /// Serials of COMPLETED units.
+    pub serials: Vec<String>,
+    /// Where to.
+    pub destination: String,
+    /// Carrier.
+    pub carrier: String,
+    /// Carrier's tracking number.
+    pub tracking_number: String,
+}
+
+/// A reel or lot received.
+#[derive(InputObject, Debug)]
+pub struct ReceiveComponentLotInput {
+    /// Manufacturer part number.
+    pub mpn: String,
+    /// Manufacturer.
+    pub manufacturer: String,
+    /// Manufacturer's lot code.
+    pub lot_code: String,
+    /// Date code.
+    #[graphql(default)]
+    pub date_code: String,
+    /// The EMS's reel id; unique within the EMS.
+    pub reel_id: String,
+    /// Parts received.
+    pub quantity: i32,
+    /// Who supplied it.
+    #[graphql(default)]
+    pub supplier: String,
+}
+
+/// A serial range, inclusive, of one build (`GW-000001` … `GW-000050`).
+#[derive(InputObject, Debug)]
+pub struct SerialRange {
+    /// First serial.
+    pub from: String,
+    /// Last serial.
+    pub to: String,
+}
+
+/// A lot feeding designators over many units.
+#[derive(InputObject, Debug)]
+pub struct RecordLotUsageInput {
+    /// The lot.
+    pub lot_id: ID,
+    /// The build.
+    pub build_id: ID,
+    /// The designators the lot fed (must be placed designators of the package's BOM).
+    pub designators: Vec<String>,
+    /// The units, by serial…
+    pub serials: Option<Vec<String>>,
+    /// …or by a serial range of the build.
+    pub serial_range: Option<SerialRange>,
+}
+
+/// Filters for `builds`.
+#[derive(InputObject, Debug, Default)]
+pub struct BuildFilter {
+    /// Only builds in this status.
+    pub status: Option<BuildStatus>,
+    /// Only builds of this phase.
+    pub phase: Option<BuildPhase>,
+    /// Only builds of this package revision.
+    pub package_id: Option<ID>,
+}
+
+/// A build (work order).
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct Build {
+    /// Unique id.
+    pub id: ID,
+    /// PROTOTYPE, PILOT or PRODUCTION.
+    pub phase: BuildPhase,
+    /// Units ordered.
+    pub quantity: i32,
+    /// When the units are due.
+    pub due_date: NaiveDate,
+    /// Where the build stands.
+    pub status: BuildStatus,
+    /// When it was planned.
+    pub created_at: DateTime<Utc>,
+    /// The row.
+    #[graphql(skip)]
+    pub row: build::Model,
+}
+
+impl Build {
+    /// Converts a row.
+    pub fn from_row(row: build::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            phase: BuildPhase::parse(&row.phase)?,
+            quantity: row.quantity,
+            due_date: row.due_date,
+            status: BuildStatus::parse(&row.status)?,
+            created_at: row.created_at,
+            row,
+        })
+    }
+}
+
+/// Loads a build's stations in routing order.
+pub async fn stations(
+    db: &impl ConnectionTrait,
+    build_id: Uuid,
+) -> ApiResult<Vec<build_station::Model>> {
+    Ok(build_station::Entity::find()
+        .filter(build_station::Column::BuildId.eq(build_id))
+        .order_by_asc(build_station::Column::Position)
+        .all(db)
+        .await?)
+}
+
+#[ComplexObject]
+impl Build {
+    /// The package revision built.
+    async fn package(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::packages::model::NpiPackage> {
+        let actor = ctx.reader()?;
+        Ok(actor
+            .load::<npi_package::Entity>(&ctx.state().db, self.row.package_id)
+            .await?
+            .into())
+    }
+
+    /// The product built.
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::packages::model::Product> {
+        let row = product::Entity::find_by_id(self.row.product_id)
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(row.ok_or(ApiError::NotFound("product"))?.into())
+    }
+
+    /// The OEM the build is for.
+    async fn oem(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::accounts::model::Organization> {
+        let actor = ctx.reader()?;
+        Ok(crate::accounts::model::Organization::from_model(
+            actor
+                .load::<organization::Entity>(&ctx.state().db, self.row.oem_id)
+                .await?,
+        )?)
+    }
+
+    /// The EMS building it.
+    async fn ems(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::accounts::model::Organization> {
+        let actor = ctx.reader()?;
+        Ok(crate::accounts::model::Organization::from_model(
+            actor
+                .load::<organization::Entity>(&ctx.state().db, self.row.ems_id)
+                .await?,
+        )?)
+    }
+
+    /// The routing: ordered stations every unit passes.
+    async fn routing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Station>> {
+        let rows = stations(&ctx.state().db, self.row.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(Station::from_row)
+            .collect::<ApiResult<_>>()?)
+    }
+
+    /// Units per station: how many wait at each, and how many have passed it.
+    async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StationProgress>> {
+        Ok(super::metrics::progress(&ctx.state().db, &self.row).await?)
+    }
+
+    /// The build's units, by serial (at most `first`, default 100, up to 1,000).
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<Unit>> {
+        let limit = first.unwrap_or(100).clamp(1, 1000) as u64;
+        use sea_orm::QuerySelect;
+        let rows = unit::Entity::find()
+            .filter(unit::Column::BuildId.eq(self.row.id))
+            .order_by_asc(unit::Column::Serial)
+            .limit(limit)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(Unit::from_row)
+            .collect::<ApiResult<_>>()?)
+    }
+
+    /// Yield, defects and DPMO of this build; formulas in each field's description.
+    async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<BuildMetrics> {
+        Ok(super::metrics::build_metrics(&ctx.state().db, &self.row).await?)
+    }
+}
+
+/// A station of a build's routing.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Station {
+    /// Unique id.
+    pub id: ID,
+    /// Order in the routing, from 0.
+    pub position: i32,
+    /// What it does.
+    pub kind: StationKind,
+    /// Display name, unique in the build.
+    pub name: String,
+}
+
+impl Station {
+    /// Converts a row.
+    pub fn from_row(row: build_station::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            position: row.position,
+            kind: StationKind::parse(&row.kind)?,
+            name: row.name,
+        })
+    }
+}
+
+/// Units at and past one station.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct StationProgress {
+    /// The station.
+    pub station: Station,
+    /// Units whose next station this is.
+    pub waiting: i32,
+    /// Units held here after a FAIL, waiting for a defect disposition.
+    pub on_hold: i32,
+    /// Units that have passed this station.
+    pub passed: i32,
+}
+
+/// One serialized unit.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct Unit {
+    /// Unique id.
+    pub id: ID,
+    /// Serial number, unique within the EMS.
+    pub serial: String,
+    /// Where the unit stands.
+    pub status: UnitStatus,
+    /// False once any station result was FAIL.
+    pub first_pass: bool,
+    /// When it was serialized.
+    pub created_at: DateTime<Utc>,
+    /// When it reached its outcome: passed its last station, or was scrapped.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// When it shipped.
+    pub shipped_at: Option<DateTime<Utc>>,
+    /// The row.
+    #[graphql(skip)]
+    pub row: unit::Model,
+}
+
+impl Unit {
+    /// Converts a row.
+    pub fn from_row(row: unit::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            serial: row.serial.clone(),
+            status: UnitStatus::parse(&row.status)?,
+            first_pass: !row.failed_ever,
+            created_at: row.created_at,
+            completed_at: row.completed_at,
+            shipped_at: row.shipped_at,
+            row,
+        })
+    }
+}
+
+#[ComplexObject]
+impl Unit {
+    /// The build.
+    async fn build(&self, ctx: &Context<'_>) -> async_graphql::Result<Build> {
+        let actor = ctx.reader()?;
+        Ok(Build::from_row(
+            actor
+                .load::<build::Entity>(&ctx.state().db, self.row.build_id)
+                .await?,
+        )?)
+    }
+
+    /// The next station to pass, if any.
+    async fn next_station(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Station>> {
+        let rows = stations(&ctx.state().db, self.row.build_id).await?;
+        Ok(rows
+            .into_iter()
+            .find(|s| s.position == self.row.next_position)
+            .map(Station::from_row)
+            .transpose()?)
+    }
+
+    /// Every station result, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StationEvent>> {
+        let db = &ctx.state().db;
+        let stations = stations(db, self.row.build_id).await?;
+        let rows = station_event::Entity::find()
+            .filter(station_event::Column::UnitId.eq(self.row.id))
+            .order_by_asc(station_event::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        rows.into_iter()
+            .map(|row| {
+                let name = stations
+                    .iter()
+                    .find(|s| s.id == row.station_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                Ok(StationEvent::from_row(row, name)?)
+            })
+            .collect()
+    }
+
+    /// Defects recorded on the unit, oldest first.
+    async fn defects(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Defect>> {
+        let db = &ctx.state().db;
+        let stations = stations(db, self.row.build_id).await?;
+        let rows = defect::Entity::find()
+            .filter(defect::Column::UnitId.eq(self.row.id))
+            .order_by_asc(defect::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        rows.into_iter()
+            .map(|row| {
+                let name = stations
+                    .iter()
+                    .find(|s| s.id == row.station_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                Ok(Defect::from_row(row, name)?)
+            })
+            .collect()
+    }
+
+    /// Which lot fed each designator of this unit, by designator.
+    async fn genealogy(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GenealogyEntry>> {
+        let db = &ctx.state().db;
+        let usages = lot_usage::Entity::find()
+            .filter(lot_usage::Column::UnitId.eq(self.row.id))
+            .order_by_asc(lot_usage::Column::Designator)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let lot_ids: Vec<Uuid> = usages.iter().map(|u| u.lot_id).collect();
+        let lots = component_lot::Entity::find()
+            .filter(component_lot::Column::Id.is_in(lot_ids))
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(usages
+            .into_iter()
+            .filter_map(|u| {
+                let lot = lots.iter().find(|l| l.id == u.lot_id)?.clone();
+                Some(GenealogyEntry {
+                    designator: u.designator,
+                    lot: ComponentLot::from(lot),
+                })
+            })
+            .collect())
+    }
+
+    /// Alias of `genealogy`: the lots in this unit, by designator.
+    async fn lots(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GenealogyEntry>> {
+        self.genealogy(ctx).await
+    }
+}
+
+/// A station result.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct StationEvent {
+    /// Unique id.
+    pub id: ID,
+    /// The station's name.
+    pub station: String,
+    /// PASS or FAIL.
+    pub result: StationResult,
+    /// Measurements as recorded.
+    pub measurements: async_graphql::Json<serde_json::Value>,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl StationEvent {
+    /// Converts a row.
+    pub fn from_row(row: station_event::Model, station: String) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            station,
+            result: StationResult::parse(&row.result)?,
+            measurements: async_graphql::Json(
+                serde_json::from_str(&row.measurements).unwrap_or(serde_json::Value::Null),
+            ),
+            recorded_by: row.recorded_by,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// A defect on a unit.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Defect {
+    /// Unique id.
+    pub id: ID,
+    /// The station's name where it was found.
+    pub station: String,
+    /// Where on the board.
+    pub designator: String,
+    /// Defect code.
+    pub code: DefectCode,
+    /// Free description.
+    pub description: String,
+    /// What happened to the unit.
+    pub disposition: Disposition,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Defect {
+    /// Converts a row.
+    pub fn from_row(row: defect::Model, station: String) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            station,
+            designator: row.designator,
+            code: DefectCode::parse(&row.code)?,
+            description: row.description,
+            disposition: Disposition::parse(&row.disposition)?,
+            recorded_by: row.recorded_by,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// A reel or lot of a part.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ComponentLot {
+    /// Unique id.
+    pub id: ID,
+    /// Manufacturer part number.
+    pub mpn: String,
+    /// Manufacturer.
+    pub manufacturer: String,
+    /// Manufacturer's lot code.
+    pub lot_code: String,
+    /// Date code.
+    pub date_code: String,
+    /// The EMS's reel id.
+    pub reel_id: String,
+    /// Parts received.
+    pub quantity: i32,
+    /// Who supplied it.
+    pub supplier: String,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<component_lot::Model> for ComponentLot {
+    fn from(row: component_lot::Model) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            mpn: row.mpn,
+            manufacturer: row.manufacturer,
+            lot_code: row.lot_code,
+            date_code: row.date_code,
+            reel_id: row.reel_id,
+            quantity: row.quantity,
+            supplier: row.supplier,
+            received_at: row.received_at,
+        }
+    }
+}
+
+/// The lot that fed one designator of a unit.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct GenealogyEntry {
+    /// The designator.
+    pub designator: String,
+    /// The lot.
+    pub lot: ComponentLot,
+}
+
+/// A count per defect code.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DefectCount {
+    /// The code.
+    pub code: DefectCode,
+    /// How many.
+    pub count: i32,
+}
+
+/// First-time yield at one station.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct StationYield {
+    /// The station's name.
+    pub station: String,
+    /// Units with at least one result at this station.
+    pub tested: i32,
+    /// Units whose first result here was PASS.
+    pub passed_first_time: i32,
+    /// First-time yield: `passedFirstTime ÷ tested`; null before any result.
+    pub first_time_yield: Option<f64>,
+}
+
+/// Measures of one build.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct BuildMetrics {
+    /// Units with at least one station result.
+    pub units_started: i32,
+    /// Units that passed every station (shipped ones included).
+    pub units_completed: i32,
+    /// Units scrapped.
+    pub units_scrapped: i32,
+    /// First-pass yield: units that completed the whole routing without a single FAIL ÷ units
+    /// that reached an outcome (completed or scrapped). Units still in work are not counted;
+    /// reworked units count as not first-pass. Null before any outcome.
+    pub first_pass_yield: Option<f64>,
+    /// Defects per million opportunities: defects × 1,000,000 ÷ (units started × opportunities
+    /// per unit). Null before any unit started.
+    pub dpmo: Option<f64>,
+    /// Opportunities per unit: the number of placed (not DNP) designators of the revision.
+    pub opportunities_per_unit: i32,
+    /// Defects recorded.
+    pub defects: i32,
+    /// Defects per code, most frequent first (a Pareto).
+    pub defects_by_code: Vec<DefectCount>,
+    /// First-time yield per station, in routing order.
+    pub yield_by_station: Vec<StationYield>,
+}
+
+/// Measures of one week.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct WeeklyMetrics {
+    /// Monday of the ISO week.
+    pub week_start: NaiveDate,
+    /// Units that reached an outcome that week.
+    pub units_with_outcome: i32,
+    /// First-pass yield of those units.
+    pub first_pass_yield: Option<f64>,
+    /// Defects recorded that week.
+    pub defects: i32,
+}
+
+/// Measures over a period, for everything the caller may see.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct OrganizationMetrics {
+    /// On-time delivery: builds shipped on or before their due date ÷ builds shipped; a build's
+    /// ship date is its last shipment in the period. Null without shipments.
+    pub on_time_delivery: Option<f64>,
+    /// Builds with a shipment in the period.
+    pub builds_shipped: i32,
+    /// First-pass yield of units that reached an outcome in the period (see `BuildMetrics`).
+    pub first_pass_yield: Option<f64>,
+    /// Defects × 1,000,000 ÷ (units started in the period × their opportunities).
+    pub dpmo: Option<f64>,
+    /// Week by week.
+    pub weekly: Vec<WeeklyMetrics>,
+}
+
+/// One unit in a trace answer.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TraceUnit {
+    /// The unit.
+    pub unit: Unit,
+    /// Its serial.
+    pub serial: String,
+    /// The designators the lot fed on it.
+    pub designators: Vec<String>,
+    /// The build's id.
+    pub build_id: ID,
+    /// The build's phase.
+    pub build_phase: BuildPhase,
+    /// The product's part number.
+    pub part_number: String,
+    /// The package revision.
+    pub revision: String,
+    /// The OEM's name.
+    pub oem: String,
+    /// Whether the unit has shipped.
+    pub shipped: bool,
+}
+
+/// A count of affected units under one heading.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TraceTotal {
+    /// The OEM's or the build's id.
+    pub id: ID,
+    /// The OEM's name, or the build's product, revision and phase.
+    pub label: String,
+    /// Units affected.
+    pub units: i32,
+    /// Of those, units already shipped.
+    pub shipped: i32,
+}
+
+crate::connection!(
+    TraceUnitConnection,
+    TraceUnitEdge,
+    TraceUnit,
+    "affected units"
+);
+crate::connection!(BuildConnection, BuildEdge, Build, "builds");

@@ -1,0 +1,926 @@
+//! Build rules: planning, serialization, station results along the routing, defects and their
+//! dispositions, shipping, lots and their usage.
+//!
+//! A unit follows its routing: its next station is the only one that takes a result. A FAIL
+//! puts it ON_HOLD until a defect is recorded there; REWORK sends it back to the same station,
+//! SCRAP ends it, USE_AS_IS lets it move on. Every change is audited in its transaction, and
+//! the build's subscribers hear of it once it is committed.
+
+use super::model::{
+    BuildPhase, BuildStatus, DefectInput, Disposition, RecordLotUsageInput, StationInput,
+    StationResult, StationResultInput, UnitStatus,
+};
+use crate::audit::{self, AuditMeta, Change};
+use crate::context::AppState;
+use crate::db::begin_write;
+use crate::entities::{
+    build, build_station, component_lot, defect, lot_usage, npi_package, shipment, station_event,
+    unit,
+};
+use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
+use crate::ids::parse_id;
+use crate::packages::{analysis, model::status_of};
+use crate::tenancy::Actor;
+use chrono::{Datelike, NaiveDate, Utc};
+use firstpass_shared::domain::{OrgKind, PackageStatus, Role, Scope};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// Most units one call may create or address.
+pub const MAX_UNITS_PER_CALL: usize = 10_000;
+/// Most station results one call may record.
+pub const MAX_RESULTS_PER_CALL: usize = 5_000;
+
+const PLANNERS: &[Role] = &[Role::EmsProgramManager, Role::EmsAdmin];
+const FLOOR: &[Role] = &[
+    Role::EmsOperator,
+    Role::EmsQuality,
+    Role::EmsProgramManager,
+    Role::EmsAdmin,
+];
+
+/// Requires an EMS user with one of `roles`, or (when `tokens` is true) a WRITE token of an EMS.
+fn require_ems(actor: &Actor, roles: &[Role], tokens: bool) -> ApiResult<()> {
+    if actor.org_kind != OrgKind::Ems {
+        return Err(ApiError::forbidden("only the EMS records this"));
+    }
+    match actor.role() {
+        Some(_) => actor.require_role(roles).map(|_| ()),
+        None if tokens => actor.require_scope(Scope::Write),
+        None => Err(ApiError::forbidden(
+            "API tokens may not do this; sign in as a user",
+        )),
+    }
+}
+
+fn clean(what: &str, value: &str, max: usize) -> ApiResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ApiError::bad_input(format!(
+            "{what} must have 1 to {max} characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Plans a build of an ACCEPTED package addressed to the caller's EMS.
+pub async fn create_build(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    phase: BuildPhase,
+    quantity: i32,
+    due_date: NaiveDate,
+    routing: Vec<StationInput>,
+    meta: &AuditMeta,
+) -> ApiResult<build::Model> {
+    require_ems(actor, PLANNERS, false)?;
+    if !(1..=1_000_000).contains(&quantity) {
+        return Err(ApiError::bad_input(
+            "quantity must be between 1 and 1,000,000",
+        ));
+    }
+    if routing.is_empty() || routing.len() > 50 {
+        return Err(ApiError::bad_input("the routing needs 1 to 50 stations"));
+    }
+    let mut names = BTreeSet::new();
+    for station in &routing {
+        let name = clean("a station name", &station.name, 100)?;
+        if !names.insert(name.to_lowercase()) {
+            return Err(ApiError::bad_input(format!(
+                "the station name \"{name}\" appears twice in the routing"
+            )));
+        }
+    }
+    let txn = begin_write(&state.db).await?;
+    let package = actor.load::<npi_package::Entity>(&txn, package_id).await?;
+    let status = status_of(&package);
+    if status != PackageStatus::Accepted {
+        return Err(ApiError::conflict(format!(
+            "the package is {status}; only an ACCEPTED revision can be built"
+        )));
+    }
+    let now = Utc::now();
+    let row = build::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        package_id: Set(package.id),
+        product_id: Set(package.product_id),
+        oem_id: Set(package.oem_id),
+        ems_id: Set(package.ems_id),
+        phase: Set(phase.as_str().to_owned()),
+        quantity: Set(quantity),
+        due_date: Set(due_date),
+        status: Set(BuildStatus::Planned.as_str().to_owned()),
+        created_by: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for (position, station) in routing.iter().enumerate() {
+        build_station::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            build_id: Set(row.id),
+            position: Set(position as i32),
+            kind: Set(station.kind.as_str().to_owned()),
+            name: Set(station.name.trim().to_owned()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let stations: Vec<_> = routing
+        .iter()
+        .map(|s| json!({"kind": s.kind.as_str(), "name": s.name.trim()}))
+        .collect();
+    audit::record(
+        &txn,
+        meta,
+        Change::new("build.create", "Build", row.id).after(&json!({
+            "package": package.id, "phase": row.phase, "quantity": row.quantity, "dueDate": row.due_date, "routing": stations,
+        })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Expands a serial pattern: `{YYYY}`, `{YY}`, `{WW}` (ISO week), `{SEQ:n}` (sequence, n digits).
+pub fn expand_pattern(pattern: &str, today: NaiveDate, sequence: u64) -> ApiResult<String> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    let mut has_sequence = false;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            return Err(ApiError::bad_input("the pattern has an unclosed `{`"));
+        };
+        let token = &rest[start + 1..start + end];
+        match token {
+            "YYYY" => out.push_str(&format!("{:04}", today.year())),
+            "YY" => out.push_str(&format!("{:02}", today.year() % 100)),
+            "WW" => out.push_str(&format!("{:02}", today.iso_week().week())),
+            _ if token.starts_with("SEQ") => {
+                let width: usize = match token.strip_prefix("SEQ:") {
+                    Some(w) => w
+                        .parse()
+                        .ok()
+                        .filter(|w| (1..=12).contains(w))
+                        .ok_or_else(|| ApiError::bad_input("{SEQ:n} needs n from 1 to 12"))?,
+                    None if token == "SEQ" => 1,
+                    None => {
+                        return Err(ApiError::bad_input(format!(
+                            "unknown pattern token {{{token}}}"
+                        )))
+                    }
+                };
+                out.push_str(&format!("{sequence:0width$}"));
+                has_sequence = true;
+            }
+            _ => {
+                return Err(ApiError::bad_input(format!(
+                    "unknown pattern token {{{token}}}; use YYYY, YY, WW or SEQ:n"
+                )))
+            }
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    if !has_sequence {
+        return Err(ApiError::bad_input(
+            "the pattern needs a {SEQ:n} token so that serials differ",
+        ));
+    }
+    Ok(out)
+}
+
+async fn insert_units(
+    txn: &DatabaseTransaction,
+    build: &build::Model,
+    serials: Vec<String>,
+    allow_over_quantity: bool,
+) -> ApiResult<Vec<unit::Model>> {
+    if serials.is_empty() || serials.len() > MAX_UNITS_PER_CALL {
+        return Err(ApiError::bad_input(format!(
+            "give 1 to {MAX_UNITS_PER_CALL} units per call"
+        )));
+    }
+    let existing = unit::Entity::find()
+        .filter(unit::Column::BuildId.eq(build.id))
+        .count(txn)
+        .await?;
+    if !allow_over_quantity && existing + serials.len() as u64 > build.quantity as u64 {
+        return Err(ApiError::conflict(format!(
+            "the build is for {} units and has {existing}; {} more would exceed it (pass allowOverQuantity: true to override)",
+            build.quantity,
+            serials.len()
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(serials.len());
+    for serial in serials {
+        let serial = clean("a serial", &serial, 100)?;
+        if !seen.insert(serial.clone()) {
+            return Err(ApiError::bad_input(format!(
+                "serial {serial} appears twice"
+            )));
+        }
+        rows.push(unit::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            build_id: Set(build.id),
+            ems_id: Set(build.ems_id),
+            serial: Set(serial),
+            status: Set(UnitStatus::InWork.as_str().to_owned()),
+            next_position: Set(0),
+            failed_ever: Set(false),
+            shipment_id: Set(None),
+            created_at: Set(now),
+            completed_at: Set(None),
+            shipped_at: Set(None),
+        });
+    }
+    let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id.clone().take()).collect();
+    for chunk in rows.chunks(500) {
+        unit::Entity::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await
+            .map_err(|e| conflict_on_duplicate(e, "a serial is already in use at this EMS"))?;
+    }
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ids))
+        .order_by_asc(unit::Column::Serial)
+        .all(txn)
+        .await?)
+}
+
+async fn planned_build(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    build_id: Uuid,
+) -> ApiResult<build::Model> {
+    let build = actor.load::<build::Entity>(txn, build_id).await?;
+    if build.ems_id != actor.org_id {
+        return Err(ApiError::forbidden(
+            "only the EMS building it may change a build",
+        ));
+    }
+    Ok(build)
+}
+
+/// Creates `count` units with serials from `pattern`.
+pub async fn serialize_units(
+    state: &AppState,
+    actor: &Actor,
+    build_id: Uuid,
+    count: i32,
+    pattern: &str,
+    allow_over_quantity: bool,
+    meta: &AuditMeta,
+) -> ApiResult<Vec<unit::Model>> {
+    require_ems(actor, FLOOR, true)?;
+    if count < 1 || count as usize > MAX_UNITS_PER_CALL {
+        return Err(ApiError::bad_input(format!(
+            "count must be between 1 and {MAX_UNITS_PER_CALL}"
+        )));
+    }
+    let txn = begin_write(&state.db).await?;
+    let build = planned_build(&txn, actor, build_id).await?;
+    let start = unit::Entity::find()
+        .filter(unit::Column::BuildId.eq(build.id))
+        .count(&txn)
+        .await?
+        + 1;
+    let today = Utc::now().date_naive();
+    let serials = (0..count as u64)
+        .map(|i| expand_pattern(pattern, today, start + i))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let units = insert_units(&txn, &build, serials, allow_over_quantity).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("build.serialize", "Build", build.id)
+            .after(&json!({"count": units.len(), "pattern": pattern,
+            "first": units.first().map(|u| &u.serial), "last": units.last().map(|u| &u.serial)})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.build_events.publish(&state.db, build.id).await;
+    Ok(units)
+}
+
+/// Creates units with the given serials.
+pub async fn add_units(
+    state: &AppState,
+    actor: &Actor,
+    build_id: Uuid,
+    serials: Vec<String>,
+    allow_over_quantity: bool,
+    meta: &AuditMeta,
+) -> ApiResult<Vec<unit::Model>> {
+    require_ems(actor, FLOOR, true)?;
+    let txn = begin_write(&state.db).await?;
+    let build = planned_build(&txn, actor, build_id).await?;
+    let units = insert_units(&txn, &build, serials, allow_over_quantity).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("build.add_units", "Build", build.id)
+            .after(&json!({"serials": units.iter().map(|u| &u.serial).collect::<Vec<_>>()})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.build_events.publish(&state.db, build.id).await;
+    Ok(units)
+}
+
+/// What a recorded result answers: the event and the unit after it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The station event (the first one, for a repeated idempotency key).
+    pub event: station_event::Model,
+    /// The unit as it stands now.
+    pub unit: unit::Model,
+    /// The station's name.
+    pub station: String,
+}
+
+/// Per-transaction caches so a batch of results does not reload the same build again and again.
+#[derive(Default)]
+struct Cache {
+    stations: HashMap<Uuid, Vec<build_station::Model>>,
+    builds: HashMap<Uuid, build::Model>,
+}
+
+async fn find_unit(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    serial: &str,
+) -> ApiResult<unit::Model> {
+    unit::Entity::find()
+        .filter(unit::Column::EmsId.eq(actor.org_id))
+        .filter(unit::Column::Serial.eq(serial.trim()))
+        .one(txn)
+        .await?
+        .ok_or(ApiError::NotFound("unit"))
+}
+
+async fn stations_of<'c>(
+    txn: &DatabaseTransaction,
+    cache: &'c mut Cache,
+    build_id: Uuid,
+) -> ApiResult<&'c Vec<build_station::Model>> {
+    if !cache.stations.contains_key(&build_id) {
+        let rows = super::model::stations(txn, build_id).await?;
+        cache.stations.insert(build_id, rows);
+    }
+    cache
+        .stations
+        .get(&build_id)
+        .ok_or(ApiError::NotFound("build"))
+}
+
+async fn record_one(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    cache: &mut Cache,
+    input: &StationResultInput,
+) -> ApiResult<Recorded> {
+    let key = input
+        .idempotency_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if let Some(key) = key {
+        if key.len() > 200 {
+            return Err(ApiError::bad_input(
+                "an idempotency key has at most 200 characters",
+            ));
+        }
+        if let Some(first) = station_event::Entity::find()
+            .filter(station_event::Column::EmsId.eq(actor.org_id))
+            .filter(station_event::Column::IdempotencyKey.eq(key))
+            .one(txn)
+            .await?
+        {
+            let unit = unit::Entity::find_by_id(first.unit_id)
+                .one(txn)
+                .await?
+                .ok_or(ApiError::NotFound("unit"))?;
+            let station = stations_of(txn, cache, first.build_id)
+                .await?
+                .iter()
+                .find(|s| s.id == first.station_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            return Ok(Recorded {
+                event: first,
+                unit,
+                station,
+            });
+        }
+    }
+    let unit = find_unit(txn, actor, &input.serial).await?;
+    let stations = stations_of(txn, cache, unit.build_id).await?.clone();
+    let Some(station) = stations
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(input.station.trim()))
+    else {
+        return Err(ApiError::bad_input(format!(
+            "\"{}\" is not a station of this build's routing ({})",
+            input.station,
+            stations
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let status = UnitStatus::parse(&unit.status)?;
+    match status {
+        UnitStatus::OnHold => {
+            return Err(ApiError::conflict(format!(
+                "unit {} failed and is on hold: record its defect first",
+                unit.serial
+            )))
+        }
+        UnitStatus::Completed | UnitStatus::Scrapped | UnitStatus::Shipped => {
+            return Err(ApiError::conflict(format!(
+                "unit {} is {}; it takes no more results",
+                unit.serial,
+                status.as_str()
+            )))
+        }
+        UnitStatus::InWork => {}
+    }
+    if station.position != unit.next_position {
+        let expected = stations
+            .iter()
+            .find(|s| s.position == unit.next_position)
+            .map_or("none", |s| s.name.as_str());
+        return Err(ApiError::conflict(format!(
+            "unit {} is due at {expected}, not {}: a unit follows its routing",
+            unit.serial, station.name
+        )));
+    }
+    let measurements = input
+        .measurements
+        .as_ref()
+        .map_or(serde_json::Value::Object(Default::default()), |m| {
+            m.0.clone()
+        });
+    let measurements = measurements.to_string();
+    if measurements.len() > 64 * 1024 {
+        return Err(ApiError::bad_input(
+            "measurements must be at most 64 KiB of JSON",
+        ));
+    }
+    let now = Utc::now();
+    let event = station_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        unit_id: Set(unit.id),
+        build_id: Set(unit.build_id),
+        station_id: Set(station.id),
+        ems_id: Set(actor.org_id),
+        result: Set(input.result.as_str().to_owned()),
+        measurements: Set(measurements),
+        idempotency_key: Set(key.map(str::to_owned)),
+        recorded_by: Set(actor.label()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let last = stations.len() as i32 - 1;
+    let mut active: unit::ActiveModel = unit.into();
+    match input.result {
+        StationResult::Pass if station.position == last => {
+            active.next_position = Set(last + 1);
+            active.status = Set(UnitStatus::Completed.as_str().to_owned());
+            active.completed_at = Set(Some(now));
+        }
+        StationResult::Pass => active.next_position = Set(station.position + 1),
+        StationResult::Fail => {
+            active.status = Set(UnitStatus::OnHold.as_str().to_owned());
+            active.failed_ever = Set(true);
+        }
+    }
+    let unit = active.update(txn).await?;
+    mark_in_progress(txn, cache, unit.build_id).await?;
+    Ok(Recorded {
+        event,
+        unit,
+        station: station.name.clone(),
+    })
+}
+
+async fn mark_in_progress(
+    txn: &DatabaseTransaction,
+    cache: &mut Cache,
+    build_id: Uuid,
+) -> ApiResult<()> {
+    if !cache.builds.contains_key(&build_id) {
+        let build = build::Entity::find_by_id(build_id)
+            .one(txn)
+            .await?
+            .ok_or(ApiError::NotFound("build"))?;
+        cache.builds.insert(build_id, build);
+    }
+    let Some(build) = cache.builds.get(&build_id) else {
+        return Ok(());
+    };
+    if build.status == BuildStatus::Planned.as_str() {
+        let mut active: build::ActiveModel = build.clone().into();
+        active.status = Set(BuildStatus::InProgress.as_str().to_owned());
+        active.updated_at = Set(Utc::now());
+        let updated = active.update(txn).await?;
+        cache.builds.insert(build_id, updated);
+    }
+    Ok(())
+}
+
+/// Records station results in one transaction: all of them or none. Each follows the rules of
+/// the module documentation; a repeated idempotency key answers the first result.
+pub async fn record_results(
+    state: &AppState,
+    actor: &Actor,
+    inputs: Vec<StationResultInput>,
+    meta: &AuditMeta,
+) -> ApiResult<Vec<Recorded>> {
+    require_ems(actor, FLOOR, true)?;
+    if inputs.is_empty() || inputs.len() > MAX_RESULTS_PER_CALL {
+        return Err(ApiError::bad_input(format!(
+            "give 1 to {MAX_RESULTS_PER_CALL} results per call"
+        )));
+    }
+    let txn = begin_write(&state.db).await?;
+    let mut cache = Cache::default();
+    let mut out = Vec::with_capacity(inputs.len());
+    for (index, input) in inputs.iter().enumerate() {
+        let recorded =
+            record_one(&txn, actor, &mut cache, input)
+                .await
+                .map_err(|err| match err {
+                    ApiError::BadUserInput(m) if inputs.len() > 1 => {
+                        ApiError::BadUserInput(format!("result {index}: {m}"))
+                    }
+                    ApiError::Conflict(m) if inputs.len() > 1 => {
+                        ApiError::Conflict(format!("result {index}: {m}"))
+                    }
+                    other => other,
+                })?;
+        out.push(recorded);
+    }
+    let builds: BTreeSet<Uuid> = out.iter().map(|r| r.unit.build_id).collect();
+    for build_id in &builds {
+        let count = out.iter().filter(|r| r.unit.build_id == *build_id).count();
+        audit::record(
+            &txn,
+            meta,
+            Change::new("build.record_results", "Build", build_id)
+                .after(&json!({"results": count})),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for build_id in builds {
+        state.build_events.publish(&state.db, build_id).await;
+    }
+    Ok(out)
+}
+
+/// Records a defect where a unit failed (or was inspected) and applies its disposition.
+pub async fn record_defect(
+    state: &AppState,
+    actor: &Actor,
+    input: DefectInput,
+    meta: &AuditMeta,
+) -> ApiResult<(defect::Model, unit::Model, String)> {
+    require_ems(actor, FLOOR, true)?;
+    let designator = clean("the designator", &input.designator, 64)?;
+    let description = input.description.trim().to_owned();
+    if input.code == super::model::DefectCode::Other && description.is_empty() {
+        return Err(ApiError::bad_input("describe a defect of code OTHER"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let unit = find_unit(&txn, actor, &input.serial).await?;
+    let stations = super::model::stations(&txn, unit.build_id).await?;
+    let Some(station) = stations
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(input.station.trim()))
+    else {
+        return Err(ApiError::bad_input(format!(
+            "\"{}\" is not a station of this build's routing",
+            input.station
+        )));
+    };
+    let status = UnitStatus::parse(&unit.status)?;
+    if matches!(status, UnitStatus::Scrapped | UnitStatus::Shipped) {
+        return Err(ApiError::conflict(format!(
+            "unit {} is {}",
+            unit.serial,
+            status.as_str()
+        )));
+    }
+    let now = Utc::now();
+    let row = defect::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        unit_id: Set(unit.id),
+        build_id: Set(unit.build_id),
+        station_id: Set(station.id),
+        designator: Set(designator),
+        code: Set(input.code.as_str().to_owned()),
+        description: Set(description),
+        disposition: Set(input.disposition.as_str().to_owned()),
+        recorded_by: Set(actor.label()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let before = json!({"status": unit.status, "nextPosition": unit.next_position});
+    let on_hold_here = status == UnitStatus::OnHold && station.position == unit.next_position;
+    let mut active: unit::ActiveModel = unit.clone().into();
+    match input.disposition {
+        Disposition::Scrap => {
+            active.status = Set(UnitStatus::Scrapped.as_str().to_owned());
+            active.failed_ever = Set(true);
+            active.completed_at = Set(Some(now));
+        }
+        // Rework: back to the failed station for a new result.
+        Disposition::Rework if on_hold_here => {
+            active.status = Set(UnitStatus::InWork.as_str().to_owned())
+        }
+        Disposition::Rework => active.failed_ever = Set(true),
+        Disposition::UseAsIs if on_hold_here => {
+            let last = stations.len() as i32 - 1;
+            if station.position == last {
+                active.status = Set(UnitStatus::Completed.as_str().to_owned());
+                active.completed_at = Set(Some(now));
+                active.next_position = Set(last + 1);
+            } else {
+                active.status = Set(UnitStatus::InWork.as_str().to_owned());
+                active.next_position = Set(station.position + 1);
+            }
+        }
+        Disposition::UseAsIs => {}
+    }
+    let unit = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("unit.defect", "Unit", unit.id)
+            .before(&before)
+            .after(&json!({"status": unit.status, "nextPosition": unit.next_position, "defect": row.code, "designator": row.designator, "disposition": row.disposition})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.build_events.publish(&state.db, unit.build_id).await;
+    Ok((row, unit, station.name.clone()))
+}
+
+/// Ships COMPLETED units of a build.
+pub async fn ship_units(
+    state: &AppState,
+    actor: &Actor,
+    build_id: Uuid,
+    serials: Vec<String>,
+    destination: &str,
+    carrier: &str,
+    tracking_number: &str,
+    meta: &AuditMeta,
+) -> ApiResult<shipment::Model> {
+    require_ems(actor, FLOOR, true)?;
+    if serials.is_empty() || serials.len() > MAX_UNITS_PER_CALL {
+        return Err(ApiError::bad_input(format!(
+            "give 1 to {MAX_UNITS_PER_CALL} serials"
+        )));
+    }
+    let destination = clean("the destination", destination, 400)?;
+    let carrier = clean("the carrier", carrier, 100)?;
+    let tracking_number = clean("the tracking number", tracking_number, 100)?;
+    let txn = begin_write(&state.db).await?;
+    let build = planned_build(&txn, actor, build_id).await?;
+    let wanted: BTreeSet<String> = serials.iter().map(|s| s.trim().to_owned()).collect();
+    let units = unit::Entity::find()
+        .filter(unit::Column::BuildId.eq(build.id))
+        .filter(unit::Column::Serial.is_in(wanted.iter().cloned()))
+        .all(&txn)
+        .await?;
+    if units.len() != wanted.len() {
+        let found: BTreeSet<&str> = units.iter().map(|u| u.serial.as_str()).collect();
+        let missing: Vec<&str> = wanted
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !found.contains(s))
+            .take(5)
+            .collect();
+        return Err(ApiError::bad_input(format!(
+            "not units of this build: {}",
+            missing.join(", ")
+        )));
+    }
+    if let Some(unit) = units
+        .iter()
+        .find(|u| u.status != UnitStatus::Completed.as_str())
+    {
+        return Err(ApiError::conflict(format!(
+            "unit {} is {}; only COMPLETED units ship",
+            unit.serial, unit.status
+        )));
+    }
+    let now = Utc::now();
+    let shipment = shipment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        build_id: Set(build.id),
+        destination: Set(destination),
+        carrier: Set(carrier),
+        tracking_number: Set(tracking_number),
+        shipped_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    unit::Entity::update_many()
+        .col_expr(
+            unit::Column::Status,
+            sea_orm::sea_query::Expr::value(UnitStatus::Shipped.as_str()),
+        )
+        .col_expr(
+            unit::Column::ShippedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            unit::Column::ShipmentId,
+            sea_orm::sea_query::Expr::value(shipment.id),
+        )
+        .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))
+        .exec(&txn)
+        .await?;
+    let mut active: build::ActiveModel = build.into();
+    active.status = Set(BuildStatus::Shipped.as_str().to_owned());
+    active.updated_at = Set(now);
+    let build = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("build.ship", "Build", build.id).after(&json!({"shipment": shipment.id, "units": units.len(), "carrier": shipment.carrier, "trackingNumber": shipment.tracking_number})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.build_events.publish(&state.db, build.id).await;
+    Ok(shipment)
+}
+
+/// Receives a reel or lot into the caller's EMS.
+pub async fn receive_lot(
+    state: &AppState,
+    actor: &Actor,
+    input: super::model::ReceiveComponentLotInput,
+    meta: &AuditMeta,
+) -> ApiResult<component_lot::Model> {
+    require_ems(actor, FLOOR, true)?;
+    if input.quantity < 1 {
+        return Err(ApiError::bad_input("quantity must be at least 1"));
+    }
+    let reel_id = clean("the reel id", &input.reel_id, 100)?;
+    let txn = begin_write(&state.db).await?;
+    let row = component_lot::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ems_id: Set(actor.org_id),
+        mpn: Set(clean("the MPN", &input.mpn, 100)?),
+        manufacturer: Set(clean("the manufacturer", &input.manufacturer, 200)?),
+        lot_code: Set(clean("the lot code", &input.lot_code, 100)?),
+        date_code: Set(input.date_code.trim().chars().take(32).collect()),
+        reel_id: Set(reel_id.clone()),
+        quantity: Set(input.quantity),
+        supplier: Set(input.supplier.trim().chars().take(200).collect()),
+        received_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| conflict_on_duplicate(e, format!("reel {reel_id} has already been received")))?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("lot.receive", "ComponentLot", row.id)
+            .after(&json!({"mpn": row.mpn, "lotCode": row.lot_code, "reelId": row.reel_id, "quantity": row.quantity})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The placed (not DNP) designators of a package's BOM.
+pub async fn placed_designators(
+    db: &impl ConnectionTrait,
+    package_id: Uuid,
+) -> ApiResult<BTreeSet<String>> {
+    let analysis = analysis::load(db, package_id).await?;
+    Ok(analysis
+        .bom_lines
+        .iter()
+        .filter(|l| !l.dnp)
+        .flat_map(|l| l.designators.iter().cloned())
+        .collect())
+}
+
+/// Records that a lot fed designators over many units of a build.
+pub async fn record_lot_usage(
+    state: &AppState,
+    actor: &Actor,
+    input: RecordLotUsageInput,
+    meta: &AuditMeta,
+) -> ApiResult<i32> {
+    require_ems(actor, FLOOR, true)?;
+    let lot_id = parse_id(&input.lot_id, "component lot")?;
+    let build_id = parse_id(&input.build_id, "build")?;
+    if input.designators.is_empty() || input.designators.len() > 1000 {
+        return Err(ApiError::bad_input("give 1 to 1,000 designators"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let lot = actor.load::<component_lot::Entity>(&txn, lot_id).await?;
+    let build = planned_build(&txn, actor, build_id).await?;
+    let placed = placed_designators(&txn, build.package_id).await?;
+    let designators: BTreeSet<String> = input
+        .designators
+        .iter()
+        .map(|d| d.trim().to_owned())
+        .collect();
+    if let Some(unknown) = designators.iter().find(|d| !placed.contains(*d)) {
+        return Err(ApiError::bad_input(format!(
+            "{unknown} is not a placed designator of this revision's BOM"
+        )));
+    }
+    let units = match (&input.serials, &input.serial_range) {
+        (Some(serials), None) => {
+            let wanted: BTreeSet<String> = serials.iter().map(|s| s.trim().to_owned()).collect();
+            let units = unit::Entity::find()
+                .filter(unit::Column::BuildId.eq(build.id))
+                .filter(unit::Column::Serial.is_in(wanted.iter().cloned()))
+                .all(&txn)
+                .await?;
+            if units.len() != wanted.len() {
+                return Err(ApiError::bad_input(
+                    "some serials are not units of this build",
+                ));
+            }
+            units
+        }
+        (None, Some(range)) => {
+            let units = unit::Entity::find()
+                .filter(unit::Column::BuildId.eq(build.id))
+                .filter(unit::Column::Serial.gte(range.from.trim()))
+                .filter(unit::Column::Serial.lte(range.to.trim()))
+                .all(&txn)
+                .await?;
+            if units.is_empty() {
+                return Err(ApiError::bad_input(format!(
+                    "no unit of this build lies between {} and {}",
+                    range.from, range.to
+                )));
+            }
+            units
+        }
+        _ => return Err(ApiError::bad_input("give either serials or serialRange")),
+    };
+    if units.len() * designators.len() > 200_000 {
+        return Err(ApiError::bad_input("at most 200,000 usages per call"));
+    }
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(units.len() * designators.len());
+    for unit in &units {
+        for designator in &designators {
+            rows.push(lot_usage::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                lot_id: Set(lot.id),
+                unit_id: Set(unit.id),
+                build_id: Set(build.id),
+                designator: Set(designator.clone()),
+                created_at: Set(now),
+            });
+        }
+    }
+    let count = rows.len() as i32;
+    for chunk in rows.chunks(1000) {
+        lot_usage::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await
+            .map_err(|e| {
+                conflict_on_duplicate(
+                    e,
+                    "a designator of one of these units already has a lot recorded",
+                )
+            })?;
+    }
+    audit::record(
+        &txn,
+        meta,
+        Change::new("lot.usage", "ComponentLot", lot.id)
+            .after(&json!({"build": build.id, "units": units.len(), "designators": designators})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(count)
+}

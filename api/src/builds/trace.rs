@@ -1,0 +1,275 @@
+//! Recall trace: from a lot (or an MPN and lot code) to every unit that holds it.
+//!
+//! The walk is index-driven: lots by (mpn, lot_code) or id, then usages by (lot_id, unit_id),
+//! then units, builds and packages by primary key. Its cost grows with the answer, not with
+//! the size of the database. An OEM sees only its own units; the EMS sees all of its own.
+
+use super::model::{BuildPhase, TraceTotal, TraceUnit, TraceUnitConnection, Unit};
+use crate::entities::{build, component_lot, lot_usage, npi_package, organization, product, unit};
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::{clamp_first, decode_cursor, page};
+use crate::tenancy::{Actor, Tenanted};
+use async_graphql::{ComplexObject, Context, SimpleObject, ID};
+use firstpass_shared::domain::OrgKind;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Everything a lot reached.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct Trace {
+    /// Affected units the caller may see.
+    pub total_units: i32,
+    /// Affected units per OEM.
+    pub by_oem: Vec<TraceTotal>,
+    /// Affected units per build.
+    pub by_build: Vec<TraceTotal>,
+    /// The lots traced.
+    #[graphql(skip)]
+    pub lot_ids: Vec<Uuid>,
+    /// The unit ids, in id order, with the designators each holds.
+    #[graphql(skip)]
+    pub units: Vec<(Uuid, Vec<String>)>,
+}
+
+#[ComplexObject]
+impl Trace {
+    /// The affected units, each with its build, product, revision, OEM and shipped state;
+    /// `first` defaults to 20 and is at most 100.
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<TraceUnitConnection> {
+        use crate::context::ContextExt;
+        let limit = clamp_first(first)?;
+        let start = match after.as_deref() {
+            Some(cursor) => {
+                let after_id = decode_cursor(cursor)?;
+                self.units.partition_point(|(id, _)| *id <= after_id)
+            }
+            None => 0,
+        };
+        let slice: Vec<&(Uuid, Vec<String>)> = self
+            .units
+            .iter()
+            .skip(start)
+            .take(limit as usize + 1)
+            .collect();
+        let ids: Vec<Uuid> = slice.iter().map(|(id, _)| *id).collect();
+        let db = &ctx.state().db;
+        let rows = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(ids))
+            .order_by_asc(unit::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let context = BuildContext::load(db, rows.iter().map(|u| u.build_id)).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let designators = slice
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_default();
+            items.push(context.trace_unit(row, designators)?);
+        }
+        let (info, items) = page(items, limit, after.is_some(), |t| t.unit.row.id);
+        Ok(TraceUnitConnection::new(info, items))
+    }
+}
+
+/// Builds, packages, products and OEMs of a set of units, loaded once.
+struct BuildContext {
+    builds: HashMap<Uuid, build::Model>,
+    packages: HashMap<Uuid, npi_package::Model>,
+    products: HashMap<Uuid, product::Model>,
+    oems: HashMap<Uuid, organization::Model>,
+}
+
+impl BuildContext {
+    async fn load(
+        db: &impl ConnectionTrait,
+        build_ids: impl Iterator<Item = Uuid>,
+    ) -> ApiResult<Self> {
+        let ids: Vec<Uuid> = build_ids
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let builds = build::Entity::find()
+            .filter(build::Column::Id.is_in(ids))
+            .all(db)
+            .await?;
+        let packages = npi_package::Entity::find()
+            .filter(npi_package::Column::Id.is_in(builds.iter().map(|b| b.package_id)))
+            .all(db)
+            .await?;
+        let products = product::Entity::find()
+            .filter(product::Column::Id.is_in(builds.iter().map(|b| b.product_id)))
+            .all(db)
+            .await?;
+        let oems = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(builds.iter().map(|b| b.oem_id)))
+            .all(db)
+            .await?;
+        Ok(Self {
+            builds: builds.into_iter().map(|b| (b.id, b)).collect(),
+            packages: packages.into_iter().map(|p| (p.id, p)).collect(),
+            products: products.into_iter().map(|p| (p.id, p)).collect(),
+            oems: oems.into_iter().map(|o| (o.id, o)).collect(),
+        })
+    }
+
+    fn trace_unit(&self, row: unit::Model, designators: Vec<String>) -> ApiResult<TraceUnit> {
+        let build = self
+            .builds
+            .get(&row.build_id)
+            .ok_or(ApiError::NotFound("build"))?;
+        let package = self
+            .packages
+            .get(&build.package_id)
+            .ok_or(ApiError::NotFound("NPI package"))?;
+        let product = self
+            .products
+            .get(&build.product_id)
+            .ok_or(ApiError::NotFound("product"))?;
+        let oem = self
+            .oems
+            .get(&build.oem_id)
+            .ok_or(ApiError::NotFound("organization"))?;
+        Ok(TraceUnit {
+            serial: row.serial.clone(),
+            designators,
+            build_id: ID(build.id.to_string()),
+            build_phase: BuildPhase::parse(&build.phase)?,
+            part_number: product.part_number.clone(),
+            revision: package.revision.clone(),
+            oem: oem.name.clone(),
+            shipped: row.shipped_at.is_some(),
+            unit: Unit::from_row(row)?,
+        })
+    }
+}
+
+/// Traces lots to the units the actor may see.
+pub async fn trace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    lot_ids: Vec<Uuid>,
+) -> ApiResult<Trace> {
+    let mut query = lot_usage::Entity::find()
+        .select_only()
+        .column(lot_usage::Column::UnitId)
+        .column(lot_usage::Column::BuildId)
+        .column(lot_usage::Column::Designator)
+        .filter(lot_usage::Column::LotId.is_in(lot_ids.clone()));
+    if actor.org_kind == OrgKind::Oem {
+        // Only the OEM's own builds: a sub-query on the builds it may see.
+        query = query.filter(
+            lot_usage::Column::BuildId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(build::Column::Id)
+                    .from(build::Entity)
+                    .cond_where(build::Entity::visible_to(actor))
+                    .to_owned(),
+            ),
+        );
+    }
+    let rows: Vec<(Uuid, Uuid, String)> = query.into_tuple().all(db).await?;
+    let mut per_unit: BTreeMap<Uuid, (Uuid, Vec<String>)> = BTreeMap::new();
+    for (unit_id, build_id, designator) in rows {
+        per_unit
+            .entry(unit_id)
+            .or_insert_with(|| (build_id, Vec::new()))
+            .1
+            .push(designator);
+    }
+    let unit_ids: Vec<Uuid> = per_unit.keys().copied().collect();
+    // Shipped state per unit, read in chunks by primary key.
+    let mut shipped: HashMap<Uuid, bool> = HashMap::new();
+    for chunk in unit_ids.chunks(5000) {
+        let states: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>)> = unit::Entity::find()
+            .select_only()
+            .column(unit::Column::Id)
+            .column(unit::Column::ShippedAt)
+            .filter(unit::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        shipped.extend(states.into_iter().map(|(id, at)| (id, at.is_some())));
+    }
+    let context = BuildContext::load(db, per_unit.values().map(|(b, _)| *b)).await?;
+    let mut by_build: BTreeMap<Uuid, (i32, i32)> = BTreeMap::new();
+    for (unit_id, (build_id, _)) in &per_unit {
+        let entry = by_build.entry(*build_id).or_default();
+        entry.0 += 1;
+        if shipped.get(unit_id).copied().unwrap_or(false) {
+            entry.1 += 1;
+        }
+    }
+    let mut by_oem: BTreeMap<Uuid, (i32, i32)> = BTreeMap::new();
+    let mut build_totals = Vec::new();
+    for (build_id, (units, shipped_units)) in &by_build {
+        let Some(build) = context.builds.get(build_id) else {
+            continue;
+        };
+        let oem_entry = by_oem.entry(build.oem_id).or_default();
+        oem_entry.0 += units;
+        oem_entry.1 += shipped_units;
+        let part = context
+            .products
+            .get(&build.product_id)
+            .map_or("", |p| p.part_number.as_str());
+        let revision = context
+            .packages
+            .get(&build.package_id)
+            .map_or("", |p| p.revision.as_str());
+        build_totals.push(TraceTotal {
+            id: ID(build_id.to_string()),
+            label: format!("{part} rev {revision} {}", build.phase),
+            units: *units,
+            shipped: *shipped_units,
+        });
+    }
+    let oem_totals = by_oem
+        .into_iter()
+        .map(|(oem_id, (units, shipped_units))| TraceTotal {
+            id: ID(oem_id.to_string()),
+            label: context
+                .oems
+                .get(&oem_id)
+                .map_or_else(String::new, |o| o.name.clone()),
+            units,
+            shipped: shipped_units,
+        })
+        .collect();
+    Ok(Trace {
+        total_units: per_unit.len() as i32,
+        by_oem: oem_totals,
+        by_build: build_totals,
+        lot_ids,
+        units: per_unit
+            .into_iter()
+            .map(|(id, (_, designators))| (id, designators))
+            .collect(),
+    })
+}
+
+/// The lots with an MPN and lot code that the actor may trace: an EMS its own; an OEM those
+/// used in its builds (at any EMS).
+pub async fn lots_by_code(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    mpn: &str,
+    lot_code: &str,
+) -> ApiResult<Vec<Uuid>> {
+    let mut query = component_lot::Entity::find()
+        .select_only()
+        .column(component_lot::Column::Id)
+        .filter(component_lot::Column::Mpn.eq(mpn.trim()))
+        .filter(component_lot::Column::LotCode.eq(lot_code.trim()));
+    query = query.filter(component_lot::Entity::visible_to(actor));
+    Ok(query.into_tuple().all(db).await?)
+}
