@@ -124,7 +124,7 @@ impl Cli {
                 &self.common.data_dir.join("blobs"),
             )?;
             let state = server::build_state(conn, blobs, &secret, limits).await?;
-            state.build_events.listen(&url, &state.db);
+            state.build_events.listen(&url, &state.db).await?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("FIRSTPASS_BIND: cannot listen on {bind}"))?;

@@ -50,30 +50,30 @@ impl BuildEvents {
     }
 
     /// On PostgreSQL, listens for changes made by any instance and relays them locally.
-    pub fn listen(&self, url: &str, db: &DatabaseConnection) {
+    /// Returns once the LISTEN is in place, so no change after it is missed.
+    pub async fn listen(&self, url: &str, db: &DatabaseConnection) -> anyhow::Result<()> {
         if Backend::of(db) != Backend::Postgres {
-            return;
+            return Ok(());
         }
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(CHANNEL).await?;
         let sender = self.sender.clone();
-        let url = url.to_owned();
         tokio::spawn(async move {
             loop {
-                match sea_orm::sqlx::postgres::PgListener::connect(&url).await {
-                    Ok(mut listener) => {
-                        if let Err(err) = listener.listen(CHANNEL).await {
-                            tracing::warn!(error = %err, "LISTEN failed");
-                        } else {
-                            while let Ok(notification) = listener.recv().await {
-                                if let Ok(id) = Uuid::parse_str(notification.payload()) {
-                                    let _ = sender.send(id);
-                                }
-                            }
+                // The listener reconnects and listens again by itself after a lost connection.
+                match listener.recv().await {
+                    Ok(notification) => {
+                        if let Ok(id) = Uuid::parse_str(notification.payload()) {
+                            let _ = sender.send(id);
                         }
                     }
-                    Err(err) => tracing::warn!(error = %err, "cannot connect the build listener"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "build listener interrupted");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
                 }
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         });
+        Ok(())
     }
 }

@@ -598,3 +598,58 @@ async fn build_updates_arrive_over_the_websocket() {
     let body: Value = serde_json::from_str(refused.to_text().expect("text")).expect("json");
     assert!(body.to_string().contains("NOT_FOUND"), "{body}");
 }
+
+#[tokio::test]
+async fn an_update_on_one_instance_reaches_subscribers_on_another() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        // Several instances share a database only on PostgreSQL (LISTEN/NOTIFY); on SQLite the
+        // single-process case is covered above.
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let second = app.another_instance().await;
+    let pm = app.token(who::EMS_PM).await;
+    let package = app.accepted_package("GW-MULTI").await;
+    let build = create_build(&app, &pm, &package, "PILOT", 2).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    serialize(&app, &pm, &build, 2, "MULTI-{SEQ:2}").await;
+
+    let url = format!("{}/graphql/ws", second.base.replace("http://", "ws://"));
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            url.as_str(),
+        )
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    use tokio_tungstenite::tungstenite::Message;
+    let send = |v: Value| Message::Text(v.to_string().into());
+    socket.send(send(json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {pm}")}}))).await.expect("init");
+    socket.next().await.expect("ack").expect("ack");
+    socket
+        .send(send(json!({"id": "1", "type": "subscribe", "payload": {"query": format!("subscription {{ buildUpdated(buildId: \"{build}\") {{ metrics {{ unitsStarted }} }} }}")}})))
+        .await
+        .expect("subscribe");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The change is made through the first instance.
+    app.gql(Some(&pm), RECORD, json!({"i": [pass("MULTI-01", "SMT")]}))
+        .await
+        .data();
+    let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        .await
+        .expect("an update in time")
+        .expect("message")
+        .expect("message");
+    let body: Value = serde_json::from_str(message.to_text().expect("text")).expect("json");
+    assert_eq!(
+        body["payload"]["data"]["buildUpdated"]["metrics"]["unitsStarted"], 1,
+        "{body}"
+    );
+}

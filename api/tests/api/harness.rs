@@ -22,7 +22,9 @@ pub struct TestApp {
     pub state: AppState,
     /// HTTP client.
     pub http: reqwest::Client,
-    _db: TestDb,
+    /// The database (owned by the first server on it; `None` for a second instance).
+    db: Option<TestDb>,
+    url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -70,10 +72,39 @@ impl TestApp {
         let conn = db::connect(&test_db.url).await.expect("connect");
         db::migrate(&conn).await.expect("migrate");
         demo::seed(&conn).await.expect("seed");
-        let blobs = BlobStore::open(None, &test_db.dir().join("blobs")).expect("blob store");
+        let url = test_db.url.clone();
+        let blobs_dir = test_db.dir().join("blobs");
+        Self::start(conn, url, blobs_dir, Some(test_db), limits).await
+    }
+
+    /// A second server on the same database and blob folder, as a second instance would be.
+    pub async fn another_instance(&self) -> Self {
+        let conn = db::connect(&self.url).await.expect("connect");
+        let blobs_dir = self
+            .db
+            .as_ref()
+            .expect("the first instance")
+            .dir()
+            .join("blobs");
+        Self::start(conn, self.url.clone(), blobs_dir, None, self.state.limits).await
+    }
+
+    async fn start(
+        conn: sea_orm::DatabaseConnection,
+        url: String,
+        blobs_dir: std::path::PathBuf,
+        test_db: Option<TestDb>,
+        limits: Limits,
+    ) -> Self {
+        let blobs = BlobStore::open(None, &blobs_dir).expect("blob store");
         let state = server::build_state(conn, blobs, TEST_SECRET, limits)
             .await
             .expect("state");
+        state
+            .build_events
+            .listen(&url, &state.db)
+            .await
+            .expect("listen");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -90,7 +121,8 @@ impl TestApp {
             base: format!("http://{addr}"),
             state,
             http: reqwest::Client::new(),
-            _db: test_db,
+            db: test_db,
+            url,
             shutdown: Some(tx),
         }
     }
