@@ -70,6 +70,12 @@ struct World {
     acme_accepted: String,
     /// A file of the draft package.
     acme_draft_file: String,
+    /// A pilot build of the accepted package, with units and a lot used on them.
+    acme_build: String,
+    /// A serial of that build.
+    acme_serial: String,
+    /// A lot used on that build.
+    acme_lot: String,
 }
 
 impl World {
@@ -100,6 +106,31 @@ impl World {
         .await
         .expect("victim");
         user.id.to_string()
+    }
+
+    fn ems_pm(&self) -> String {
+        self.bearer(Caller::EmsPm)
+            .map(str::to_owned)
+            .expect("pm token")
+    }
+
+    /// A fresh unit of the Acme build that has passed `passed` stations; returns its serial.
+    async fn fresh_unit(&self, n: usize, passed: usize) -> String {
+        let pm = self.ems_pm();
+        let serial = format!("MX-{n:04}");
+        self.app
+            .gql(Some(&pm), "mutation($b: ID!, $s: [String!]!) { addUnits(buildId: $b, serials: $s, allowOverQuantity: true) { serial } }",
+                json!({"b": self.acme_build, "s": [serial]}))
+            .await
+            .data();
+        for station in ["SMT", "AOI"].iter().take(passed) {
+            self.app
+                .gql(Some(&pm), "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { status } } }",
+                    json!({"i": {"serial": serial, "station": station, "result": "PASS"}}))
+                .await
+                .data();
+        }
+        serial
     }
 
     fn engineer(&self) -> String {
@@ -252,6 +283,9 @@ async fn world() -> World {
         acme_submitted: String::new(),
         acme_accepted: String::new(),
         acme_draft_file: String::new(),
+        acme_build: String::new(),
+        acme_serial: String::new(),
+        acme_lot: String::new(),
     };
     world.acme_draft = world.fresh_package("T-DRAFT", "DRAFT").await;
     world.acme_submitted = world.fresh_package("T-SUBMITTED", "SUBMITTED").await;
@@ -279,6 +313,32 @@ async fn world() -> World {
         .as_str()
         .expect("file")
         .to_owned();
+    let pm = world.ems_pm();
+    let routing = json!([{"kind": "SMT_TOP", "name": "SMT"}, {"kind": "AOI", "name": "AOI"}]);
+    let build = world
+        .app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": world.acme_accepted, "phase": "PILOT", "quantity": 100, "dueDate": "2099-01-01", "routing": routing}}))
+        .await;
+    world.acme_build = build.data()["createBuild"]["id"]
+        .as_str()
+        .expect("build")
+        .to_owned();
+    world.acme_serial = world.fresh_unit(0, 0).await;
+    let lot = world
+        .app
+        .gql(Some(&pm), "mutation { receiveComponentLot(input: {mpn: \"MATRIX-MPN\", manufacturer: \"M\", lotCode: \"MATRIX-LOT\", reelId: \"MATRIX-REEL\", quantity: 10}) { id } }", json!({}))
+        .await;
+    world.acme_lot = lot.data()["receiveComponentLot"]["id"]
+        .as_str()
+        .expect("lot")
+        .to_owned();
+    world
+        .app
+        .gql(Some(&pm), "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }",
+            json!({"i": {"lotId": world.acme_lot, "buildId": world.acme_build, "designators": ["C1"], "serials": [world.acme_serial]}}))
+        .await
+        .data();
     world
 }
 
@@ -622,6 +682,99 @@ fn operations(world: &World) -> Vec<Case> {
     ]
 }
 
+/// Work on the factory floor: EMS users (and, where tokens may, EMS tokens; Acme's are OEM).
+fn ems_floor(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        c if is_ems(c) => Allowed,
+        _ => FORBIDDEN,
+    }
+}
+
+/// Planning builds: the EMS program manager and admin.
+fn ems_planners(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::EmsPm | Caller::EmsAdmin => Allowed,
+        _ => FORBIDDEN,
+    }
+}
+
+fn build_operations(world: &World) -> Vec<Case> {
+    vec![
+        Case {
+            name: "builds",
+            query: "{ builds(first: 100) { edges { node { id } } } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(|world, caller, data| {
+                let sees = data.to_string().contains(&world.acme_build);
+                if is_globex(caller) == sees {
+                    return Err(format!("sees Acme's build: {sees}"));
+                }
+                Ok(())
+            }),
+        },
+        Case { name: "build(id)", query: "query($id: ID!) { build(id: $id) { id metrics { unitsStarted } progress { passed } } }", variables: json!({"id": world.acme_build}), expect: acme_and_partner_readers, check: None },
+        Case { name: "unit(serial)", query: "query($s: String!) { unit(serial: $s) { serial history { result } genealogy { designator } } }", variables: json!({"s": world.acme_serial}), expect: acme_and_partner_readers, check: None },
+        Case {
+            name: "componentLots",
+            query: "{ componentLots(mpn: \"MATRIX-MPN\") { id } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(|world, caller, data| {
+                if is_globex(caller) && data.to_string().contains(&world.acme_lot) {
+                    return Err("a foreign OEM saw the lot".into());
+                }
+                Ok(())
+            }),
+        },
+        Case { name: "traceLot", query: "query($id: ID!) { traceLot(lotId: $id) { totalUnits } }", variables: json!({"id": world.acme_lot}), expect: acme_and_partner_readers, check: None },
+        Case {
+            name: "traceComponent",
+            query: "{ traceComponent(mpn: \"MATRIX-MPN\", lotCode: \"MATRIX-LOT\") { totalUnits units { edges { node { serial } } } } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(|_, caller, data| {
+                let total = data["traceComponent"]["totalUnits"].as_i64().unwrap_or(-1);
+                let want = if is_globex(caller) { 0 } else { 1 };
+                if total != want {
+                    return Err(format!("traced {total} units, expected {want}"));
+                }
+                Ok(())
+            }),
+        },
+        Case {
+            name: "organizationMetrics",
+            query: "{ organizationMetrics(from: \"2000-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\") { firstPassYield buildsShipped } }",
+            variables: json!({}),
+            expect: readers,
+            check: None,
+        },
+        Case {
+            name: "createBuild",
+            query: "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            variables: json!({"i": {"packageId": world.acme_accepted, "phase": "PROTOTYPE", "quantity": 5, "dueDate": "2099-01-01", "routing": [{"kind": "AOI", "name": "AOI"}]}}),
+            expect: ems_planners,
+            check: None,
+        },
+        Case {
+            name: "serializeUnits",
+            query: "mutation($b: ID!, $p: String!) { serializeUnits(buildId: $b, count: 1, pattern: $p, allowOverQuantity: true) { serial } }",
+            variables: Value::Null,
+            expect: ems_floor,
+            check: None,
+        },
+        Case { name: "addUnits", query: "mutation($b: ID!, $s: [String!]!) { addUnits(buildId: $b, serials: $s, allowOverQuantity: true) { serial } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "recordStationResult", query: "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "recordStationResults", query: "mutation($i: [StationResultInput!]!) { recordStationResults(inputs: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "recordDefect", query: "mutation($i: DefectInput!) { recordDefect(input: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "receiveComponentLot", query: "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "recordLotUsage", query: "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }", variables: Value::Null, expect: ems_floor, check: None },
+    ]
+}
+
 fn no_foreign_products(world: &World, caller: Caller, data: &Value) -> Result<(), String> {
     if is_globex(caller) && data.to_string().contains(&world.acme_product) {
         return Err("a foreign OEM saw Acme's product".into());
@@ -634,7 +787,9 @@ async fn every_operation_for_every_caller() {
     let world = world().await;
     let mut failures = Vec::new();
     let mut n = 0;
-    for case in operations(&world) {
+    let mut cases = operations(&world);
+    cases.extend(build_operations(&world));
+    for case in cases {
         for &caller in CALLERS {
             n += 1;
             let variables = match case.name {
@@ -664,6 +819,28 @@ async fn every_operation_for_every_caller() {
                     json!({"id": world.fresh_package(&format!("A-{n}"), "IN_REVIEW").await})
                 }
                 "createRevision" => json!({"id": world.acme_accepted, "r": format!("R{n}")}),
+                "serializeUnits" => {
+                    json!({"b": world.acme_build, "p": format!("SER{n}-{{SEQ:4}}")})
+                }
+                "addUnits" => json!({"b": world.acme_build, "s": [format!("ADD-{n}")]}),
+                "recordStationResult" => {
+                    json!({"i": {"serial": world.fresh_unit(n, 0).await, "station": "SMT", "result": "PASS"}})
+                }
+                "recordStationResults" => {
+                    json!({"i": [{"serial": world.fresh_unit(n, 0).await, "station": "SMT", "result": "PASS", "idempotencyKey": format!("k{n}")}]})
+                }
+                "recordDefect" => {
+                    json!({"i": {"serial": world.fresh_unit(n, 1).await, "station": "AOI", "designator": "U1", "code": "VOID", "disposition": "USE_AS_IS"}})
+                }
+                "shipUnits" => {
+                    json!({"i": {"buildId": world.acme_build, "serials": [world.fresh_unit(n, 2).await], "destination": "D", "carrier": "C", "trackingNumber": "T"}})
+                }
+                "receiveComponentLot" => {
+                    json!({"i": {"mpn": "X", "manufacturer": "Y", "lotCode": "Z", "reelId": format!("REEL-{n}"), "quantity": 1}})
+                }
+                "recordLotUsage" => {
+                    json!({"i": {"lotId": world.acme_lot, "buildId": world.acme_build, "designators": ["C2"], "serials": [world.fresh_unit(n, 0).await]}})
+                }
                 _ => case.variables.clone(),
             };
             let result = if case.name == "uploadPackageFiles" {
