@@ -50,6 +50,8 @@ pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/files/{id}", get(crate::packages::files_http::download))
+        .route("/fai/{file}", get(crate::fai::export::pdf))
+        .route("/fai/{id}/characteristics.csv", get(crate::fai::export::csv))
         .fallback(web_assets::serve)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

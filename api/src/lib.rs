@@ -18,6 +18,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod fai;
 pub mod http;
 pub mod ids;
 pub mod packages;

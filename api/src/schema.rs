@@ -5,6 +5,7 @@ use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::config::Limits;
+use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -16,6 +17,7 @@ pub struct Query(
     AuditQuery,
     PackagesQuery,
     BuildsQuery,
+    FaiQuery,
 );
 
 /// Every mutation of the API.
@@ -25,6 +27,7 @@ pub struct Mutation(
     ApiTokensMutation,
     PackagesMutation,
     BuildsMutation,
+    FaiMutation,
 );
 
 /// The executable schema type.

@@ -8,7 +8,7 @@
 
 use crate::auth::{parse_kind, parse_role};
 use crate::entities::{
-    api_token, audit_event, build, component_lot, lot_usage, npi_package, organization,
+    api_token, audit_event, build, component_lot, fai_report, lot_usage, npi_package, organization,
     package_file, partnership, product, unit, user,
 };
 use crate::error::{ApiError, ApiResult};
@@ -331,5 +331,21 @@ impl Tenanted for component_lot::Entity {
     }
     fn primary_key_columns() -> Vec<Self::Column> {
         vec![component_lot::Column::Id]
+    }
+}
+
+impl Tenanted for fai_report::Entity {
+    const NOUN: &'static str = "FAI report";
+    /// The EMS sees its reports; the OEM sees its reports from their first submission on.
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            OrgKind::Ems => Condition::all().add(fai_report::Column::EmsId.eq(actor.org_id)),
+            OrgKind::Oem => Condition::all()
+                .add(fai_report::Column::OemId.eq(actor.org_id))
+                .add(fai_report::Column::FirstSubmittedAt.is_not_null()),
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![fai_report::Column::Id]
     }
 }

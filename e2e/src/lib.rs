@@ -5,6 +5,8 @@
 //!   PostgreSQL server, a new database on it, dropped again when the value is dropped.
 //! - [`Firstpass`]: the `firstpass` binary run as a command or as a server on a free port.
 
+pub mod browser;
+
 use sea_orm::{ConnectionTrait, Database};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

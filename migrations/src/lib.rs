@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_accounts;
 mod m0002_packages;
 mod m0003_builds;
+mod m0004_fai;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_accounts::Migration),
             Box::new(m0002_packages::Migration),
             Box::new(m0003_builds::Migration),
+            Box::new(m0004_fai::Migration),
         ]
     }
 }

@@ -20,9 +20,8 @@ macro_rules! closed_set {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
         impl $name {
@@ -230,6 +229,20 @@ mod tests {
             panic!("`boss` is not a role");
         };
         assert!(err.to_string().contains("OEM_ADMIN"));
+    }
+
+    #[test]
+    fn wire_spelling_is_the_stable_spelling() {
+        assert_eq!(
+            serde_json::to_string(&IpcClass::Class2).ok().as_deref(),
+            Some("\"CLASS_2\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&Role::EmsProgramManager)
+                .ok()
+                .as_deref(),
+            Some("\"EMS_PROGRAM_MANAGER\"")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! is decoded into the shared [`ErrorCode`] so pages can match on it; pages turn codes they
 //! expect into sentences of their own and fall back to [`ApiError::user_message`].
 
+pub mod files;
 pub mod ops;
 
 use std::fmt;
@@ -131,7 +132,7 @@ pub async fn execute<Q: GraphQLQuery>(
 ///
 /// A GraphQL body wins over the status (the server may send `errors` with 4xx/5xx); a body
 /// that is not GraphQL is judged by its status alone.
-fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
     match serde_json::from_str::<graphql_client::Response<T>>(body) {
         Ok(response) => {
             if let Some(first) = response.errors.unwrap_or_default().into_iter().next() {

@@ -1,37 +1,55 @@
 //! The router and the frame every page sits in.
 
 use leptos::prelude::*;
-use leptos_router::components::{ProtectedRoute, Route, Router, Routes, A};
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
-use crate::routes::{home::HomePage, sign_in::SignInPage};
+use crate::routes::home::HomePage;
+use crate::routes::package::PackagePage;
+use crate::routes::packages::{NewPackagePage, PackagesPage};
+use crate::routes::products::{NewProductPage, ProductsPage};
+use crate::routes::sign_in::SignInPage;
 use crate::session::Session;
+use crate::ui::Loading;
 
 /// The whole app: session, header, pages.
 #[component]
 pub fn App() -> impl IntoView {
-    let session = Session::provide();
+    Session::provide();
     view! {
         <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
-            <main id="main" class="page">
+            <main id="main" class="page" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/sign-in") view=SignInPage />
-                    <ProtectedRoute
-                        path=path!("/")
-                        view=HomePage
-                        condition=move || session.is_signed_in()
-                        redirect_path=|| "/sign-in"
-                        fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }
-                    />
+                    <Route path=path!("/") view=|| view! { <Guard><HomePage /></Guard> } />
+                    <Route path=path!("/products") view=|| view! { <Guard><ProductsPage /></Guard> } />
+                    <Route path=path!("/products/new") view=|| view! { <Guard><NewProductPage /></Guard> } />
+                    <Route path=path!("/packages") view=|| view! { <Guard><PackagesPage /></Guard> } />
+                    <Route path=path!("/packages/new") view=|| view! { <Guard><NewPackagePage /></Guard> } />
+                    <Route path=path!("/packages/:id") view=|| view! { <Guard><PackagePage /></Guard> } />
                 </Routes>
             </main>
         </Router>
     }
 }
 
-/// The bar at the top: product name, and who is signed in with a way out.
+/// Shows its page to a signed-in user, "Loading…" while the session is being restored, and
+/// sends everyone else to the sign-in page.
+#[component]
+fn Guard(children: ChildrenFn) -> impl IntoView {
+    let session = Session::get();
+    let state = Memo::new(move |_| session.is_signed_in());
+    move || match state.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(false) => view! { <Redirect path="/sign-in" /> }.into_any(),
+        Some(true) => children().into_any(),
+    }
+}
+
+/// The bar at the top: product name, navigation, and who is signed in with a way out.
 #[component]
 fn Header() -> impl IntoView {
     let session = Session::get();
@@ -49,6 +67,11 @@ fn Header() -> impl IntoView {
                 "Firstpass"
             </A>
             <Show when=move || session.profile().is_some()>
+                <nav class="topnav" aria-label="Main">
+                    <A href="/" exact=true>"Home"</A>
+                    <A href="/products">"Products"</A>
+                    <A href="/packages">"Packages"</A>
+                </nav>
                 <div class="topbar-user">
                     <span class="muted topbar-email">
                         {move || session.profile().map(|p| p.email).unwrap_or_default()}

@@ -2,12 +2,15 @@
 //! `firstpass` server, talking to it over `POST /graphql`.
 //!
 //! Layout: [`api`] is the wire (transport, typed operations, errors), [`session`] the signed-in
-//! state, [`app`] the router and page frame, [`routes`] one module per page.
+//! state, [`app`] the router and page frame, [`routes`] one module per page, [`viewer`] the
+//! board viewer (the shared crate's parsers and renderer, run here), [`ui`] small shared pieces.
 
 mod api;
 mod app;
 mod routes;
 mod session;
+mod ui;
+mod viewer;
 
 fn main() {
     console_error_panic_hook::set_once();

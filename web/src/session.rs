@@ -1,21 +1,23 @@
 //! Who is signed in, shared with every page through a context.
 //!
-//! The access token lives in memory only (a reload forgets it). The refresh token is kept in
-//! the tab's `sessionStorage` so a reload or a new page load in the same tab can restore the
-//! session with `refreshSession`; it is gone when the tab closes, and sign-out removes it.
-//! Every authenticated call goes through [`Session::run`], which renews the access token once
-//! when the server answers UNAUTHENTICATED and signs out locally when that fails too.
+//! No long-lived secret is readable by page scripts: the refresh token lives in an `HttpOnly`,
+//! `SameSite=Strict` cookie that the server sets on `login(cookie: true)` and reads on
+//! `refreshSession`; the access token lives in memory only. At start-up the app asks
+//! `refreshSession` to restore the session from the cookie (a reload stays signed in).
+//! Every authenticated call goes through [`Session::authorized`], which renews the access token
+//! once when the server answers UNAUTHENTICATED; concurrent renewals share one request (the
+//! refresh token is single-use, so two parallel refreshes would end the session).
+
+use std::future::Future;
 
 use firstpass_shared::domain::{ErrorCode, OrgKind, Role};
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use graphql_client::GraphQLQuery;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::ops::{login, logout, me, refresh, Login, Logout, Me, Refresh};
+use crate::api::ops::{login, logout, refresh, Login, Logout, Refresh};
 use crate::api::{self, ApiError};
-
-/// `sessionStorage` key of the refresh token.
-const REFRESH_TOKEN_KEY: &str = "firstpass.refresh_token";
 
 /// The signed-in user as the pages see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +90,12 @@ macro_rules! profile_from {
     };
 }
 profile_from!(login);
-profile_from!(me);
+profile_from!(refresh);
 
 /// Where the session stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
-    /// At start-up, while a stored refresh token is being tried.
+    /// At start-up, while the session cookie is being tried.
     Restoring,
     /// Nobody is signed in.
     SignedOut,
@@ -101,27 +103,25 @@ pub enum Status {
     SignedIn(Profile),
 }
 
-/// The token pair of the signed-in user.
-#[derive(Debug, Clone)]
-struct Tokens {
-    access: String,
-    refresh: String,
-}
+/// A renewal in flight, awaited by everyone who needs a fresh access token meanwhile.
+type Renewal = Shared<LocalBoxFuture<'static, Result<String, ApiError>>>;
 
 /// Handle on the session; cheap to copy, obtained with [`Session::get`].
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
     status: RwSignal<Status>,
-    tokens: StoredValue<Option<Tokens>>,
+    access: StoredValue<Option<String>>,
+    renewal: StoredValue<Option<Renewal>, LocalStorage>,
 }
 
 impl Session {
     /// Creates the session for the whole app, provides it as context and starts restoring a
-    /// session left by an earlier page load in this tab.
+    /// session from the cookie.
     pub fn provide() -> Self {
         let session = Session {
             status: RwSignal::new(Status::Restoring),
-            tokens: StoredValue::new(None),
+            access: StoredValue::new(None),
+            renewal: StoredValue::new_local(None),
         };
         provide_context(session);
         spawn_local(session.restore());
@@ -154,82 +154,91 @@ impl Session {
     pub async fn sign_in(self, email: String, password: String) -> Result<(), ApiError> {
         let data = api::execute::<Login>(login::Variables { email, password }, None).await?;
         let login = data.login;
-        self.keep_tokens(Tokens {
-            access: login.access_token,
-            refresh: login.refresh_token,
-        });
+        self.access.set_value(Some(login.access_token));
         self.status.set(Status::SignedIn(login.user.into()));
         Ok(())
     }
 
-    /// Ends the session on the server (best effort) and forgets it here in any case.
+    /// Ends the session on the server (which clears the cookie) and forgets it here.
     pub async fn sign_out(self) {
-        let tokens = self.tokens.get_value();
+        let access = self.access.get_value();
         self.forget();
-        if let Some(tokens) = tokens {
-            let variables = logout::Variables {
-                refresh_token: tokens.refresh,
-            };
-            // Already signed out here; a failure only leaves a refresh token to expire.
-            let _ = api::execute::<Logout>(variables, Some(&tokens.access)).await;
-        }
+        // Already signed out here; a failure only leaves a refresh token to expire.
+        let _ = api::execute::<Logout>(logout::Variables, access.as_deref()).await;
     }
 
-    /// Runs an operation as the signed-in user, renewing the access token once if the server
-    /// says it is no longer valid. Signs out locally when renewing fails.
+    /// Runs an operation as the signed-in user (see [`Session::authorized`]).
     pub async fn run<Q>(self, variables: Q::Variables) -> Result<Q::ResponseData, ApiError>
     where
         Q: GraphQLQuery,
         Q::Variables: Clone,
     {
-        let access = self
-            .tokens
-            .with_value(|t| t.as_ref().map(|t| t.access.clone()));
-        let Some(access) = access else {
-            return Err(not_signed_in());
+        self.authorized(move |token| {
+            let variables = variables.clone();
+            async move { api::execute::<Q>(variables, Some(&token)).await }
+        })
+        .await
+    }
+
+    /// Runs `request` with the access token; when the server says the token is no longer
+    /// valid, renews it once (sharing a renewal already under way) and runs `request` again.
+    /// Signs out locally when renewing fails for want of a session.
+    pub async fn authorized<T, F, Fut>(self, request: F) -> Result<T, ApiError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let access = match self.access.get_value() {
+            Some(access) => access,
+            None => self.renew().await?,
         };
-        match api::execute::<Q>(variables.clone(), Some(&access)).await {
+        match request(access).await {
             Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => {
                 let access = self.renew().await?;
-                api::execute::<Q>(variables, Some(&access)).await
+                request(access).await
             }
             other => other,
         }
     }
 
-    /// Restores the session of this tab from its stored refresh token, if any.
+    /// Restores the session from the cookie, if the browser holds one.
     async fn restore(self) {
-        if stored_refresh_token().is_none() {
+        if self.renew().await.is_err() {
+            self.access.set_value(None);
             self.status.set(Status::SignedOut);
-            return;
-        }
-        let restored = async {
-            self.renew().await?;
-            self.run::<Me>(me::Variables).await
-        }
-        .await;
-        match restored {
-            Ok(data) => self.status.set(Status::SignedIn(data.me.into())),
-            Err(_) => self.forget(),
         }
     }
 
-    /// Trades the refresh token for a new pair; returns the new access token.
+    /// A new access token from the cookie's refresh token; callers arriving while a renewal is
+    /// under way wait for that one instead of spending the (single-use) token again.
     async fn renew(self) -> Result<String, ApiError> {
-        let refresh_token = self
-            .tokens
-            .with_value(|t| t.as_ref().map(|t| t.refresh.clone()))
-            .or_else(stored_refresh_token)
-            .ok_or_else(not_signed_in)?;
-        match api::execute::<Refresh>(refresh::Variables { refresh_token }, None).await {
+        let pending = self.renewal.get_value();
+        let renewal = match pending {
+            Some(renewal) => renewal,
+            None => {
+                let renewal = self.renew_now().boxed_local().shared();
+                self.renewal.set_value(Some(renewal.clone()));
+                renewal
+            }
+        };
+        renewal.await
+    }
+
+    async fn renew_now(self) -> Result<String, ApiError> {
+        let result = api::execute::<Refresh>(refresh::Variables, None).await;
+        self.renewal.set_value(None);
+        match result {
             Ok(data) => {
                 let renewed = data.refresh_session;
-                let access = renewed.access_token.clone();
-                self.keep_tokens(Tokens {
-                    access: renewed.access_token,
-                    refresh: renewed.refresh_token,
-                });
-                Ok(access)
+                let profile = Profile::from(renewed.user);
+                self.access.set_value(Some(renewed.access_token.clone()));
+                let changed = self.status.with_untracked(
+                    |status| !matches!(status, Status::SignedIn(p) if *p == profile),
+                );
+                if changed {
+                    self.status.set(Status::SignedIn(profile));
+                }
+                Ok(renewed.access_token)
             }
             Err(e) => {
                 if e.code() == Some(ErrorCode::Unauthenticated) {
@@ -240,43 +249,8 @@ impl Session {
         }
     }
 
-    fn keep_tokens(&self, tokens: Tokens) {
-        store_refresh_token(Some(&tokens.refresh));
-        self.tokens.set_value(Some(tokens));
-    }
-
     fn forget(&self) {
-        store_refresh_token(None);
-        self.tokens.set_value(None);
+        self.access.set_value(None);
         self.status.set(Status::SignedOut);
-    }
-}
-
-fn not_signed_in() -> ApiError {
-    ApiError::Server {
-        code: Some(ErrorCode::Unauthenticated),
-        message: "not signed in".to_owned(),
-    }
-}
-
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
-}
-
-fn stored_refresh_token() -> Option<String> {
-    session_storage()?
-        .get_item(REFRESH_TOKEN_KEY)
-        .ok()
-        .flatten()
-}
-
-/// Stores or removes the refresh token; storage may be unavailable (private modes), in which
-/// case the session simply does not survive a reload.
-fn store_refresh_token(token: Option<&str>) {
-    if let Some(storage) = session_storage() {
-        let _ = match token {
-            Some(token) => storage.set_item(REFRESH_TOKEN_KEY, token),
-            None => storage.remove_item(REFRESH_TOKEN_KEY),
-        };
     }
 }

@@ -160,6 +160,9 @@ pub async fn build_metrics(
     })
 }
 
+/// A unit's id, build, status, whether it ever failed, and when it reached its outcome.
+type UnitOutcome = (Uuid, Uuid, String, bool, Option<DateTime<Utc>>);
+
 fn week_start(at: DateTime<Utc>) -> NaiveDate {
     let day = at.date_naive();
     day - Duration::days(day.weekday().num_days_from_monday() as i64)
@@ -200,7 +203,7 @@ pub async fn organization_metrics(
         .count();
 
     // Units that reached an outcome in the period.
-    let units: Vec<(Uuid, Uuid, String, bool, Option<DateTime<Utc>>)> = unit::Entity::find()
+    let units: Vec<UnitOutcome> = unit::Entity::find()
         .select_only()
         .column(unit::Column::Id)
         .column(unit::Column::BuildId)
@@ -229,13 +232,11 @@ pub async fn organization_metrics(
     }
     let mut opportunities: HashMap<Uuid, usize> = HashMap::new();
     for b in &builds {
-        if !opportunities.contains_key(&b.id) {
-            opportunities.insert(b.id, placed_designators(db, b.package_id).await?.len());
+        if let std::collections::hash_map::Entry::Vacant(entry) = opportunities.entry(b.id) {
+            entry.insert(placed_designators(db, b.package_id).await?.len());
         }
     }
-    let first_pass = |u: &&(Uuid, Uuid, String, bool, Option<DateTime<Utc>>)| {
-        u.2 != UnitStatus::Scrapped.as_str() && !u.3
-    };
+    let first_pass = |u: &&UnitOutcome| u.2 != UnitStatus::Scrapped.as_str() && !u.3;
     let defects: usize = defects_per_unit.values().sum();
     let chances: usize = units
         .iter()

@@ -200,18 +200,7 @@ impl BuildsMutation {
     /// Plans a build of an ACCEPTED package of a partner (EMS program manager or admin).
     async fn create_build(&self, ctx: &Context<'_>, input: CreateBuildInput) -> Result<Build> {
         let actor = ctx.writer()?;
-        let package_id = parse_id(&input.package_id, "NPI package")?;
-        let row = service::create_build(
-            ctx.state(),
-            actor,
-            package_id,
-            input.phase,
-            input.quantity,
-            input.due_date,
-            input.routing,
-            &ctx.audit_meta(actor),
-        )
-        .await?;
+        let row = service::create_build(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
         Ok(Build::from_row(row)?)
     }
 
@@ -314,19 +303,8 @@ impl BuildsMutation {
     /// Ships COMPLETED units of a build; the ship date drives on-time delivery.
     async fn ship_units(&self, ctx: &Context<'_>, input: ShipUnitsInput) -> Result<Shipment> {
         let actor = ctx.writer()?;
-        let build_id = parse_id(&input.build_id, "build")?;
         let count = input.serials.len() as i32;
-        let row = service::ship_units(
-            ctx.state(),
-            actor,
-            build_id,
-            input.serials,
-            &input.destination,
-            &input.carrier,
-            &input.tracking_number,
-            &ctx.audit_meta(actor),
-        )
-        .await?;
+        let row = service::ship_units(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
         Ok(Shipment {
             id: ID(row.id.to_string()),
             destination: row.destination,

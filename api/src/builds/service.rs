@@ -7,8 +7,8 @@
 //! the build's subscribers hear of it once it is committed.
 
 use super::model::{
-    BuildPhase, BuildStatus, DefectInput, Disposition, RecordLotUsageInput, StationInput,
-    StationResult, StationResultInput, UnitStatus,
+    BuildPhase, BuildStatus, DefectInput, Disposition, RecordLotUsageInput, StationResult,
+    StationResultInput, UnitStatus,
 };
 use crate::audit::{self, AuditMeta, Change};
 use crate::context::AppState;
@@ -72,14 +72,18 @@ fn clean(what: &str, value: &str, max: usize) -> ApiResult<String> {
 pub async fn create_build(
     state: &AppState,
     actor: &Actor,
-    package_id: Uuid,
-    phase: BuildPhase,
-    quantity: i32,
-    due_date: NaiveDate,
-    routing: Vec<StationInput>,
+    input: super::model::CreateBuildInput,
     meta: &AuditMeta,
 ) -> ApiResult<build::Model> {
     require_ems(actor, PLANNERS, false)?;
+    let package_id = parse_id(&input.package_id, "NPI package")?;
+    let super::model::CreateBuildInput {
+        phase,
+        quantity,
+        due_date,
+        routing,
+        ..
+    } = input;
     if !(1..=1_000_000).contains(&quantity) {
         return Err(ApiError::bad_input(
             "quantity must be between 1 and 1,000,000",
@@ -104,6 +108,9 @@ pub async fn create_build(
         return Err(ApiError::conflict(format!(
             "the package is {status}; only an ACCEPTED revision can be built"
         )));
+    }
+    if phase == BuildPhase::Production {
+        crate::fai::service::require_approved_fai(&txn, package.id).await?;
     }
     let now = Utc::now();
     let row = build::ActiveModel {
@@ -374,9 +381,8 @@ async fn stations_of<'c>(
     cache: &'c mut Cache,
     build_id: Uuid,
 ) -> ApiResult<&'c Vec<build_station::Model>> {
-    if !cache.stations.contains_key(&build_id) {
-        let rows = super::model::stations(txn, build_id).await?;
-        cache.stations.insert(build_id, rows);
+    if let std::collections::hash_map::Entry::Vacant(entry) = cache.stations.entry(build_id) {
+        entry.insert(super::model::stations(txn, build_id).await?);
     }
     cache
         .stations
@@ -522,12 +528,12 @@ async fn mark_in_progress(
     cache: &mut Cache,
     build_id: Uuid,
 ) -> ApiResult<()> {
-    if !cache.builds.contains_key(&build_id) {
+    if let std::collections::hash_map::Entry::Vacant(entry) = cache.builds.entry(build_id) {
         let build = build::Entity::find_by_id(build_id)
             .one(txn)
             .await?
             .ok_or(ApiError::NotFound("build"))?;
-        cache.builds.insert(build_id, build);
+        entry.insert(build);
     }
     let Some(build) = cache.builds.get(&build_id) else {
         return Ok(());
@@ -685,14 +691,23 @@ pub async fn record_defect(
 pub async fn ship_units(
     state: &AppState,
     actor: &Actor,
-    build_id: Uuid,
-    serials: Vec<String>,
-    destination: &str,
-    carrier: &str,
-    tracking_number: &str,
+    input: super::model::ShipUnitsInput,
     meta: &AuditMeta,
 ) -> ApiResult<shipment::Model> {
     require_ems(actor, FLOOR, true)?;
+    let build_id = parse_id(&input.build_id, "build")?;
+    let super::model::ShipUnitsInput {
+        serials,
+        destination,
+        carrier,
+        tracking_number,
+        ..
+    } = input;
+    let (destination, carrier, tracking_number) = (
+        destination.as_str(),
+        carrier.as_str(),
+        tracking_number.as_str(),
+    );
     if serials.is_empty() || serials.len() > MAX_UNITS_PER_CALL {
         return Err(ApiError::bad_input(format!(
             "give 1 to {MAX_UNITS_PER_CALL} serials"

@@ -200,6 +200,47 @@ impl TestApp {
         Gql { body }
     }
 
+    /// Any GraphQL multipart request: `variables` plus a `files` list of uploads.
+    pub async fn upload_to(
+        &self,
+        bearer: Option<&str>,
+        query: &str,
+        variables: Value,
+        files: &[(String, Vec<u8>)],
+    ) -> Gql {
+        let mut variables = variables;
+        variables["files"] = Value::Array(files.iter().map(|_| Value::Null).collect());
+        let operations = json!({"query": query, "variables": variables});
+        let map: serde_json::Map<String, Value> = (0..files.len())
+            .map(|i| (i.to_string(), json!([format!("variables.files.{i}")])))
+            .collect();
+        let mut form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", Value::Object(map).to_string());
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            form = form.part(
+                i.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()),
+            );
+        }
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .multipart(form);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        Gql {
+            body: request
+                .send()
+                .await
+                .expect("send")
+                .json()
+                .await
+                .expect("json"),
+        }
+    }
+
     /// Like [`TestApp::upload`], returning the raw HTTP response.
     pub async fn upload_raw(
         &self,
@@ -250,6 +291,17 @@ impl TestApp {
 
     /// Creates a product and a DRAFT package for it as `oem_token`; returns the package id.
     pub async fn draft_package(&self, oem_token: &str, part_number: &str) -> String {
+        self.draft_package_of_class(oem_token, part_number, "CLASS_2")
+            .await
+    }
+
+    /// Like [`TestApp::draft_package`], of the given IPC class.
+    pub async fn draft_package_of_class(
+        &self,
+        oem_token: &str,
+        part_number: &str,
+        class: &str,
+    ) -> String {
         let product = self
             .gql(
                 Some(oem_token),
@@ -266,7 +318,7 @@ impl TestApp {
             .gql(
                 Some(oem_token),
                 "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id status } }",
-                json!({"i": {"productId": product_id, "revision": "A", "emsOrganizationId": ems, "ipcClass": "CLASS_2", "quantities": [10, 100]}}),
+                json!({"i": {"productId": product_id, "revision": "A", "emsOrganizationId": ems, "ipcClass": class, "quantities": [10, 100]}}),
             )
             .await;
         package.data()["createNpiPackage"]["id"]
@@ -279,12 +331,23 @@ impl TestApp {
 impl TestApp {
     /// Takes a fresh Acme package with the KiCad board through review to ACCEPTED; returns its id.
     pub async fn accepted_package(&self, part_number: &str) -> String {
-        let oem = self.token(who::ACME_ENGINEER).await;
-        let pm = self.token(who::EMS_PM).await;
-        let id = self.draft_package(&oem, part_number).await;
         let files =
             firstpass_shared::cad::fixtures::board(firstpass_shared::cad::fixtures::Style::KiCad);
-        self.upload(Some(&oem), &id, &files).await.data();
+        self.accepted_package_with(part_number, "CLASS_2", &files)
+            .await
+    }
+
+    /// Like [`TestApp::accepted_package`], with an IPC class and files of the caller's choosing.
+    pub async fn accepted_package_with(
+        &self,
+        part_number: &str,
+        class: &str,
+        files: &[(String, Vec<u8>)],
+    ) -> String {
+        let oem = self.token(who::ACME_ENGINEER).await;
+        let pm = self.token(who::EMS_PM).await;
+        let id = self.draft_package_of_class(&oem, part_number, class).await;
+        self.upload(Some(&oem), &id, files).await.data();
         self.gql(
             Some(&oem),
             "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",

@@ -3,6 +3,7 @@
 
 mod auth;
 mod builds;
+mod fai;
 mod harness;
 mod packages;
 mod schema;

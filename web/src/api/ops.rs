@@ -1,10 +1,11 @@
 //! The typed GraphQL operations, one unit struct each, generated from `web/graphql/*.graphql`.
 //!
-//! `Role` and `OrgKind` are the shared crate's enums (`extern_enums`), not generated copies, so
-//! the browser and the server cannot disagree on their spelling. Custom scalars arrive as text;
-//! `ID` is a `String` already.
+//! The closed sets (`Role`, `PackageStatus`, `LayerFunction`, …) are the shared crate's enums
+//! (`extern_enums`), not generated copies, so the browser and the server cannot disagree on
+//! their spelling. Custom scalars arrive as text; `ID` is a `String` already.
 
-pub use firstpass_shared::domain::{OrgKind, Role};
+pub use firstpass_shared::cad::{FileKind, LayerFunction, LayerSource, Severity, Side};
+pub use firstpass_shared::domain::{OrgKind, PackageStatus, ReviewDecision, Role};
 use graphql_client::GraphQLQuery;
 
 // graphql_client tracks the query files but not the schema: make cargo rebuild this crate
@@ -14,46 +15,122 @@ const _SCHEMA: &str = include_str!("../../../api/schema.graphql");
 /// The `DateTime` scalar: RFC 3339 text.
 pub type DateTime = String;
 
-/// Sign in with email and password; returns tokens and the user.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../api/schema.graphql",
-    query_path = "graphql/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    extern_enums("Role", "OrgKind")
-)]
-pub struct Login;
+/// The IPC class on the wire. Not the shared enum: its serde spelling (`CLASS2`) differs from
+/// the schema's (`CLASS_2`), so each operation has its generated copy, converted by name.
+pub fn ipc_from_wire<T: serde::Serialize>(wire: &T) -> Option<firstpass_shared::domain::IpcClass> {
+    serde_json::to_value(wire).ok()?.as_str()?.parse().ok()
+}
 
-/// The signed-in user, with their organization and its partners.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../api/schema.graphql",
-    query_path = "graphql/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    extern_enums("Role", "OrgKind")
-)]
-pub struct Me;
+/// The generated IPC class of an operation, from the shared one.
+pub fn ipc_to_wire<T: serde::de::DeserializeOwned>(
+    class: firstpass_shared::domain::IpcClass,
+) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(class.as_str().to_owned())).ok()
+}
 
-/// End the session of a refresh token (server side).
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../api/schema.graphql",
-    query_path = "graphql/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    extern_enums("Role", "OrgKind")
-)]
-pub struct Logout;
+/// Declares one operation of a `.graphql` file with the settings every operation shares.
+macro_rules! operation {
+    ($(#[$doc:meta])* $name:ident, $file:tt) => {
+        $(#[$doc])*
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../api/schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone",
+            extern_enums(
+                "Role",
+                "OrgKind",
+                "PackageStatus",
+                "ReviewDecision",
+                "FileKind",
+                "LayerFunction",
+                "LayerSource",
+                "Severity",
+                "Side"
+            )
+        )]
+        pub struct $name;
+    };
+}
 
-/// Trade a refresh token for a new token pair (the old refresh token is spent).
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../api/schema.graphql",
-    query_path = "graphql/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    extern_enums("Role", "OrgKind")
-)]
-pub struct Refresh;
+operation!(
+    /// Sign in with email and password; the refresh token goes into an HttpOnly cookie.
+    Login,
+    "graphql/session.graphql"
+);
+operation!(
+    /// End the session of the cookie (server side) and clear the cookie.
+    Logout,
+    "graphql/session.graphql"
+);
+operation!(
+    /// Trade the cookie's refresh token for a new access token (the cookie is renewed).
+    Refresh,
+    "graphql/session.graphql"
+);
+operation!(
+    /// A page of products, newest first.
+    Products,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Create a product.
+    CreateProduct,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// A page of NPI packages, newest first, filtered.
+    Packages,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Create a DRAFT package revision.
+    CreatePackage,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Everything the package page shows.
+    Package,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Send a package to its EMS.
+    SubmitPackage,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// The EMS opens a submitted package.
+    StartReview,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// The EMS accepts a package in review.
+    AcceptPackage,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// The EMS sends a package back with a comment.
+    RequestChanges,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Add a comment to the review thread.
+    AddComment,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Start a new DRAFT revision from an accepted one.
+    CreateRevision,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Remove a file from an editable package.
+    RemoveFile,
+    "graphql/packages.graphql"
+);
+operation!(
+    /// Say what a Gerber or drill file is.
+    SetLayerFunction,
+    "graphql/packages.graphql"
+);

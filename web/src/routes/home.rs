@@ -1,9 +1,13 @@
-//! The start page: who is signed in, for which organization, working with whom.
+//! The start page: what waits for me (by role), then who is signed in, for which organization,
+//! working with whom.
 
-use firstpass_shared::domain::{OrgKind, Role};
+use firstpass_shared::domain::{OrgKind, PackageStatus, Role};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
+use crate::api::ops::{packages, Packages};
 use crate::session::{Partner, Profile, Session};
+use crate::ui::{short_time, ErrorLine, Loading, StatusBadge};
 
 /// A role as people say it.
 fn role_label(role: Role) -> &'static str {
@@ -33,14 +37,132 @@ fn partners_heading(kind: OrgKind) -> &'static str {
     }
 }
 
-/// `/`: the signed-in user's card (the route guard guarantees a user).
+/// `/`: the work waiting for the signed-in user, and their card (the route guard guarantees
+/// a user).
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = Session::get();
-    move || {
-        session
-            .profile()
-            .map(|profile| view! { <ProfileCard profile /> })
+    let kind = move || session.profile().map(|p| p.organization.kind);
+    view! {
+        {move || kind().map(|kind| view! { <WorkList kind /> })}
+        {move || session.profile().map(|profile| view! { <ProfileCard profile /> })}
+    }
+}
+
+/// The groups of the start page's work list: heading, test id, statuses.
+fn work_groups(kind: OrgKind) -> Vec<(&'static str, &'static str, Vec<PackageStatus>)> {
+    match kind {
+        OrgKind::Oem => vec![
+            ("Drafts", "drafts", vec![PackageStatus::Draft]),
+            (
+                "Changes requested",
+                "changes-requested",
+                vec![PackageStatus::ChangesRequested],
+            ),
+            (
+                "With the EMS",
+                "with-ems",
+                vec![PackageStatus::Submitted, PackageStatus::InReview],
+            ),
+        ],
+        OrgKind::Ems => vec![(
+            "Packages to review",
+            "to-review",
+            vec![PackageStatus::Submitted, PackageStatus::InReview],
+        )],
+    }
+}
+
+/// What waits for me: the open packages of my organization, grouped by what to do next.
+#[component]
+fn WorkList(kind: OrgKind) -> impl IntoView {
+    let session = Session::get();
+    let packages = LocalResource::new(move || {
+        session.run::<Packages>(packages::Variables {
+            first: 100,
+            after: None,
+            filter: None,
+        })
+    });
+    let body = move || match packages.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
+        Some(Ok(data)) => {
+            let nodes: Vec<_> = data
+                .npi_packages
+                .edges
+                .into_iter()
+                .map(|e| e.node)
+                .collect();
+            work_groups(kind)
+                .into_iter()
+                .map(|(title, testid, statuses)| {
+                    let rows: Vec<_> = nodes
+                        .iter()
+                        .filter(|n| statuses.contains(&n.status))
+                        .cloned()
+                        .collect();
+                    view! {
+                        <div class="work-group" data-testid=testid>
+                            <h3>{title} " " <span class="count">{rows.len()}</span></h3>
+                            {if rows.is_empty() {
+                                view! { <p class="muted">"Nothing here."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="work-items">
+                                        {rows
+                                            .into_iter()
+                                            .map(|n| {
+                                                view! {
+                                                    <li data-testid="work-item">
+                                                        <A href=format!("/packages/{}", n.id)>
+                                                            {format!(
+                                                                "{} {} rev {}",
+                                                                n.product.part_number,
+                                                                n.product.name,
+                                                                n.revision,
+                                                            )}
+                                                        </A>
+                                                        " "
+                                                        <StatusBadge status=n.status />
+                                                        <span class="muted small">
+                                                            {format!(
+                                                                " {} → {} · {}",
+                                                                n.oem.name,
+                                                                n.ems.name,
+                                                                short_time(&n.updated_at),
+                                                            )}
+                                                        </span>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }}
+                        </div>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="work-title" id="work">
+            <div class="card-head">
+                <h1 id="work-title">"Waiting for you"</h1>
+                {(kind == OrgKind::Oem)
+                    .then(|| {
+                        view! {
+                            <A href="/packages/new" attr:class="button primary">
+                                "New package"
+                            </A>
+                        }
+                    })}
+            </div>
+            {body}
+        </section>
     }
 }
 
@@ -60,7 +182,7 @@ fn ProfileCard(profile: Profile) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="user-name">
-            <h1 id="user-name">{profile.full_name}</h1>
+            <h2 id="user-name">{profile.full_name}</h2>
             <dl class="facts">
                 <dt>"Email"</dt>
                 <dd id="user-email">{profile.email}</dd>

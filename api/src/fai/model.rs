@@ -1,0 +1,432 @@
+//! GraphQL types of first-article inspection.
+
+use crate::builds::model::{Build, Unit};
+use crate::context::ContextExt;
+use crate::entities::{build, fai_characteristic, fai_evidence, fai_report, signature, unit};
+use crate::error::{ApiError, ApiResult};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// The stored spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Reads a stored spelling.
+            pub fn parse(text: &str) -> ApiResult<Self> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(ApiError::internal(anyhow::anyhow!("unknown {} `{other}`", stringify!($name)))),
+                }
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Why a first article is inspected (AS9102).
+    FaiReason {
+        /// A new part.
+        NewPart => "NEW_PART",
+        /// A change of design.
+        DesignChange => "DESIGN_CHANGE",
+        /// A change of process, method, location or supplier.
+        ProcessChange => "PROCESS_CHANGE",
+        /// Production lapsed for two years or more.
+        ProductionLapse => "PRODUCTION_LAPSE",
+        /// Another reason.
+        Other => "OTHER",
+    }
+}
+
+text_enum! {
+    /// Whether the inspection covers every characteristic or only changed ones.
+    FaiScope {
+        /// Every characteristic.
+        Full => "FULL",
+        /// Only the characteristics affected by a change.
+        Partial => "PARTIAL",
+    }
+}
+
+text_enum! {
+    /// Where an FAI report stands.
+    FaiStatus {
+        /// EMS quality fills it in.
+        Draft => "DRAFT",
+        /// Every characteristic has a result; waiting for the EMS program manager.
+        Submitted => "SUBMITTED",
+        /// Signed by the EMS; waiting for the OEM.
+        EmsApproved => "EMS_APPROVED",
+        /// Signed by both sides: production may start.
+        Approved => "APPROVED",
+    }
+}
+
+text_enum! {
+    /// What a characteristic checks.
+    CharacteristicKind {
+        /// Right part, value, polarity and presence at one designator.
+        Designator => "DESIGNATOR",
+        /// X-ray evidence (BGAs and bottom-terminated parts at class 3).
+        Xray => "XRAY",
+        /// A dimension.
+        Dimension => "DIMENSION",
+        /// A torque.
+        Torque => "TORQUE",
+        /// A visual check.
+        Visual => "VISUAL",
+        /// Anything else.
+        Other => "OTHER",
+    }
+}
+
+text_enum! {
+    /// Whether a characteristic conforms.
+    CharacteristicStatus {
+        /// Conforms.
+        Pass => "PASS",
+        /// Does not conform; give a nonconformance reference.
+        Fail => "FAIL",
+    }
+}
+
+text_enum! {
+    /// What a signature means.
+    SignatureMeaning {
+        /// The signer reviewed the record.
+        Reviewed => "REVIEWED",
+        /// The signer approves the record.
+        Approved => "APPROVED",
+        /// The signer rejects the record; it returns to DRAFT.
+        Rejected => "REJECTED",
+    }
+}
+
+/// Fields of a new FAI report.
+#[derive(InputObject, Debug)]
+pub struct CreateFaiReportInput {
+    /// The build (a pilot build, usually).
+    pub build_id: ID,
+    /// The serial of the unit inspected; it must belong to the build.
+    pub serial: String,
+    /// Why.
+    pub reason: FaiReason,
+    /// FULL or PARTIAL.
+    pub scope: FaiScope,
+}
+
+/// A result entered for one characteristic.
+#[derive(InputObject, Debug)]
+pub struct FaiCharacteristicUpdate {
+    /// The characteristic.
+    pub id: ID,
+    /// The measured or observed result.
+    pub result: String,
+    /// PASS or FAIL.
+    pub status: CharacteristicStatus,
+    /// Nonconformance report reference; required when FAIL.
+    pub nonconformance_ref: Option<String>,
+}
+
+/// A free characteristic added to a report.
+#[derive(InputObject, Debug)]
+pub struct AddFaiCharacteristicInput {
+    /// The report.
+    pub report_id: ID,
+    /// What it checks.
+    pub kind: CharacteristicKind,
+    /// What is required (e.g. "Board thickness 1.6 mm ± 0.1").
+    pub requirement: String,
+    /// Method or tool (e.g. "Caliper #C-12").
+    pub method: String,
+    /// The designator concerned, if any.
+    pub designator: Option<String>,
+}
+
+/// A first-article inspection report.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct FaiReport {
+    /// Unique id.
+    pub id: ID,
+    /// Why.
+    pub reason: FaiReason,
+    /// FULL or PARTIAL.
+    pub scope: FaiScope,
+    /// Where it stands.
+    pub status: FaiStatus,
+    /// Form 1 (part accountability) and form 2 (product accountability) as captured at
+    /// creation: part and drawing numbers, IPC class and what class 3 added, materials with the
+    /// lots used on this serial, special processes and functional tests.
+    pub accountability: async_graphql::Json<serde_json::Value>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The row.
+    #[graphql(skip)]
+    pub row: fai_report::Model,
+}
+
+impl FaiReport {
+    /// Converts a row.
+    pub fn from_row(row: fai_report::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            reason: FaiReason::parse(&row.reason)?,
+            scope: FaiScope::parse(&row.scope)?,
+            status: FaiStatus::parse(&row.status)?,
+            accountability: async_graphql::Json(
+                serde_json::from_str(&row.accountability).map_err(ApiError::internal)?,
+            ),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            row,
+        })
+    }
+}
+
+#[ComplexObject]
+impl FaiReport {
+    /// The build the unit belongs to.
+    async fn build(&self, ctx: &Context<'_>) -> async_graphql::Result<Build> {
+        let actor = ctx.reader()?;
+        Ok(Build::from_row(
+            actor
+                .load::<build::Entity>(&ctx.state().db, self.row.build_id)
+                .await?,
+        )?)
+    }
+
+    /// The unit inspected.
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Unit> {
+        let row = unit::Entity::find_by_id(self.row.unit_id)
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Unit::from_row(row.ok_or(ApiError::NotFound("unit"))?)?)
+    }
+
+    /// Form 3: the characteristics, by number.
+    async fn characteristics(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<FaiCharacteristic>> {
+        let rows = fai_characteristic::Entity::find()
+            .filter(fai_characteristic::Column::ReportId.eq(self.row.id))
+            .order_by_asc(fai_characteristic::Column::Number)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(FaiCharacteristic::from_row)
+            .collect::<ApiResult<_>>()?)
+    }
+
+    /// Files attached as evidence.
+    async fn evidence(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FaiEvidence>> {
+        let rows = fai_evidence::Entity::find()
+            .filter(fai_evidence::Column::ReportId.eq(self.row.id))
+            .order_by_asc(fai_evidence::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(FaiEvidence::from).collect())
+    }
+
+    /// Every signature, oldest first (rejected cycles included).
+    async fn signatures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Signature>> {
+        let rows = signature::Entity::find()
+            .filter(signature::Column::RecordType.eq("FaiReport"))
+            .filter(signature::Column::RecordId.eq(self.row.id))
+            .order_by_asc(signature::Column::Id)
+            .all(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(Signature::from_row)
+            .collect::<ApiResult<_>>()?)
+    }
+
+    /// SHA-256 of the report's canonical content now (what a signature would attest to).
+    async fn content_hash(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(super::content::content_hash(&ctx.state().db, &self.row).await?)
+    }
+
+    /// Where to download the AS9102 three-form PDF (`GET` with the bearer token).
+    async fn pdf_url(&self) -> String {
+        format!("/fai/{}.pdf", self.row.id)
+    }
+
+    /// Where to download the characteristics as CSV (`GET` with the bearer token).
+    async fn csv_url(&self) -> String {
+        format!("/fai/{}/characteristics.csv", self.row.id)
+    }
+}
+
+/// A numbered characteristic (AS9102 form 3).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FaiCharacteristic {
+    /// Unique id.
+    pub id: ID,
+    /// Number, from 1.
+    pub number: i32,
+    /// What it checks.
+    pub kind: CharacteristicKind,
+    /// The designator inspected, if any.
+    pub designator: Option<String>,
+    /// What is required.
+    pub requirement: String,
+    /// Method or tool.
+    pub method: String,
+    /// The IPC-A-610 workmanship criteria applied (class 3 named on each characteristic).
+    pub criteria: String,
+    /// The measured or observed result.
+    pub result: Option<String>,
+    /// PASS or FAIL.
+    pub status: Option<CharacteristicStatus>,
+    /// Nonconformance reference when failed.
+    pub nonconformance_ref: Option<String>,
+}
+
+impl FaiCharacteristic {
+    /// Converts a row.
+    pub fn from_row(row: fai_characteristic::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            number: row.number,
+            kind: CharacteristicKind::parse(&row.kind)?,
+            designator: row.designator,
+            requirement: row.requirement,
+            method: row.method,
+            criteria: row.criteria,
+            result: row.result,
+            status: row
+                .status
+                .as_deref()
+                .map(CharacteristicStatus::parse)
+                .transpose()?,
+            nonconformance_ref: row.nonconformance_ref,
+        })
+    }
+}
+
+/// An evidence file.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FaiEvidence {
+    /// Unique id.
+    pub id: ID,
+    /// The characteristic it supports, if any.
+    pub characteristic_id: Option<ID>,
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Hex SHA-256.
+    pub sha256: String,
+    /// When it was attached.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<fai_evidence::Model> for FaiEvidence {
+    fn from(row: fai_evidence::Model) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            characteristic_id: row.characteristic_id.map(|c| ID(c.to_string())),
+            name: row.name,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// The person who signed.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Signer {
+    /// E-mail at signing.
+    pub email: String,
+    /// Printed name at signing.
+    pub printed_name: String,
+}
+
+/// An electronic signature.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Signature {
+    /// Unique id.
+    pub id: ID,
+    /// REVIEWED, APPROVED or REJECTED.
+    pub meaning: SignatureMeaning,
+    /// Who signed.
+    pub signer: Signer,
+    /// The reason given.
+    pub reason: String,
+    /// SHA-256 of the report's canonical content at signing.
+    pub content_hash: String,
+    /// When.
+    pub signed_at: DateTime<Utc>,
+}
+
+impl Signature {
+    /// Converts a row.
+    pub fn from_row(row: signature::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            meaning: SignatureMeaning::parse(&row.meaning)?,
+            signer: Signer {
+                email: row.email,
+                printed_name: row.printed_name,
+            },
+            reason: row.reason,
+            content_hash: row.content_hash,
+            signed_at: row.signed_at,
+        })
+    }
+}
+
+/// One signature, checked against the report as it is now.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SignatureCheck {
+    /// What the signature means.
+    pub meaning: SignatureMeaning,
+    /// Who signed.
+    pub signer: Signer,
+    /// When.
+    pub signed_at: DateTime<Utc>,
+    /// Whether the report's content still hashes to what was signed.
+    pub valid: bool,
+}
+
+/// The result of re-checking every signature of a report.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FaiVerification {
+    /// True when the report is signed and every signature of its current approval cycle (since
+    /// the last rejection) still matches its content.
+    pub valid: bool,
+    /// The report's content hash now.
+    pub content_hash: String,
+    /// Every signature, oldest first.
+    pub signatures: Vec<SignatureCheck>,
+}
+
+/// Filters for `faiReports`.
+#[derive(InputObject, Debug, Default)]
+pub struct FaiReportFilter {
+    /// Only reports in this status.
+    pub status: Option<FaiStatus>,
+    /// Only reports of this build.
+    pub build_id: Option<ID>,
+}
+
+crate::connection!(FaiReportConnection, FaiReportEdge, FaiReport, "FAI reports");

@@ -1,0 +1,631 @@
+//! FAI rules: who fills, submits and signs a report, and in which state.
+//!
+//! DRAFT (EMS quality fills it) → SUBMITTED (every characteristic has a result) → EMS_APPROVED
+//! (the EMS program manager signs) → APPROVED (an OEM engineer or admin of the package's OEM
+//! signs). Either signer may reject with a reason, which sends the report back to DRAFT.
+//! Signing takes the signer's password again (counted like a sign-in), and records meaning,
+//! reason, printed name, time and the content hash. A report changes only in DRAFT.
+
+use super::content;
+use super::model::{
+    AddFaiCharacteristicInput, CharacteristicKind, CharacteristicStatus, FaiCharacteristicUpdate,
+    FaiReason, FaiScope, FaiStatus, SignatureMeaning,
+};
+use crate::accounts::service::check_credentials;
+use crate::audit::{self, AuditMeta, Change};
+use crate::builds::model::stations;
+use crate::context::AppState;
+use crate::db::begin_write;
+use crate::entities::{
+    build, component_lot, fai_characteristic, fai_report, lot_usage, npi_package, organization,
+    product, signature, station_event, unit, user,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::parse_id;
+use crate::packages::analysis;
+use crate::tenancy::Actor;
+use chrono::Utc;
+use firstpass_shared::domain::{IpcClass, OrgKind, Role};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use uuid::Uuid;
+
+/// Packages that need X-ray and bottom-side evidence at class 3: area arrays and
+/// bottom-terminated components.
+const HIDDEN_JOINTS: &[&str] = &[
+    "BGA", "QFN", "DFN", "LGA", "SON", "CSP", "WLCSP", "MLF", "LCC",
+];
+
+fn hidden_joints(package: Option<&str>) -> bool {
+    package.is_some_and(|p| {
+        let upper = p.to_uppercase();
+        HIDDEN_JOINTS.iter().any(|k| upper.contains(k))
+    })
+}
+
+fn criteria(class: IpcClass) -> String {
+    match class {
+        IpcClass::Class1 => "IPC-A-610 Class 1 (general electronic products)".to_owned(),
+        IpcClass::Class2 => "IPC-A-610 Class 2 (dedicated service)".to_owned(),
+        IpcClass::Class3 => {
+            "IPC-A-610 Class 3 (high performance): target and acceptable conditions only".to_owned()
+        }
+    }
+}
+
+/// Loads a report the caller may see.
+pub async fn load(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<fai_report::Model> {
+    actor.load::<fai_report::Entity>(db, id).await
+}
+
+fn status_of(report: &fai_report::Model) -> ApiResult<FaiStatus> {
+    FaiStatus::parse(&report.status)
+}
+
+/// Creates a DRAFT report for one unit of a build, with forms 1 and 2 filled from the package,
+/// the genealogy and the station results, and form 3 pre-filled from the BOM.
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    build_id: Uuid,
+    serial: &str,
+    reason: FaiReason,
+    scope: FaiScope,
+    meta: &AuditMeta,
+) -> ApiResult<fai_report::Model> {
+    actor.require_role(&[Role::EmsQuality])?;
+    let txn = begin_write(&state.db).await?;
+    let build = actor.load::<build::Entity>(&txn, build_id).await?;
+    if build.ems_id != actor.org_id {
+        return Err(ApiError::forbidden(
+            "only the EMS building it inspects a build",
+        ));
+    }
+    let unit = unit::Entity::find()
+        .filter(unit::Column::BuildId.eq(build.id))
+        .filter(unit::Column::Serial.eq(serial.trim()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_input(format!("unit {serial} does not belong to this build"))
+        })?;
+    let package = npi_package::Entity::find_by_id(build.package_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("NPI package"))?;
+    let product = product::Entity::find_by_id(build.product_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("product"))?;
+    let ems = organization::Entity::find_by_id(build.ems_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    let oem = organization::Entity::find_by_id(build.oem_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    let class: IpcClass = package.ipc_class.parse().map_err(ApiError::internal)?;
+    let analysis = analysis::load(&txn, package.id).await?;
+
+    // Form 2: materials with the lots actually used on this serial.
+    let usages = lot_usage::Entity::find()
+        .filter(lot_usage::Column::UnitId.eq(unit.id))
+        .all(&txn)
+        .await?;
+    let lots = component_lot::Entity::find()
+        .filter(component_lot::Column::Id.is_in(usages.iter().map(|u| u.lot_id)))
+        .all(&txn)
+        .await?;
+    let lot_of: BTreeMap<&str, &component_lot::Model> = usages
+        .iter()
+        .filter_map(|u| {
+            Some((
+                u.designator.as_str(),
+                lots.iter().find(|l| l.id == u.lot_id)?,
+            ))
+        })
+        .collect();
+    let materials: Vec<Value> = analysis
+        .bom_lines
+        .iter()
+        .filter(|l| !l.dnp)
+        .map(|line| {
+            let used: Vec<Value> = line
+                .designators
+                .iter()
+                .filter_map(|d| lot_of.get(d.as_str()).map(|lot| json!({"designator": d, "lotCode": lot.lot_code, "reelId": lot.reel_id, "dateCode": lot.date_code})))
+                .collect();
+            json!({"designators": line.designators, "mpn": line.mpn, "manufacturer": line.manufacturer,
+                   "description": line.description, "value": line.value, "lots": used})
+        })
+        .collect();
+    let routing = stations(&txn, build.id).await?;
+    let special: Vec<Value> = routing
+        .iter()
+        .filter(|s| matches!(s.kind.as_str(), "REFLOW" | "XRAY" | "THT"))
+        .map(|s| json!({"process": s.name, "kind": s.kind}))
+        .collect();
+    let events = station_event::Entity::find()
+        .filter(station_event::Column::UnitId.eq(unit.id))
+        .order_by_asc(station_event::Column::Id)
+        .all(&txn)
+        .await?;
+    let tests: Vec<Value> = events
+        .iter()
+        .filter_map(|e| {
+            let station = routing.iter().find(|s| s.id == e.station_id)?;
+            matches!(station.kind.as_str(), "ICT" | "FCT" | "AOI" | "XRAY" | "FINAL_QA").then(|| {
+                json!({"procedure": station.name, "kind": station.kind, "result": e.result,
+                       "measurements": serde_json::from_str::<Value>(&e.measurements).unwrap_or(Value::Null), "at": e.created_at})
+            })
+        })
+        .collect();
+
+    // Form 3: one characteristic per placed designator, plus class 3 additions.
+    let mut characteristics: Vec<(CharacteristicKind, Option<String>, String, String)> = Vec::new();
+    let mut class3_added = Vec::new();
+    for line in analysis.bom_lines.iter().filter(|l| !l.dnp) {
+        for designator in &line.designators {
+            let part = [line.mpn.as_deref(), line.value.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            characteristics.push((
+                CharacteristicKind::Designator,
+                Some(designator.clone()),
+                format!("{designator}: right part ({part}), value, polarity and presence"),
+                "Visual inspection and AOI".to_owned(),
+            ));
+            if class == IpcClass::Class3 && hidden_joints(line.package.as_deref()) {
+                characteristics.push((
+                    CharacteristicKind::Xray,
+                    Some(designator.clone()),
+                    format!("{designator}: X-ray evidence of every hidden joint (voiding, bridging, alignment)"),
+                    "X-ray inspection; attach the image".to_owned(),
+                ));
+                class3_added.push(format!(
+                    "X-ray evidence for {designator} ({})",
+                    line.package.as_deref().unwrap_or("bottom-terminated")
+                ));
+            }
+        }
+    }
+    if class == IpcClass::Class3 {
+        class3_added.push("Class 3 workmanship criteria named on every characteristic".to_owned());
+    }
+    let accountability = json!({
+        "form1": {
+            "partNumber": product.part_number, "partName": product.name, "revision": package.revision,
+            "serial": unit.serial, "drawingNumber": product.part_number, "drawingRevision": package.revision,
+            "ipcClass": class.as_str(), "class3Additions": class3_added,
+            "organization": ems.name, "customer": oem.name, "reason": reason.as_str(), "scope": scope.as_str(),
+            "buildPhase": build.phase,
+        },
+        "form2": {"materials": materials, "specialProcesses": special, "functionalTests": tests},
+    });
+    let now = Utc::now();
+    let report = fai_report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        build_id: Set(build.id),
+        unit_id: Set(unit.id),
+        package_id: Set(package.id),
+        oem_id: Set(build.oem_id),
+        ems_id: Set(build.ems_id),
+        reason: Set(reason.as_str().to_owned()),
+        scope: Set(scope.as_str().to_owned()),
+        status: Set(FaiStatus::Draft.as_str().to_owned()),
+        accountability: Set(accountability.to_string()),
+        first_submitted_at: Set(None),
+        created_by: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let criteria = criteria(class);
+    let rows: Vec<fai_characteristic::ActiveModel> = characteristics
+        .into_iter()
+        .enumerate()
+        .map(
+            |(i, (kind, designator, requirement, method))| fai_characteristic::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                report_id: Set(report.id),
+                number: Set(i as i32 + 1),
+                kind: Set(kind.as_str().to_owned()),
+                designator: Set(designator),
+                requirement: Set(requirement),
+                method: Set(method),
+                criteria: Set(criteria.clone()),
+                result: Set(None),
+                status: Set(None),
+                nonconformance_ref: Set(None),
+            },
+        )
+        .collect();
+    for chunk in rows.chunks(500) {
+        fai_characteristic::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        meta,
+        Change::new("fai.create", "FaiReport", report.id)
+            .after(&json!({"serial": unit.serial, "reason": report.reason, "scope": report.scope})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Loads a report the EMS quality engineer may change: the EMS's own, in DRAFT.
+async fn editable(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<fai_report::Model> {
+    actor.require_role(&[Role::EmsQuality])?;
+    let report = load(txn, actor, id).await?;
+    let status = status_of(&report)?;
+    if status != FaiStatus::Draft {
+        return Err(ApiError::conflict(format!(
+            "the report is {}: only a DRAFT changes (a signed record is frozen)",
+            status.as_str()
+        )));
+    }
+    Ok(report)
+}
+
+async fn touch(
+    txn: &DatabaseTransaction,
+    report: fai_report::Model,
+) -> ApiResult<fai_report::Model> {
+    let mut active: fai_report::ActiveModel = report.into();
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(txn).await?)
+}
+
+/// Enters results for many characteristics at once.
+pub async fn update_characteristics(
+    state: &AppState,
+    actor: &Actor,
+    report_id: Uuid,
+    updates: Vec<FaiCharacteristicUpdate>,
+    meta: &AuditMeta,
+) -> ApiResult<fai_report::Model> {
+    if updates.is_empty() || updates.len() > 5000 {
+        return Err(ApiError::bad_input("give 1 to 5,000 updates"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let report = editable(&txn, actor, report_id).await?;
+    let mut changes = Vec::with_capacity(updates.len());
+    for update in updates {
+        let id = parse_id(&update.id, "characteristic")?;
+        let row = fai_characteristic::Entity::find_by_id(id)
+            .filter(fai_characteristic::Column::ReportId.eq(report.id))
+            .one(&txn)
+            .await?
+            .ok_or(ApiError::NotFound("characteristic"))?;
+        let result = update.result.trim().to_owned();
+        if result.is_empty() || result.chars().count() > 4000 {
+            return Err(ApiError::bad_input(format!(
+                "characteristic {}: the result must have 1 to 4,000 characters",
+                row.number
+            )));
+        }
+        let ncr = update
+            .nonconformance_ref
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        if update.status == CharacteristicStatus::Fail && ncr.is_none() {
+            return Err(ApiError::bad_input(format!(
+                "characteristic {} failed: give its nonconformance reference",
+                row.number
+            )));
+        }
+        let before = json!({"number": row.number, "result": row.result, "status": row.status, "nonconformanceRef": row.nonconformance_ref});
+        let mut active: fai_characteristic::ActiveModel = row.into();
+        active.result = Set(Some(result));
+        active.status = Set(Some(update.status.as_str().to_owned()));
+        active.nonconformance_ref = Set(ncr);
+        let row = active.update(&txn).await?;
+        changes.push(json!({"before": before, "after": {"number": row.number, "result": row.result, "status": row.status, "nonconformanceRef": row.nonconformance_ref}}));
+    }
+    let report = touch(&txn, report).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("fai.update_characteristics", "FaiReport", report.id).after(&changes),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Adds a free characteristic (dimension, torque, visual, …) at the end of form 3.
+pub async fn add_characteristic(
+    state: &AppState,
+    actor: &Actor,
+    input: AddFaiCharacteristicInput,
+    meta: &AuditMeta,
+) -> ApiResult<fai_report::Model> {
+    let report_id = parse_id(&input.report_id, "FAI report")?;
+    let requirement = input.requirement.trim().to_owned();
+    let method = input.method.trim().to_owned();
+    if requirement.is_empty() || method.is_empty() {
+        return Err(ApiError::bad_input(
+            "a characteristic needs a requirement and a method",
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let report = editable(&txn, actor, report_id).await?;
+    let package = npi_package::Entity::find_by_id(report.package_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("NPI package"))?;
+    let class: IpcClass = package.ipc_class.parse().map_err(ApiError::internal)?;
+    let number = fai_characteristic::Entity::find()
+        .filter(fai_characteristic::Column::ReportId.eq(report.id))
+        .count(&txn)
+        .await? as i32
+        + 1;
+    let row = fai_characteristic::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        report_id: Set(report.id),
+        number: Set(number),
+        kind: Set(input.kind.as_str().to_owned()),
+        designator: Set(input
+            .designator
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())),
+        requirement: Set(requirement),
+        method: Set(method),
+        criteria: Set(criteria(class)),
+        result: Set(None),
+        status: Set(None),
+        nonconformance_ref: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let report = touch(&txn, report).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("fai.add_characteristic", "FaiReport", report.id).after(
+            &json!({"number": row.number, "kind": row.kind, "requirement": row.requirement}),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Submits a DRAFT whose every characteristic has a result.
+pub async fn submit(
+    state: &AppState,
+    actor: &Actor,
+    report_id: Uuid,
+    meta: &AuditMeta,
+) -> ApiResult<fai_report::Model> {
+    let txn = begin_write(&state.db).await?;
+    let report = editable(&txn, actor, report_id).await?;
+    let open = fai_characteristic::Entity::find()
+        .filter(fai_characteristic::Column::ReportId.eq(report.id))
+        .filter(fai_characteristic::Column::Status.is_null())
+        .count(&txn)
+        .await?;
+    if open > 0 {
+        return Err(ApiError::conflict(format!(
+            "{open} characteristic(s) have no result yet"
+        )));
+    }
+    let now = Utc::now();
+    let first = report.first_submitted_at;
+    let mut active: fai_report::ActiveModel = report.into();
+    active.status = Set(FaiStatus::Submitted.as_str().to_owned());
+    active.first_submitted_at = Set(Some(first.unwrap_or(now)));
+    active.updated_at = Set(now);
+    let report = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("fai.submit", "FaiReport", report.id)
+            .before(&json!({"status": "DRAFT"}))
+            .after(&json!({"status": report.status})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// What a signer gives.
+#[derive(Debug)]
+pub struct SignRequest<'a> {
+    /// The signer's password, asked again.
+    pub password: &'a str,
+    /// What the signature means.
+    pub meaning: SignatureMeaning,
+    /// Why.
+    pub reason: &'a str,
+    /// Where the request came from (for the sign-in throttle).
+    pub client_ip: IpAddr,
+}
+
+/// Signs a report: re-authenticates the signer, records the signature with the content hash,
+/// and moves the report on (or back to DRAFT on REJECTED).
+pub async fn sign(
+    state: &AppState,
+    actor: &Actor,
+    report_id: Uuid,
+    request: SignRequest<'_>,
+    meta: &AuditMeta,
+) -> ApiResult<fai_report::Model> {
+    let SignRequest {
+        password,
+        meaning,
+        reason,
+        client_ip,
+    } = request;
+    let Some(user_id) = actor.user_id() else {
+        return Err(ApiError::forbidden("only a person can sign"));
+    };
+    let reason = reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::bad_input(
+            "give a reason of 1 to 2,000 characters",
+        ));
+    }
+    let signer = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    // Which step this signer may take, before asking for the password (no oracle on state).
+    let report = load(&state.db, actor, report_id).await?;
+    let expected =
+        match (actor.org_kind, actor.role()) {
+            (OrgKind::Ems, Some(Role::EmsProgramManager)) if report.ems_id == actor.org_id => {
+                FaiStatus::Submitted
+            }
+            (OrgKind::Oem, Some(Role::OemEngineer | Role::OemAdmin))
+                if report.oem_id == actor.org_id =>
+            {
+                FaiStatus::EmsApproved
+            }
+            _ => return Err(ApiError::forbidden(
+                "only the EMS program manager, then an OEM engineer of the customer, sign an FAI",
+            )),
+        };
+    match check_credentials(state, &signer.email, password, client_ip).await {
+        Ok(_) => {}
+        Err(ApiError::Unauthenticated) => {
+            return Err(ApiError::forbidden(
+                "the password is not correct; nothing was signed",
+            ))
+        }
+        Err(other) => return Err(other),
+    }
+    let txn = begin_write(&state.db).await?;
+    let report = load(&txn, actor, report_id).await?;
+    let status = status_of(&report)?;
+    if status != expected {
+        return Err(ApiError::conflict(format!(
+            "the report is {}; this signer signs it when it is {}",
+            status.as_str(),
+            expected.as_str()
+        )));
+    }
+    let next = match (meaning, expected) {
+        (SignatureMeaning::Rejected, _) => FaiStatus::Draft,
+        (SignatureMeaning::Approved, FaiStatus::Submitted) => FaiStatus::EmsApproved,
+        (SignatureMeaning::Approved, _) => FaiStatus::Approved,
+        (SignatureMeaning::Reviewed, _) => status,
+    };
+    let hash = content::content_hash(&txn, &report).await?;
+    let now = Utc::now();
+    let row = signature::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        record_type: Set("FaiReport".to_owned()),
+        record_id: Set(report.id),
+        organization_id: Set(actor.org_id),
+        signer_id: Set(signer.id),
+        printed_name: Set(signer.full_name.clone()),
+        email: Set(signer.email.clone()),
+        meaning: Set(meaning.as_str().to_owned()),
+        reason: Set(reason),
+        content_hash: Set(hash),
+        signed_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let before = report.status.clone();
+    let mut active: fai_report::ActiveModel = report.into();
+    active.status = Set(next.as_str().to_owned());
+    active.updated_at = Set(now);
+    let report = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("fai.sign", "FaiReport", report.id)
+            .before(&json!({"status": before}))
+            .after(&json!({"status": report.status, "signature": row.id, "meaning": row.meaning, "contentHash": row.content_hash, "signer": row.email})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Every signature of a report checked against its content now.
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    report: &fai_report::Model,
+) -> ApiResult<(bool, String, Vec<(signature::Model, bool)>)> {
+    let hash = content::content_hash(db, report).await?;
+    let rows = signature::Entity::find()
+        .filter(signature::Column::RecordType.eq("FaiReport"))
+        .filter(signature::Column::RecordId.eq(report.id))
+        .order_by_asc(signature::Column::Id)
+        .all(db)
+        .await?;
+    let checks: Vec<(signature::Model, bool)> = rows
+        .into_iter()
+        .map(|s| {
+            let valid = s.content_hash == hash;
+            (s, valid)
+        })
+        .collect();
+    let cycle_start = checks
+        .iter()
+        .rposition(|(s, _)| s.meaning == SignatureMeaning::Rejected.as_str())
+        .map_or(0, |i| i + 1);
+    let current = &checks[cycle_start..];
+    let valid = !current.is_empty() && current.iter().all(|(_, ok)| *ok);
+    Ok((valid, hash, checks))
+}
+
+/// The production gate: a PRODUCTION build of a revision needs an APPROVED FAI on it whose
+/// signatures still hold.
+pub async fn require_approved_fai(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<()> {
+    let approved = fai_report::Entity::find()
+        .filter(fai_report::Column::PackageId.eq(package_id))
+        .filter(fai_report::Column::Status.eq(FaiStatus::Approved.as_str()))
+        .all(db)
+        .await?;
+    for report in &approved {
+        if verify(db, report).await?.0 {
+            return Ok(());
+        }
+    }
+    let pending = fai_report::Entity::find()
+        .filter(fai_report::Column::PackageId.eq(package_id))
+        .all(db)
+        .await?;
+    let state = match pending
+        .iter()
+        .map(|r| r.status.as_str())
+        .max_by_key(|s| match *s {
+            "EMS_APPROVED" => 3,
+            "SUBMITTED" => 2,
+            "DRAFT" => 1,
+            _ => 0,
+        }) {
+        Some("EMS_APPROVED") => "an FAI waits for the OEM's signature",
+        Some("SUBMITTED") => "an FAI waits for the EMS program manager's signature",
+        Some("DRAFT") => "an FAI is still in DRAFT",
+        _ if !approved.is_empty() => "the approved FAI no longer matches its signatures",
+        _ => "no FAI has been made on this revision",
+    };
+    Err(ApiError::conflict(format!(
+        "a PRODUCTION build needs an APPROVED first-article inspection on this revision: {state}"
+    )))
+}

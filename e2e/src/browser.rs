@@ -1,0 +1,270 @@
+//! Browser tests: Debian's `chromium` driven through `chromedriver` with `fantoccini`.
+//!
+//! [`Browser::start`] runs a chromedriver on a free port and opens a headless chromium with a
+//! profile folder of its own; [`Browser::run`] runs a test body and always closes the session
+//! and stops chromedriver afterwards, also when the body panics, so no chromium is left behind.
+//! Where the tools are missing, [`skip`] says so (and fails when `FIRSTPASS_REQUIRE_BROWSER=1`).
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// How long waits for the page last before a test fails.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The chromium and chromedriver executables, when both are on `PATH`.
+pub fn tools() -> Option<(PathBuf, PathBuf)> {
+    let find = |names: &[&str]| {
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+            .find(|p| p.is_file())
+    };
+    Some((
+        find(&["chromium", "chromium-browser"])?,
+        find(&["chromedriver"])?,
+    ))
+}
+
+/// `true` when `test` must be skipped for want of a browser: prints `SKIPPED <test>: …`.
+/// Panics instead when `FIRSTPASS_REQUIRE_BROWSER=1`.
+pub fn skip(test: &str) -> bool {
+    if tools().is_some() {
+        return false;
+    }
+    assert!(
+        std::env::var("FIRSTPASS_REQUIRE_BROWSER").as_deref() != Ok("1"),
+        "{test}: chromium/chromedriver not installed and FIRSTPASS_REQUIRE_BROWSER=1"
+    );
+    eprintln!("SKIPPED {test}: chromium/chromedriver not installed");
+    true
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A headless chromium session and the chromedriver behind it.
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless chromium (1280 × 900) with a fresh profile.
+    pub async fn start() -> Browser {
+        let (chromium, chromedriver) = tools().expect("chromium and chromedriver on PATH");
+        let port = free_port();
+        let mut driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile folder");
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--no-first-run",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("an object literal");
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + WAIT;
+        let client = loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => {
+                    let _ = driver.kill();
+                    let _ = driver.wait();
+                    panic!("cannot open a chromium session: {e}");
+                }
+            }
+        };
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    /// Runs `body` with a fresh browser, then closes the session and stops chromedriver
+    /// whatever happened; a panic in `body` is raised again afterwards.
+    pub async fn run<F, Fut>(body: F)
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let mut browser = Browser::start().await;
+        let outcome = tokio::spawn(body(browser.client.clone())).await;
+        if outcome.is_err() {
+            // What the page looked like when the test failed.
+            if let Ok(png) = browser.client.screenshot().await {
+                let _ = std::fs::write(output_dir().join("failure.png"), png);
+            }
+        }
+        let _ = browser.client.clone().close().await;
+        let _ = browser.driver.kill();
+        let _ = browser.driver.wait();
+        if let Err(e) = outcome {
+            if e.is_panic() {
+                std::panic::resume_unwind(e.into_panic());
+            }
+            panic!("browser test body failed: {e}");
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Waits until an element matching `css` exists.
+pub async fn find(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element `{css}` within {WAIT:?}: {e}"))
+}
+
+/// Waits until `css` exists and clicks it.
+pub async fn click(client: &Client, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let element = find(client, css).await;
+        let enabled = element.is_enabled().await.unwrap_or(false);
+        if enabled && element.click().await.is_ok() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "`{css}` never became clickable");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Replaces the value of the input `css` with `text`.
+pub async fn fill(client: &Client, css: &str, text: &str) {
+    let element = find(client, css).await;
+    element
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("cannot clear `{css}`: {e}"));
+    element
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into `{css}`: {e}"));
+}
+
+/// Waits until the text of `css` contains `needle`; returns the text.
+pub async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    let mut last = String::new();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return last;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`{css}` never contained {needle:?}; last text: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until at least `n` elements match `css`; returns how many do.
+pub async fn wait_count(client: &Client, css: &str, n: usize) -> usize {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let count = client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
+        if count >= n {
+            return count;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {count} of {n} `{css}` elements"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Elements that stick out past the right edge of the window (empty when everything fits),
+/// described as `tag#id.class`.
+pub async fn overflows(client: &Client) -> Vec<String> {
+    const SCRIPT: &str = r##"
+        if (document.documentElement.scrollWidth <= window.innerWidth + 1) return [];
+        const out = [];
+        for (const el of document.querySelectorAll("body *")) {
+            if (el.parentElement && el.parentElement.closest(".table-wrap, .stage")) continue;
+            if (el.getBoundingClientRect().right > window.innerWidth + 1) {
+                out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+                    (el.className && el.className.baseVal === undefined ? "." + el.className.split(" ").join(".") : ""));
+            }
+        }
+        return out.length ? out.slice(0, 8) : ["(the page is wider than the window)"];
+    "##;
+    client
+        .execute(SCRIPT, vec![])
+        .await
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// Where screenshots go: `e2e/output/` (git-ignored).
+pub fn output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("output");
+    std::fs::create_dir_all(&dir).expect("create e2e/output");
+    dir
+}
+
+/// Saves a PNG of the whole window as `e2e/output/<name>.png`.
+pub async fn screenshot(client: &Client, name: &str) {
+    let png = client
+        .screenshot()
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    let path = output_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}

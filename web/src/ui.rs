@@ -1,0 +1,111 @@
+//! Small pieces every page uses: words for the closed sets, sizes and dates, status badges,
+//! error and loading lines.
+
+use firstpass_shared::cad::{LayerFunction, Severity};
+use firstpass_shared::domain::{IpcClass, PackageStatus};
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+
+/// A package status as people say it.
+pub fn status_label(status: PackageStatus) -> &'static str {
+    match status {
+        PackageStatus::Draft => "Draft",
+        PackageStatus::Submitted => "Submitted",
+        PackageStatus::InReview => "In review",
+        PackageStatus::ChangesRequested => "Changes requested",
+        PackageStatus::Accepted => "Accepted",
+        PackageStatus::Superseded => "Superseded",
+    }
+}
+
+/// An IPC class as people say it.
+pub fn ipc_label(class: IpcClass) -> &'static str {
+    match class {
+        IpcClass::Class1 => "Class 1",
+        IpcClass::Class2 => "Class 2",
+        IpcClass::Class3 => "Class 3",
+    }
+}
+
+/// A layer function as people say it.
+pub fn layer_label(function: LayerFunction) -> &'static str {
+    match function {
+        LayerFunction::CopperTop => "Top copper",
+        LayerFunction::CopperInner => "Inner copper",
+        LayerFunction::CopperBottom => "Bottom copper",
+        LayerFunction::SoldermaskTop => "Top solder mask",
+        LayerFunction::SoldermaskBottom => "Bottom solder mask",
+        LayerFunction::SilkscreenTop => "Top silkscreen",
+        LayerFunction::SilkscreenBottom => "Bottom silkscreen",
+        LayerFunction::PasteTop => "Top paste",
+        LayerFunction::PasteBottom => "Bottom paste",
+        LayerFunction::Outline => "Board outline",
+        LayerFunction::DrillPlated => "Plated drill",
+        LayerFunction::DrillNonPlated => "Non-plated drill",
+        LayerFunction::Drawing => "Drawing",
+        LayerFunction::Other => "Other",
+        LayerFunction::Unknown => "Unknown",
+    }
+}
+
+/// A severity as people say it.
+pub fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    }
+}
+
+/// Bytes as KB/MB with one decimal.
+pub fn human_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b < 1000.0 {
+        format!("{bytes} B")
+    } else if b < 1_000_000.0 {
+        format!("{:.1} kB", b / 1000.0)
+    } else {
+        format!("{:.1} MB", b / 1_000_000.0)
+    }
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC), the way an engineering log shows it.
+pub fn short_time(rfc3339: &str) -> String {
+    let date = rfc3339.get(..10).unwrap_or(rfc3339);
+    let time = rfc3339.get(11..16).unwrap_or("");
+    if time.is_empty() {
+        date.to_owned()
+    } else {
+        format!("{date} {time} UTC")
+    }
+}
+
+/// The status of a package as a coloured word.
+#[component]
+pub fn StatusBadge(status: PackageStatus) -> impl IntoView {
+    view! {
+        <span class=format!("badge status status-{}", status.as_str().to_ascii_lowercase()) data-status=status.as_str()>
+            {status_label(status)}
+        </span>
+    }
+}
+
+/// An error in words, announced to screen readers.
+#[component]
+pub fn ErrorLine(error: ApiError) -> impl IntoView {
+    view! {
+        <p role="alert" class="alert">
+            {error.user_message()}
+        </p>
+    }
+}
+
+/// The line shown while something loads.
+#[component]
+pub fn Loading(#[prop(default = "Loading…")] text: &'static str) -> impl IntoView {
+    view! {
+        <p class="muted" aria-busy="true">
+            {text}
+        </p>
+    }
+}
