@@ -42,7 +42,12 @@ enum Command {
         command: PartnershipCommand,
     },
     /// Create the demo organizations and users (idempotent) and print how to sign in.
-    DemoData,
+    DemoData {
+        /// Also generate a factory of this many units (builds of 1,000, every placed designator
+        /// fed by a recorded lot), for load tests and benchmarks.
+        #[arg(long)]
+        scale: Option<u32>,
+    },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
 }
@@ -184,8 +189,19 @@ impl Cli {
                 service::create_partnership(&conn, &oem, &ems).await?;
                 say(format_args!("\"{oem}\" and \"{ems}\" are now partners"));
             }
-            Command::DemoData => {
+            Command::DemoData { scale } => {
                 demo::seed(&conn).await?;
+                if let Some(units) = scale {
+                    let started = std::time::Instant::now();
+                    let made = demo::seed_factory(&conn, units).await?;
+                    say(format_args!(
+                        "generated {} units in {} builds with {} lot usages in {:.1} s",
+                        made.units,
+                        made.builds,
+                        made.usages,
+                        started.elapsed().as_secs_f64()
+                    ));
+                }
                 say(demo::summary().trim_end());
             }
         }

@@ -5,7 +5,7 @@ use crate::audit::AuditMeta;
 use crate::entities::{partnership, user};
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::domain::{OrgKind, Role};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "firstpass-demo";
@@ -119,4 +119,216 @@ pub fn summary() -> String {
         }
     }
     out
+}
+
+/// What [`seed_factory`] made.
+#[derive(Debug, Clone, Copy)]
+pub struct Factory {
+    /// Units created.
+    pub units: u32,
+    /// Builds created.
+    pub builds: u32,
+    /// Lot usage rows created.
+    pub usages: u64,
+}
+
+/// Units per generated build.
+const BUILD_SIZE: u32 = 1000;
+
+/// Generates a factory for load tests: an accepted revision of the demo gateway board, builds of
+/// 1,000 completed units, and for every unit a lot on every placed designator. Reel `r` of a
+/// build carries lot code `LOT-{build % 100}-{designator}`, so each lot code reaches about 1 %
+/// of the units once there are 100 builds or more. Rows go in with multi-row inserts, one
+/// transaction per build. Not idempotent: each call adds a new product.
+pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Factory> {
+    use crate::entities::{
+        build, build_station, component_lot, lot_usage, npi_package, package_analysis, product,
+        unit,
+    };
+    use chrono::Utc;
+    use firstpass_shared::cad::{fixtures, validate};
+    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    use uuid::Uuid;
+
+    let oem = service::organization_by_name(db, "Acme Gateways").await?;
+    let ems = service::organization_by_name(db, "Northwind EMS").await?;
+    let engineer = user::Entity::find()
+        .filter(user::Column::Email.eq("engineer@acme.example"))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let pm = user::Entity::find()
+        .filter(user::Column::Email.eq("pm@northwind.example"))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+
+    let files = fixtures::board(fixtures::Style::KiCad);
+    let analysis = validate::validate_package(&fixtures::inputs(&files));
+    let designators: Vec<String> = analysis
+        .bom_lines
+        .iter()
+        .filter(|l| !l.dnp)
+        .flat_map(|l| l.designators.clone())
+        .collect();
+    let mpn_of = |d: &str| {
+        analysis
+            .bom_lines
+            .iter()
+            .find(|l| l.designators.iter().any(|x| x == d))
+            .and_then(|l| l.mpn.clone())
+            .unwrap_or_default()
+    };
+    let now = Utc::now();
+    let tag = Uuid::now_v7().simple().to_string()[..8].to_owned();
+    let txn = db.begin().await?;
+    let product = product::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        oem_id: Set(oem.id),
+        part_number: Set(format!("GW-SCALE-{tag}")),
+        name: Set("Industrial gateway (generated factory)".to_owned()),
+        description: Set(String::new()),
+        created_by: Set(engineer.id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let package = npi_package::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        product_id: Set(product.id),
+        oem_id: Set(oem.id),
+        ems_id: Set(ems.id),
+        revision: Set("A".to_owned()),
+        ipc_class: Set("CLASS_2".to_owned()),
+        quantities: Set(units.to_string()),
+        notes: Set(String::new()),
+        status: Set("ACCEPTED".to_owned()),
+        content_hash: Set(None),
+        first_submitted_at: Set(Some(now)),
+        previous_package_id: Set(None),
+        created_by: Set(engineer.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    package_analysis::ActiveModel {
+        package_id: Set(package.id),
+        analysis: Set(serde_json::to_string(&analysis).map_err(ApiError::internal)?),
+        error_count: Set(0),
+        warning_count: Set(0),
+        computed_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+
+    let builds = units.div_ceil(BUILD_SIZE);
+    let mut made = Factory {
+        units: 0,
+        builds,
+        usages: 0,
+    };
+    for b in 0..builds {
+        let count = BUILD_SIZE.min(units - b * BUILD_SIZE);
+        let txn = db.begin().await?;
+        let row = build::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            package_id: Set(package.id),
+            product_id: Set(product.id),
+            oem_id: Set(oem.id),
+            ems_id: Set(ems.id),
+            phase: Set(if b == 0 { "PILOT" } else { "PRODUCTION" }.to_owned()),
+            quantity: Set(count as i32),
+            due_date: Set(now.date_naive()),
+            status: Set("COMPLETED".to_owned()),
+            created_by: Set(pm.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        for (position, (kind, name)) in [
+            ("SMT_TOP", "SMT"),
+            ("REFLOW", "Reflow"),
+            ("AOI", "AOI"),
+            ("ICT", "ICT"),
+            ("FCT", "FCT"),
+            ("BOX_BUILD", "Box build"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            build_station::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                build_id: Set(row.id),
+                position: Set(position as i32),
+                kind: Set((*kind).to_owned()),
+                name: Set((*name).to_owned()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let lots: Vec<component_lot::ActiveModel> = designators
+            .iter()
+            .map(|d| component_lot::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ems_id: Set(ems.id),
+                mpn: Set(mpn_of(d)),
+                manufacturer: Set("Generated".to_owned()),
+                lot_code: Set(format!("LOT-{}-{d}", b % 100)),
+                date_code: Set("2446".to_owned()),
+                reel_id: Set(format!("R-{tag}-{b}-{d}")),
+                quantity: Set(count as i32),
+                supplier: Set("Generated".to_owned()),
+                received_at: Set(now),
+            })
+            .collect();
+        let lot_ids: Vec<Uuid> = lots.iter().filter_map(|l| l.id.clone().take()).collect();
+        component_lot::Entity::insert_many(lots).exec(&txn).await?;
+        let unit_rows: Vec<unit::ActiveModel> = (0..count)
+            .map(|i| unit::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                build_id: Set(row.id),
+                ems_id: Set(ems.id),
+                serial: Set(format!("S{tag}-{b:05}-{i:04}")),
+                status: Set("COMPLETED".to_owned()),
+                next_position: Set(6),
+                failed_ever: Set(false),
+                shipment_id: Set(None),
+                created_at: Set(now),
+                completed_at: Set(Some(now)),
+                shipped_at: Set(None),
+            })
+            .collect();
+        let unit_ids: Vec<Uuid> = unit_rows
+            .iter()
+            .filter_map(|u| u.id.clone().take())
+            .collect();
+        for chunk in unit_rows.chunks(500) {
+            unit::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        let mut usages = Vec::with_capacity(unit_ids.len() * designators.len());
+        for unit_id in &unit_ids {
+            for (d, lot_id) in designators.iter().zip(&lot_ids) {
+                usages.push(lot_usage::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    lot_id: Set(*lot_id),
+                    unit_id: Set(*unit_id),
+                    build_id: Set(row.id),
+                    designator: Set(d.clone()),
+                    created_at: Set(now),
+                });
+            }
+        }
+        made.usages += usages.len() as u64;
+        for chunk in usages.chunks(1000) {
+            lot_usage::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        made.units += count;
+    }
+    Ok(made)
 }
