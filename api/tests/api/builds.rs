@@ -273,6 +273,9 @@ async fn the_gateway_story_pilot_production_yield_and_recall() {
         Some(48.0 / 50.0)
     );
 
+    // The first article of the pilot is inspected and signed by both sides; then production.
+    app.approved_fai(&pilot_id, &serials[0]).await;
+
     // Production build of 2,000, all through the line.
     let production = create_build(&app, &pm, &package, "PRODUCTION", 2000).await;
     let production_id = production["id"].as_str().expect("id").to_owned();

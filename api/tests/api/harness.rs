@@ -362,3 +362,51 @@ impl TestApp {
         id
     }
 }
+
+impl TestApp {
+    /// Takes a first-article inspection of `serial` from creation to APPROVED (EMS quality fills
+    /// it with PASS everywhere, the EMS program manager and the Acme engineer sign).
+    pub async fn approved_fai(&self, build: &str, serial: &str) -> String {
+        let quality = self.token(who::EMS_QUALITY).await;
+        let pm = self.token(who::EMS_PM).await;
+        let oem = self.token(who::ACME_ENGINEER).await;
+        let created = self
+            .gql(
+                Some(&quality),
+                "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id characteristics { id } } }",
+                json!({"i": {"buildId": build, "serial": serial, "reason": "NEW_PART", "scope": "FULL"}}),
+            )
+            .await;
+        let report = created.data()["createFaiReport"].clone();
+        let updates: Vec<Value> = report["characteristics"]
+            .as_array()
+            .expect("characteristics")
+            .iter()
+            .map(|c| json!({"id": c["id"], "result": "Conforms", "status": "PASS"}))
+            .collect();
+        self.gql(
+            Some(&quality),
+            "mutation($r: ID!, $u: [FaiCharacteristicUpdate!]!) { updateFaiCharacteristics(reportId: $r, updates: $u) { id } }",
+            json!({"r": report["id"], "u": updates}),
+        )
+        .await
+        .data();
+        self.gql(
+            Some(&quality),
+            "mutation($id: ID!) { submitFaiReport(id: $id) { id } }",
+            json!({"id": report["id"]}),
+        )
+        .await
+        .data();
+        let sign = "mutation($id: ID!, $r: String!) { signFaiReport(id: $id, password: \"firstpass-demo\", meaning: APPROVED, reason: $r) { status } }";
+        for (token, reason) in [
+            (&pm, "Verified by the EMS"),
+            (&oem, "Accepted by the customer"),
+        ] {
+            self.gql(Some(token), sign, json!({"id": report["id"], "r": reason}))
+                .await
+                .data();
+        }
+        report["id"].as_str().expect("id").to_owned()
+    }
+}
