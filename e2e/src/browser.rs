@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 /// How long waits for the page last before a test fails.
-pub const WAIT: Duration = Duration::from_secs(30);
+pub const WAIT: Duration = Duration::from_secs(60);
 
 /// The chromium and chromedriver executables, when both are on `PATH`.
 pub fn tools() -> Option<(PathBuf, PathBuf)> {
@@ -61,6 +61,9 @@ pub struct Browser {
     driver: Child,
     _profile: tempfile::TempDir,
 }
+
+/// Serializes browser sessions across the tests of a binary.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Browser {
     /// Starts chromedriver and a headless chromium (1280 × 900) with a fresh profile.
@@ -126,6 +129,9 @@ impl Browser {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        // One browser at a time: several chromiums on a small machine make every test slow and
+        // flaky, and the tests gain nothing from running side by side.
+        let _turn = ONE_AT_A_TIME.lock().await;
         let mut browser = Browser::start().await;
         let outcome = tokio::spawn(body(browser.client.clone())).await;
         if outcome.is_err() {
@@ -267,4 +273,108 @@ pub async fn screenshot(client: &Client, name: &str) {
         .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
     let path = output_dir().join(format!("{name}.png"));
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// The GraphQL API of a running server, for setting up what a browser test then looks at.
+#[derive(Clone)]
+pub struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    /// The API of the server at `base` (`http://127.0.0.1:PORT`).
+    pub fn new(base: &str) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: base.to_owned(),
+        }
+    }
+
+    /// Runs an operation as `token` (`None`: anonymous) and returns its `data`; panics on
+    /// any GraphQL error, naming the operation.
+    pub async fn gql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let body: serde_json::Value = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("send {query}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("answer to {query}: {e}"));
+        assert!(
+            body.get("errors").is_none(),
+            "{query} failed: {}",
+            body["errors"]
+        );
+        body["data"].clone()
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .gql(
+                None,
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        data["login"]["accessToken"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+
+    /// Uploads files into a package with one GraphQL multipart request.
+    pub async fn upload_package_files(
+        &self,
+        token: &str,
+        package_id: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) {
+        let nulls: Vec<serde_json::Value> = files.iter().map(|_| serde_json::Value::Null).collect();
+        let operations = json!({
+            "query": "mutation($p: ID!, $f: [Upload!]!) { uploadPackageFiles(packageId: $p, files: $f) { id } }",
+            "variables": { "p": package_id, "f": nulls },
+        });
+        let map: serde_json::Map<String, serde_json::Value> = (0..files.len())
+            .map(|i| (i.to_string(), json!([format!("variables.f.{i}")])))
+            .collect();
+        let mut form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", serde_json::Value::Object(map).to_string());
+        for (i, (name, bytes)) in files.into_iter().enumerate() {
+            form = form.part(
+                i.to_string(),
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        }
+        let body: serde_json::Value = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("send the upload")
+            .json()
+            .await
+            .expect("answer to the upload");
+        assert!(
+            body.get("errors").is_none(),
+            "upload failed: {}",
+            body["errors"]
+        );
+    }
 }

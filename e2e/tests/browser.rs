@@ -2,18 +2,21 @@
 //!
 //! Story: an OEM engineer signs in, creates a product and a package, uploads a KiCad export
 //! (a zip), sees layers, findings and the board drawn, and submits; the EMS program manager
-//! starts the review and accepts; an engineer of another OEM sees nothing of it. Screenshots
-//! of the main pages go to `e2e/output/`.
+//! starts the review and accepts; an engineer of another OEM sees nothing of it. Then the
+//! factory: a build board that follows station results live, a lot traced to its units, and
+//! a first-article report filled in, submitted and signed by both sides. Screenshots of the
+//! main pages go to `e2e/output/`.
 
 use std::io::Write as _;
 use std::time::Instant;
 
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
-    click, fill, find, overflows, screenshot, skip, wait_count, wait_text, Browser,
+    click, fill, find, overflows, screenshot, skip, wait_count, wait_text, Api, Browser,
 };
 use firstpass_e2e::{Firstpass, TestDb};
 use firstpass_shared::cad::fixtures::{board, Style};
+use serde_json::json;
 
 const PASSWORD: &str = "firstpass-demo";
 
@@ -238,6 +241,481 @@ async fn npi_package_story_in_the_browser() {
         wait_text(&client, "[role=alert]", "does not exist").await;
         assert!(client.find(Locator::Css("#package-title")).await.is_err());
         screenshot(&client, "other-oem").await;
+    })
+    .await;
+}
+
+/// An accepted package of Acme's with a PILOT build (stations SMT, AOI) and `units` serials.
+struct Factory {
+    api: Api,
+    pm: String,
+    operator: String,
+    build: String,
+    serials: Vec<String>,
+}
+
+/// Sets up, through the API, what the factory tests look at.
+async fn factory(base: &str, part_number: &str, units: usize) -> Factory {
+    let api = Api::new(base);
+    let engineer = api.login("engineer@acme.example", PASSWORD).await;
+    let pm = api.login("pm@northwind.example", PASSWORD).await;
+    let operator = api.login("operator@northwind.example", PASSWORD).await;
+    let me = api
+        .gql(
+            Some(&engineer),
+            "{ me { organization { partners { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ems = me["me"]["organization"]["partners"][0]["id"]
+        .as_str()
+        .expect("an EMS partner")
+        .to_owned();
+    let product = api
+        .gql(
+            Some(&engineer),
+            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": { "partNumber": part_number, "name": "Factory test board" } }),
+        )
+        .await["createProduct"]["id"]
+        .as_str()
+        .expect("product")
+        .to_owned();
+    let package = api
+        .gql(
+            Some(&engineer),
+            "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+            json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
+                           "ipcClass": "CLASS_2", "quantities": [10] } }),
+        )
+        .await["createNpiPackage"]["id"]
+        .as_str()
+        .expect("package")
+        .to_owned();
+    api.upload_package_files(&engineer, &package, board(Style::KiCad))
+        .await;
+    let id = json!({ "id": package });
+    api.gql(
+        Some(&engineer),
+        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+        id.clone(),
+    )
+    .await;
+    api.gql(
+        Some(&pm),
+        "mutation($id: ID!) { startReview(id: $id) { id } }",
+        id.clone(),
+    )
+    .await;
+    api.gql(
+        Some(&pm),
+        "mutation($id: ID!) { acceptNpiPackage(id: $id) { id } }",
+        id,
+    )
+    .await;
+    let build = api
+        .gql(
+            Some(&pm),
+            "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({ "i": { "packageId": package, "phase": "PILOT", "quantity": 10,
+                           "dueDate": "2099-01-01",
+                           "routing": [{ "kind": "SMT_TOP", "name": "SMT" },
+                                       { "kind": "AOI", "name": "AOI" }] } }),
+        )
+        .await["createBuild"]["id"]
+        .as_str()
+        .expect("build")
+        .to_owned();
+    let serialized = api
+        .gql(
+            Some(&pm),
+            "mutation($b: ID!, $n: Int!, $p: String!) { serializeUnits(buildId: $b, count: $n, pattern: $p) { serial } }",
+            json!({ "b": build, "n": units, "p": format!("{part_number}-{{SEQ:4}}") }),
+        )
+        .await;
+    let serials = serialized["serializeUnits"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["serial"].as_str().expect("serial").to_owned())
+        .collect();
+    Factory {
+        api,
+        pm,
+        operator,
+        build,
+        serials,
+    }
+}
+
+impl Factory {
+    /// Records a PASS for `serial` at `station` as the operator.
+    async fn pass(&self, serial: &str, station: &str) {
+        self.result(serial, station, "PASS").await;
+    }
+
+    /// Records `result` (PASS or FAIL) for `serial` at `station` as the operator.
+    async fn result(&self, serial: &str, station: &str, result: &str) {
+        self.api
+            .gql(
+                Some(&self.operator),
+                "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { serial } } }",
+                json!({ "i": { "serial": serial, "station": station, "result": result } }),
+            )
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn build_board_follows_station_results_live() {
+    if skip("build_board_follows_station_results_live") {
+        return;
+    }
+    let db = TestDb::new().await;
+    let server = server(&db).await;
+    let base = server.base.clone();
+    let f = factory(&base, "LIVE-1", 3).await;
+    Browser::run(move |client| async move {
+        sign_in(&client, &base, "pm@northwind.example").await;
+        find(
+            &client,
+            "[data-testid=home-builds] [data-testid=build-item]",
+        )
+        .await;
+        client
+            .goto(&format!("{base}/builds"))
+            .await
+            .expect("builds");
+        find(&client, "[data-testid=build-row]").await;
+        find(&client, "[data-testid=weekly-yield-chart]").await;
+
+        client
+            .goto(&format!("{base}/builds/{}", f.build))
+            .await
+            .expect("open the board");
+        find(
+            &client,
+            "[data-station=SMT][data-waiting='3'][data-passed='0']",
+        )
+        .await;
+        find(&client, "#live-mode[data-mode=live]").await;
+        // A mark on the page: it survives only if the page is not reloaded.
+        client
+            .execute("window.__stillHere = true;", vec![])
+            .await
+            .expect("mark the page");
+
+        f.pass(&f.serials[0], "SMT").await;
+        find(
+            &client,
+            "[data-station=SMT][data-waiting='2'][data-passed='1']",
+        )
+        .await;
+        find(&client, "[data-station=AOI][data-waiting='1']").await;
+        f.pass(&f.serials[0], "AOI").await;
+        wait_text(&client, "#units-completed", "1").await;
+        wait_text(&client, "#first-pass-yield", "100.0 %").await;
+        find(
+            &client,
+            "[data-testid=station-yield-chart] [data-testid=bar]",
+        )
+        .await;
+
+        // A failure holds the unit; its defect lands in the Pareto.
+        f.result(&f.serials[1], "SMT", "FAIL").await;
+        find(&client, "[data-station=SMT][data-on-hold='1']").await;
+        f.api
+            .gql(
+                Some(&f.operator),
+                "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
+                json!({ "i": { "serial": f.serials[1], "station": "SMT", "designator": "R1",
+                               "code": "SOLDER_BRIDGE", "description": "R1 pads bridged",
+                               "disposition": "REWORK" } }),
+            )
+            .await;
+        find(&client, "[data-station=SMT][data-on-hold='0']").await;
+        wait_text(&client, "[data-testid=pareto-chart]", "Solder bridge").await;
+        let still_here = client
+            .execute("return window.__stillHere === true;", vec![])
+            .await
+            .expect("read the mark");
+        assert_eq!(still_here, json!(true), "the board was reloaded");
+        screenshot(&client, "build-board").await;
+        client.set_window_size(390, 844).await.expect("resize");
+        find(&client, "#build-title").await;
+        let wide = overflows(&client).await;
+        assert!(
+            wide.is_empty(),
+            "the build board overflows at 390 px: {wide:?}"
+        );
+        screenshot(&client, "build-board-390px").await;
+        client.set_window_size(1280, 900).await.expect("resize");
+
+        let serial = f.serials[0].clone();
+        click(&client, &format!("[data-serial='{serial}'] a")).await;
+        wait_text(&client, "#unit-title", &serial).await;
+        wait_count(&client, "[data-testid=history-row]", 2).await;
+        let failed = f.serials[1].clone();
+        client
+            .goto(&format!("{base}/units/{failed}"))
+            .await
+            .expect("open the failed unit");
+        wait_count(&client, "[data-testid=defect-row]", 1).await;
+        wait_text(&client, "#defects", "R1 pads bridged").await;
+        screenshot(&client, "unit").await;
+
+        // Without WebSocket the board falls back to polling and still follows the floor.
+        client
+            .goto(&format!("{base}/builds"))
+            .await
+            .expect("builds");
+        find(&client, "[data-testid=build-row]").await;
+        // One unit has completed first time: this week's yield is drawn.
+        find(
+            &client,
+            "[data-testid=weekly-yield-chart] [data-testid=point]",
+        )
+        .await;
+        screenshot(&client, "builds").await;
+        client
+            .execute(
+                "window.WebSocket = function () { throw new Error('blocked by the test'); };",
+                vec![],
+            )
+            .await
+            .expect("block WebSocket");
+        click(&client, &format!("[data-id='{}'] a", f.build)).await;
+        find(&client, "#live-mode[data-mode=polling]").await;
+        f.pass(&f.serials[2], "SMT").await;
+        find(&client, "[data-station=SMT][data-passed='2']").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lot_is_traced_to_its_units() {
+    if skip("a_lot_is_traced_to_its_units") {
+        return;
+    }
+    let db = TestDb::new().await;
+    let server = server(&db).await;
+    let base = server.base.clone();
+    let f = factory(&base, "TRACE-1", 3).await;
+    let lot = f
+        .api
+        .gql(
+            Some(&f.pm),
+            "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }",
+            json!({ "i": { "mpn": "RC0603-10K", "manufacturer": "Yageo", "lotCode": "LOT-4711",
+                           "reelId": "REEL-1", "quantity": 5000, "supplier": "Distributor" } }),
+        )
+        .await["receiveComponentLot"]["id"]
+        .as_str()
+        .expect("lot")
+        .to_owned();
+    f.api
+        .gql(
+            Some(&f.operator),
+            "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }",
+            json!({ "i": { "lotId": lot, "buildId": f.build, "designators": ["R1", "R2"],
+                           "serials": f.serials[..2] } }),
+        )
+        .await;
+    let traced = f.serials[..2].to_vec();
+    Browser::run(move |client| async move {
+        sign_in(&client, &base, "engineer@acme.example").await;
+        click(&client, "a[href='/trace']").await;
+        fill(&client, "#trace-mpn", "RC0603-10K").await;
+        fill(&client, "#trace-lot", "LOT-4711").await;
+        click(&client, "#trace-run").await;
+        wait_text(&client, "#trace-total", "2").await;
+        wait_count(&client, "[data-testid=trace-unit]", 2).await;
+        for serial in &traced {
+            find(
+                &client,
+                &format!("[data-testid=trace-unit][data-serial='{serial}']"),
+            )
+            .await;
+        }
+        wait_text(&client, "#trace-by-oem", "Acme").await;
+        wait_text(&client, "[data-testid=total-oem]", "2").await;
+        wait_count(&client, "[data-testid=total-build]", 1).await;
+        click(&client, "#trace-export").await;
+        assert!(client.find(Locator::Css("[role=alert]")).await.is_err());
+        screenshot(&client, "trace").await;
+
+        click(&client, &format!("[data-serial='{}'] a", traced[0])).await;
+        wait_count(&client, "[data-testid=genealogy-row]", 2).await;
+        wait_text(&client, "#genealogy", "LOT-4711").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
+    if skip("first_article_report_is_filled_submitted_and_signed_by_both_sides") {
+        return;
+    }
+    let db = TestDb::new().await;
+    let server = server(&db).await;
+    let base = server.base.clone();
+    let f = factory(&base, "FAI-1", 2).await;
+    let serial = f.serials[0].clone();
+    let files = tempfile::tempdir().expect("temp folder");
+    let evidence = files.path().join("aoi-report.csv");
+    std::fs::write(&evidence, "designator,result\nR1,PASS\n").expect("write evidence");
+    Browser::run(move |client| async move {
+        // EMS quality: create the report, fill in form 3, submit.
+        sign_in(&client, &base, "quality@northwind.example").await;
+        click(&client, "a[href='/fai']").await;
+        find(&client, "#fai-build option").await;
+        find(&client, "#no-fai").await;
+        fill(&client, "#fai-serial", &serial).await;
+        click(&client, "#create-fai").await;
+        find(&client, "#fai-status[data-status=DRAFT]").await;
+        let rows = wait_count(&client, "[data-testid=char-row]", 1).await;
+
+        // A FAIL row is marked and needs an NCR reference before it saves.
+        let first_status = find(&client, "[data-testid=char-row] [data-testid=char-status]").await;
+        first_status
+            .select_by_value("FAIL")
+            .await
+            .expect("choose FAIL");
+        find(&client, "tr.row-fail").await;
+        fill(
+            &client,
+            "[data-testid=char-row] [data-testid=char-result]",
+            "Bridged",
+        )
+        .await;
+        click(&client, "#save-characteristics").await;
+        wait_text(&client, "[role=alert]", "nonconformance").await;
+
+        // Keyboard entry: type a result, Enter moves on to the status.
+        let results = client
+            .find_all(Locator::Css("[data-testid=char-result]"))
+            .await
+            .expect("result fields");
+        let statuses = client
+            .find_all(Locator::Css("[data-testid=char-status]"))
+            .await
+            .expect("status fields");
+        assert_eq!(results.len(), rows);
+        for (i, (result, status)) in results.iter().zip(&statuses).enumerate() {
+            result.clear().await.expect("clear");
+            result.send_keys("Conforms\n").await.expect("type a result");
+            if i == 0 {
+                let focused = client
+                    .execute(
+                        "return document.activeElement.dataset.testid || '';",
+                        vec![],
+                    )
+                    .await
+                    .expect("focus");
+                assert_eq!(
+                    focused,
+                    json!("char-status"),
+                    "Enter moves on to the status"
+                );
+            }
+            status.select_by_value("PASS").await.expect("choose PASS");
+        }
+        assert!(client.find(Locator::Css("tr.row-fail")).await.is_err());
+        screenshot(&client, "fai-editor").await;
+        click(&client, "#save-characteristics").await;
+        wait_count(
+            &client,
+            "[data-testid=char-row][data-saved-status=PASS]",
+            rows,
+        )
+        .await;
+
+        // Evidence: an AOI export for characteristic 1, uploaded with a progress bar.
+        find(&client, "#evidence-for")
+            .await
+            .select_by_index(1)
+            .await
+            .expect("choose characteristic 1");
+        find(&client, "#evidence-input")
+            .await
+            .send_keys(&evidence.display().to_string())
+            .await
+            .expect("choose the evidence");
+        find(&client, "[data-testid=evidence-upload][data-state=done]").await;
+        wait_text(&client, "#evidence", "aoi-report.csv").await;
+        wait_text(&client, "#evidence", "#1").await;
+        click(&client, "#submit-fai").await;
+        find(&client, "#fai-status[data-status=SUBMITTED]").await;
+        let report_url = client.current_url().await.expect("url").to_string();
+
+        client.goto(&format!("{base}/fai")).await.expect("FAI list");
+        find(&client, "[data-testid=fai-row]").await;
+        screenshot(&client, "fai-list").await;
+        sign_out(&client).await;
+
+        // EMS program manager: sign in the dialog.
+        sign_in(&client, &base, "pm@northwind.example").await;
+        find(&client, "[data-testid=fai-to-sign] [data-testid=fai-item]").await;
+        screenshot(&client, "home-fai-to-sign").await;
+        click(
+            &client,
+            "[data-testid=fai-to-sign] [data-testid=fai-item] a",
+        )
+        .await;
+        let hash = find(&client, "#content-hash")
+            .await
+            .text()
+            .await
+            .expect("hash");
+        click(&client, "#sign-fai").await;
+        wait_text(&client, "#sign-hash", &hash).await;
+        wait_text(&client, "#sign-meaning-text", "Approved").await;
+        fill(
+            &client,
+            "#sign-reason",
+            "Inspection complete and conforming.",
+        )
+        .await;
+        fill(&client, "#sign-password", PASSWORD).await;
+        screenshot(&client, "fai-sign-dialog").await;
+        click(&client, "#confirm-sign").await;
+        find(&client, "#fai-status[data-status=EMS_APPROVED]").await;
+        sign_out(&client).await;
+
+        // OEM engineer: the three forms, then approve.
+        sign_in(&client, &base, "engineer@acme.example").await;
+        click(
+            &client,
+            "[data-testid=fai-to-sign] [data-testid=fai-item] a",
+        )
+        .await;
+        find(&client, "#fai-status[data-status=EMS_APPROVED]").await;
+        wait_text(&client, "#form1", "Part number").await;
+        find(&client, "#form2 .facts").await;
+        wait_count(
+            &client,
+            "#form3 [data-testid=characteristic][data-status=PASS]",
+            rows,
+        )
+        .await;
+        screenshot(&client, "fai-approval").await;
+        click(&client, "#sign-fai").await;
+        wait_text(&client, "#sign-meaning-text", "Approved").await;
+        fill(&client, "#sign-reason", "Approved for production.").await;
+        fill(&client, "#sign-password", PASSWORD).await;
+        click(&client, "#confirm-sign").await;
+        find(&client, "#fai-status[data-status=APPROVED]").await;
+        wait_count(&client, "[data-testid=signature]", 2).await;
+        wait_count(&client, "[data-testid=signature][data-meaning=APPROVED]", 2).await;
+        wait_text(&client, "#timeline", "pm@northwind.example").await;
+        wait_text(&client, "#timeline", "engineer@acme.example").await;
+        click(&client, "#download-pdf").await;
+        assert!(client.find(Locator::Css("[role=alert]")).await.is_err());
+        screenshot(&client, "fai-approved").await;
+        assert_eq!(
+            client.current_url().await.expect("url").to_string(),
+            report_url
+        );
     })
     .await;
 }

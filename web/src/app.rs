@@ -5,11 +5,15 @@ use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
+use crate::routes::builds::{BuildPage, BuildsPage};
+use crate::routes::fai::{FaiListPage, FaiPage};
 use crate::routes::home::HomePage;
 use crate::routes::package::PackagePage;
 use crate::routes::packages::{NewPackagePage, PackagesPage};
 use crate::routes::products::{NewProductPage, ProductsPage};
 use crate::routes::sign_in::SignInPage;
+use crate::routes::trace::TracePage;
+use crate::routes::unit::UnitPage;
 use crate::session::Session;
 use crate::ui::Loading;
 
@@ -30,6 +34,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/packages") view=|| view! { <Guard><PackagesPage /></Guard> } />
                     <Route path=path!("/packages/new") view=|| view! { <Guard><NewPackagePage /></Guard> } />
                     <Route path=path!("/packages/:id") view=|| view! { <Guard><PackagePage /></Guard> } />
+                    <Route path=path!("/builds") view=|| view! { <Guard><BuildsPage /></Guard> } />
+                    <Route path=path!("/builds/:id") view=|| view! { <Guard><BuildPage /></Guard> } />
+                    <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
+                    <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
+                    <Route path=path!("/fai") view=|| view! { <Guard><FaiListPage /></Guard> } />
+                    <Route path=path!("/fai/:id") view=|| view! { <Guard><FaiPage /></Guard> } />
                 </Routes>
             </main>
         </Router>
@@ -71,6 +81,9 @@ fn Header() -> impl IntoView {
                     <A href="/" exact=true>"Home"</A>
                     <A href="/products">"Products"</A>
                     <A href="/packages">"Packages"</A>
+                    <A href="/builds">"Builds"</A>
+                    <A href="/trace">"Trace"</A>
+                    <A href="/fai">"FAI"</A>
                 </nav>
                 <div class="topbar-user">
                     <span class="muted topbar-email">

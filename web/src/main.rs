@@ -7,6 +7,8 @@
 
 mod api;
 mod app;
+mod charts;
+mod live;
 mod routes;
 mod session;
 mod ui;

@@ -1,7 +1,11 @@
 //! One module per page.
 
+pub mod builds;
+pub mod fai;
 pub mod home;
 pub mod package;
 pub mod packages;
 pub mod products;
 pub mod sign_in;
+pub mod trace;
+pub mod unit;

@@ -109,3 +109,67 @@ pub fn Loading(#[prop(default = "Loading…")] text: &'static str) -> impl IntoV
         </p>
     }
 }
+
+/// The wire spelling of a generated enum value (`IN_PROGRESS`), or `?` if it has none.
+pub fn wire<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+/// A generated enum value from its wire spelling; `None` for empty text (the generated enums
+/// would take any text as their catch-all variant).
+pub fn from_wire<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    if text.is_empty() {
+        return None;
+    }
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+}
+
+/// `IN_PROGRESS` as people say it: "In progress" (`EMS_APPROVED`: "EMS approved").
+pub fn humanize(wire: &str) -> String {
+    let lower = wire.replace('_', " ").to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("ems ") {
+        return format!("EMS {rest}");
+    }
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A generated enum value as people say it.
+pub fn label<T: serde::Serialize>(value: &T) -> String {
+    humanize(&wire(value))
+}
+
+/// A fraction (0.0–1.0) as a percentage with one decimal, or a dash when unknown.
+pub fn percent(fraction: Option<f64>) -> String {
+    fraction.map_or_else(|| "—".to_owned(), |f| format!("{:.1} %", f * 100.0))
+}
+
+/// A coloured word for a generated status enum (`data-status` carries the wire spelling).
+#[component]
+pub fn WireBadge(status: String) -> impl IntoView {
+    view! {
+        <span class=format!("badge status status-{}", status.to_ascii_lowercase()) data-status=status.clone()>
+            {humanize(&status)}
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{humanize, percent};
+
+    #[test]
+    fn wire_names_read_as_words() {
+        assert_eq!(humanize("IN_PROGRESS"), "In progress");
+        assert_eq!(humanize("EMS_APPROVED"), "EMS approved");
+        assert_eq!(humanize(""), "");
+        assert_eq!(percent(Some(0.9876)), "98.8 %");
+        assert_eq!(percent(None), "—");
+    }
+}

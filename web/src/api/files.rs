@@ -59,11 +59,21 @@ fn status_error(status: u16) -> ApiError {
 
 /// Offers `bytes` to the user as a download named `name` (a Blob URL and a clicked link).
 pub fn save(name: &str, bytes: &[u8]) -> Result<(), ApiError> {
+    save_typed(name, "application/octet-stream", bytes)
+}
+
+/// Offers text made in the browser (a CSV export) as a download named `name`.
+pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), ApiError> {
+    save_typed(name, mime, text.as_bytes())
+}
+
+/// Offers `bytes` of type `mime` as a download named `name`.
+pub fn save_typed(name: &str, mime: &str, bytes: &[u8]) -> Result<(), ApiError> {
     let fail = |e: JsValue| ApiError::Protocol(format!("cannot save the file: {e:?}"));
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
+    options.set_type(mime);
     let blob =
         web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
@@ -95,11 +105,51 @@ pub async fn upload(
     token: &str,
     progress: impl Fn(f64) + 'static,
 ) -> Result<(), ApiError> {
-    let fail = |e: JsValue| ApiError::Protocol(format!("cannot start the upload: {e:?}"));
     let operations = json!({
         "query": UPLOAD_MUTATION,
         "variables": { "packageId": package_id, "files": [null] },
     });
+    upload_multipart(operations, file, token, progress)
+        .await
+        .map(|_| ())
+}
+
+/// The FAI evidence mutation; the answer carries the report's evidence list.
+const EVIDENCE_MUTATION: &str = "mutation Evidence($reportId: ID!, $characteristicId: ID, \
+     $files: [Upload!]!) { uploadFaiEvidence(reportId: $reportId, \
+     characteristicId: $characteristicId, files: $files) { evidence { id characteristicId name \
+     sizeBytes sha256 createdAt } } }";
+
+/// Attaches `file` as evidence to an FAI report (or one of its characteristics), calling
+/// `progress` with the fraction sent; answers the report's evidence as JSON (the
+/// `uploadFaiEvidence.evidence` list).
+pub async fn upload_evidence(
+    report_id: &str,
+    characteristic_id: Option<&str>,
+    file: &web_sys::File,
+    token: &str,
+    progress: impl Fn(f64) + 'static,
+) -> Result<serde_json::Value, ApiError> {
+    let operations = json!({
+        "query": EVIDENCE_MUTATION,
+        "variables": {
+            "reportId": report_id,
+            "characteristicId": characteristic_id,
+            "files": [null],
+        },
+    });
+    let data = upload_multipart(operations, file, token, progress).await?;
+    Ok(data["uploadFaiEvidence"]["evidence"].clone())
+}
+
+/// Sends one GraphQL multipart request whose `variables.files` takes `file`; answers `data`.
+async fn upload_multipart(
+    operations: serde_json::Value,
+    file: &web_sys::File,
+    token: &str,
+    progress: impl Fn(f64) + 'static,
+) -> Result<serde_json::Value, ApiError> {
+    let fail = |e: JsValue| ApiError::Protocol(format!("cannot start the upload: {e:?}"));
     let map = json!({ "0": ["variables.files.0"] });
     let form = web_sys::FormData::new().map_err(fail)?;
     form.append_with_str("operations", &operations.to_string())
@@ -156,5 +206,5 @@ pub async fn upload(
     }
     let status = xhr.status().unwrap_or(0);
     let body = xhr.response_text().ok().flatten().unwrap_or_default();
-    decode::<serde_json::Value>(status, &body).map(|_| ())
+    decode::<serde_json::Value>(status, &body)
 }

@@ -134,3 +134,74 @@ operation!(
     SetLayerFunction,
     "graphql/packages.graphql"
 );
+
+/// The `JSON` scalar: any JSON value (the schema spells it in capitals).
+#[expect(
+    clippy::upper_case_acronyms,
+    reason = "the generated code names the scalar as the schema does"
+)]
+pub type JSON = serde_json::Value;
+
+/// The `NaiveDate` scalar: `YYYY-MM-DD` text.
+pub type NaiveDate = String;
+
+operation!(
+    /// A page of builds, newest first, filtered.
+    Builds,
+    "graphql/builds.graphql"
+);
+operation!(
+    /// Everything the build board shows.
+    Build,
+    "graphql/builds.graphql"
+);
+operation!(
+    /// One unit by serial: history, defects, genealogy.
+    Unit,
+    "graphql/builds.graphql"
+);
+operation!(
+    /// Every unit holding parts of an MPN and lot code.
+    TraceComponent,
+    "graphql/builds.graphql"
+);
+operation!(
+    /// Delivery, yield and DPMO with a weekly breakdown.
+    OrganizationMetrics,
+    "graphql/builds.graphql"
+);
+operation!(
+    /// A page of FAI reports, newest first.
+    FaiReports,
+    "graphql/fai.graphql"
+);
+operation!(
+    /// One FAI report with its three forms, evidence and signatures.
+    FaiReport,
+    "graphql/fai.graphql"
+);
+operation!(
+    /// A DRAFT report for one unit of a build.
+    CreateFaiReport,
+    "graphql/fai.graphql"
+);
+operation!(
+    /// Results for many characteristics at once.
+    UpdateFaiCharacteristics,
+    "graphql/fai.graphql"
+);
+operation!(
+    /// A free characteristic added to a DRAFT.
+    AddFaiCharacteristic,
+    "graphql/fai.graphql"
+);
+operation!(
+    /// Submit a DRAFT whose every characteristic has a result.
+    SubmitFaiReport,
+    "graphql/fai.graphql"
+);
+operation!(
+    /// Sign a report with the password asked again.
+    SignFaiReport,
+    "graphql/fai.graphql"
+);

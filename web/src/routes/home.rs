@@ -5,9 +5,11 @@ use firstpass_shared::domain::{OrgKind, PackageStatus, Role};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::ops::{packages, Packages};
+use crate::api::ops::{builds, fai_reports, packages, Builds, FaiReports, Packages};
 use crate::session::{Partner, Profile, Session};
-use crate::ui::{short_time, ErrorLine, Loading, StatusBadge};
+use crate::ui::{
+    from_wire, label, percent, short_time, wire, ErrorLine, Loading, StatusBadge, WireBadge,
+};
 
 /// A role as people say it.
 fn role_label(role: Role) -> &'static str {
@@ -45,6 +47,8 @@ pub fn HomePage() -> impl IntoView {
     let kind = move || session.profile().map(|p| p.organization.kind);
     view! {
         {move || kind().map(|kind| view! { <WorkList kind /> })}
+        {move || session.profile().and_then(|p| fai_to_sign(p.role)).map(|status| view! { <FaiToSign status /> })}
+        {move || kind().map(|_| view! { <ActiveBuilds /> })}
         {move || session.profile().map(|profile| view! { <ProfileCard profile /> })}
     }
 }
@@ -212,5 +216,121 @@ fn PartnerItem(partner: Partner) -> impl IntoView {
             <span class="partner-name">{partner.name}</span>
             <span class="badge">{kind_label(partner.kind)}</span>
         </li>
+    }
+}
+
+/// The FAI status waiting for a role's signature, if the role signs.
+fn fai_to_sign(role: Role) -> Option<&'static str> {
+    match role {
+        Role::OemEngineer | Role::OemAdmin => Some("EMS_APPROVED"),
+        Role::EmsProgramManager => Some("SUBMITTED"),
+        Role::EmsQuality => Some("DRAFT"),
+        Role::EmsAdmin | Role::EmsOperator => None,
+    }
+}
+
+/// First-article reports waiting for me: to sign (OEM engineers, EMS program managers) or to
+/// fill in (EMS quality).
+#[component]
+fn FaiToSign(status: &'static str) -> impl IntoView {
+    let session = Session::get();
+    let reports = LocalResource::new(move || {
+        session.run::<FaiReports>(fai_reports::Variables {
+            first: 50,
+            after: None,
+            filter: Some(fai_reports::FaiReportFilter {
+                status: from_wire(status),
+                build_id: None,
+            }),
+        })
+    });
+    let title = if status == "DRAFT" {
+        "FAIs to fill in"
+    } else {
+        "FAIs to sign"
+    };
+    view! {
+        <section class="card" aria-labelledby="fai-to-sign-title" data-testid="fai-to-sign">
+            <h2 id="fai-to-sign-title">{title}</h2>
+            {move || match reports.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
+                Some(Ok(data)) if data.fai_reports.edges.is_empty() => {
+                    view! { <p class="muted">"Nothing here."</p> }.into_any()
+                }
+                Some(Ok(data)) => view! {
+                    <ul class="work-items">
+                        {data.fai_reports.edges.into_iter().map(|e| {
+                            let r = e.node;
+                            view! {
+                                <li data-testid="fai-item">
+                                    <A href=format!("/fai/{}", r.id)>
+                                        {format!("{} {} rev {} · serial {}", r.build.product.part_number, r.build.product.name, r.build.package.revision, r.unit.serial)}
+                                    </A>
+                                    " "
+                                    <WireBadge status=wire(&r.status) />
+                                    <span class="muted small">{format!(" · {}", short_time(&r.updated_at))}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Builds under way (planned or in progress), newest first.
+#[component]
+fn ActiveBuilds() -> impl IntoView {
+    let session = Session::get();
+    let builds = LocalResource::new(move || {
+        session.run::<Builds>(builds::Variables {
+            first: 20,
+            after: None,
+            filter: None,
+        })
+    });
+    view! {
+        <section class="card" aria-labelledby="home-builds-title" data-testid="home-builds">
+            <div class="card-head">
+                <h2 id="home-builds-title">"Builds"</h2>
+                <A href="/builds" attr:class="button secondary">"All builds"</A>
+            </div>
+            {move || match builds.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
+                Some(Ok(data)) => {
+                    let rows: Vec<_> = data
+                        .builds
+                        .edges
+                        .into_iter()
+                        .map(|e| e.node)
+                        .filter(|b| matches!(wire(&b.status).as_str(), "PLANNED" | "IN_PROGRESS"))
+                        .collect();
+                    if rows.is_empty() {
+                        return view! { <p class="muted">"No builds under way."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="work-items">
+                            {rows.into_iter().map(|b| view! {
+                                <li data-testid="build-item">
+                                    <A href=format!("/builds/{}", b.id)>
+                                        {format!("{} {} rev {} · {}", b.product.part_number, b.product.name, b.package.revision, label(&b.phase))}
+                                    </A>
+                                    " "
+                                    <WireBadge status=wire(&b.status) />
+                                    <span class="muted small">
+                                        {format!(" {} of {} done · FPY {} · due {}", b.metrics.units_completed, b.quantity, percent(b.metrics.first_pass_yield), b.due_date)}
+                                    </span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
     }
 }
