@@ -26,4 +26,5 @@ pub mod pagination;
 pub mod schema;
 pub mod server;
 pub mod tenancy;
+pub mod text_enum;
 pub mod web_assets;

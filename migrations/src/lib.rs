@@ -7,6 +7,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m0001_accounts;
 mod m0002_packages;
 mod m0003_builds;

@@ -1,5 +1,6 @@
 //! Organizations, users, partnerships, sessions, API tokens and the audit trail.
 
+use crate::columns::{fk, id};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -80,27 +81,6 @@ enum AuditEvents {
     After,
     RequestId,
     CreatedAt,
-}
-
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -1,5 +1,6 @@
 //! Products, NPI packages, their files, analyses, submissions, reviews and comments.
 
+use crate::columns::{fk, id, index, time, uuid};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -107,54 +108,6 @@ enum PackageComments {
     AnchorFile,
     AnchorDesignator,
     CreatedAt,
-}
-
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn time(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(
-    name: &str,
-    table: impl IntoIden,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut statement = Index::create().name(name).table(table).to_owned();
-    for col in cols {
-        statement.col(Alias::new(*col));
-    }
-    if unique {
-        statement.unique();
-    }
-    statement
 }
 
 #[async_trait::async_trait]

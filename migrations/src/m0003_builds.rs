@@ -1,6 +1,7 @@
 //! Builds (work orders), their routing, serialized units, station events, defects, shipments,
 //! component lots and lot usage (the genealogy).
 
+use crate::columns::{fk, id, index, text, time, uuid};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -126,58 +127,6 @@ enum LotUsages {
     BuildId,
     Designator,
     CreatedAt,
-}
-
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn text(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
-}
-
-fn time(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(
-    name: &str,
-    table: impl IntoIden,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut statement = Index::create().name(name).table(table).to_owned();
-    for col in cols {
-        statement.col(Alias::new(*col));
-    }
-    if unique {
-        statement.unique();
-    }
-    statement
 }
 
 #[async_trait::async_trait]

@@ -246,6 +246,20 @@ pub async fn deactivate_user(
     Ok(after)
 }
 
+/// Revokes every live token of one sign-in's rotation family.
+async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> ApiResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 async fn revoke_all_sessions(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(
@@ -367,15 +381,7 @@ pub async fn refresh(state: &AppState, presented: &str, request_id: &str) -> Api
     };
     let now = Utc::now();
     if token.used_at.is_some() {
-        refresh_token::Entity::update_many()
-            .col_expr(
-                refresh_token::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(refresh_token::Column::FamilyId.eq(token.family_id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        revoke_family(&txn, token.family_id).await?;
         if let Some(user) = user::Entity::find_by_id(token.user_id).one(&txn).await? {
             audit::record(
                 &txn,
@@ -424,15 +430,7 @@ pub async fn logout(state: &AppState, presented: &str, request_id: &str) -> ApiR
     else {
         return Ok(true);
     };
-    refresh_token::Entity::update_many()
-        .col_expr(
-            refresh_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(refresh_token::Column::FamilyId.eq(token.family_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    revoke_family(&txn, token.family_id).await?;
     if let Some(user) = user::Entity::find_by_id(token.user_id).one(&txn).await? {
         audit::record(
             &txn,

@@ -6,33 +6,11 @@ use crate::entities::{
     station_event, unit,
 };
 use crate::error::{ApiError, ApiResult};
-use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
+use crate::text_enum;
+use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
-
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// The stored spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Reads a stored spelling.
-            pub fn parse(text: &str) -> ApiResult<Self> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(ApiError::internal(anyhow::anyhow!("unknown {} `{other}`", stringify!($name)))),
-                }
-            }
-        }
-    };
-}
 
 text_enum! {
     /// Where a build stands in new product introduction.

@@ -4,32 +4,10 @@ use crate::builds::model::{Build, Unit};
 use crate::context::ContextExt;
 use crate::entities::{build, fai_characteristic, fai_evidence, fai_report, signature, unit};
 use crate::error::{ApiError, ApiResult};
-use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
+use crate::text_enum;
+use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// The stored spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Reads a stored spelling.
-            pub fn parse(text: &str) -> ApiResult<Self> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(ApiError::internal(anyhow::anyhow!("unknown {} `{other}`", stringify!($name)))),
-                }
-            }
-        }
-    };
-}
 
 text_enum! {
     /// Why a first article is inspected (AS9102).

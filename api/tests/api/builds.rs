@@ -559,17 +559,12 @@ async fn build_updates_arrive_over_the_websocket() {
     app.gql(Some(&pm), RECORD, json!({"i": [pass("LIVE-01", "SMT")]}))
         .await
         .data();
-    let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
-        .await
-        .expect("an update in time")
-        .expect("message")
-        .expect("message");
-    let body: Value = serde_json::from_str(message.to_text().expect("text")).expect("json");
+    // Earlier changes (the serialization) may still be on their way: wait for this one.
+    let body = next_update_where(&mut socket, |b| {
+        b["payload"]["data"]["buildUpdated"]["metrics"]["unitsStarted"] == 1
+    })
+    .await;
     assert_eq!(body["type"], "next", "{body}");
-    assert_eq!(
-        body["payload"]["data"]["buildUpdated"]["metrics"]["unitsStarted"],
-        1
-    );
 
     // A foreign OEM cannot subscribe to it.
     let other = app.token(who::GLOBEX_ENGINEER).await;
@@ -645,14 +640,33 @@ async fn an_update_on_one_instance_reaches_subscribers_on_another() {
     app.gql(Some(&pm), RECORD, json!({"i": [pass("MULTI-01", "SMT")]}))
         .await
         .data();
-    let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
-        .await
-        .expect("an update in time")
-        .expect("message")
-        .expect("message");
-    let body: Value = serde_json::from_str(message.to_text().expect("text")).expect("json");
-    assert_eq!(
-        body["payload"]["data"]["buildUpdated"]["metrics"]["unitsStarted"], 1,
-        "{body}"
-    );
+    let body = next_update_where(&mut socket, |b| {
+        b["payload"]["data"]["buildUpdated"]["metrics"]["unitsStarted"] == 1
+    })
+    .await;
+    assert_eq!(body["type"], "next", "{body}");
+}
+
+/// Reads subscription messages until one satisfies `wanted` (10 s at most).
+async fn next_update_where<S>(socket: &mut S, wanted: impl Fn(&Value) -> bool) -> Value
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("an update in time")
+            .expect("message")
+            .expect("message");
+        let body: Value = serde_json::from_str(message.to_text().expect("text")).expect("json");
+        if wanted(&body) {
+            return body;
+        }
+    }
 }
