@@ -159,11 +159,18 @@ pub async fn trace(
     actor: &Actor,
     lot_ids: Vec<Uuid>,
 ) -> ApiResult<Trace> {
+    // One index walk: usages by lot, joined to their units by primary key for the shipped state.
+    let to_unit: sea_orm::RelationDef = lot_usage::Entity::belongs_to(unit::Entity)
+        .from(lot_usage::Column::UnitId)
+        .to(unit::Column::Id)
+        .into();
     let mut query = lot_usage::Entity::find()
         .select_only()
         .column(lot_usage::Column::UnitId)
         .column(lot_usage::Column::BuildId)
         .column(lot_usage::Column::Designator)
+        .column_as(unit::Column::ShippedAt, "shipped_at")
+        .join(sea_orm::JoinType::InnerJoin, to_unit)
         .filter(lot_usage::Column::LotId.is_in(lot_ids.clone()));
     if actor.org_kind == OrgKind::Oem {
         // Only the OEM's own builds: a sub-query on the builds it may see.
@@ -177,28 +184,17 @@ pub async fn trace(
             ),
         );
     }
-    let rows: Vec<(Uuid, Uuid, String)> = query.into_tuple().all(db).await?;
+    type UsageRow = (Uuid, Uuid, String, Option<chrono::DateTime<chrono::Utc>>);
+    let rows: Vec<UsageRow> = query.into_tuple().all(db).await?;
     let mut per_unit: BTreeMap<Uuid, (Uuid, Vec<String>)> = BTreeMap::new();
-    for (unit_id, build_id, designator) in rows {
+    let mut shipped: HashMap<Uuid, bool> = HashMap::new();
+    for (unit_id, build_id, designator, shipped_at) in rows {
+        shipped.insert(unit_id, shipped_at.is_some());
         per_unit
             .entry(unit_id)
             .or_insert_with(|| (build_id, Vec::new()))
             .1
             .push(designator);
-    }
-    let unit_ids: Vec<Uuid> = per_unit.keys().copied().collect();
-    // Shipped state per unit, read in chunks by primary key.
-    let mut shipped: HashMap<Uuid, bool> = HashMap::new();
-    for chunk in unit_ids.chunks(5000) {
-        let states: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>)> = unit::Entity::find()
-            .select_only()
-            .column(unit::Column::Id)
-            .column(unit::Column::ShippedAt)
-            .filter(unit::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        shipped.extend(states.into_iter().map(|(id, at)| (id, at.is_some())));
     }
     let context = BuildContext::load(db, per_unit.values().map(|(b, _)| *b)).await?;
     let mut by_build: BTreeMap<Uuid, (i32, i32)> = BTreeMap::new();
