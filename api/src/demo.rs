@@ -330,5 +330,10 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
         txn.commit().await?;
         made.units += count;
     }
+    // Fresh statistics after a bulk load, as autovacuum would gather later: without them
+    // PostgreSQL misjudges how selective a lot is and may scan instead of walking the indexes.
+    if crate::db::Backend::of(db) == crate::db::Backend::Postgres {
+        sea_orm::ConnectionTrait::execute_unprepared(db, "ANALYZE").await?;
+    }
     Ok(made)
 }
