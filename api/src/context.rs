@@ -45,6 +45,8 @@ pub struct RequestContext {
     pub auth: Authentication,
     /// The refresh token from the session cookie, if the browser sent one.
     pub refresh_cookie: Option<String>,
+    /// Whether the client came over HTTPS (then cookies are marked `Secure`).
+    pub https: bool,
 }
 
 /// Accessors on the GraphQL context; every resolver goes through these.

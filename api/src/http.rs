@@ -186,6 +186,7 @@ async fn graphql_handler(
         client_ip: peer.ip(),
         auth,
         refresh_cookie,
+        https: crate::accounts::cookie::over_https(&parts.headers),
     };
     let mut response = state.schema.execute(graphql_request.data(context)).await;
     tag_uncoded_errors(&mut response);
@@ -234,6 +235,7 @@ async fn graphql_ws(
                         client_ip,
                         auth,
                         refresh_cookie: None,
+                        https: false,
                     });
                     Ok(data)
                 })

@@ -22,13 +22,24 @@ pub fn read(headers: &HeaderMap) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-/// A `Set-Cookie` value holding a refresh token for `max_age_secs`.
-pub fn set(token: &str, max_age_secs: i64) -> HeaderValue {
+/// A `Set-Cookie` value holding a refresh token for `max_age_secs`; `Secure` when the request
+/// reached us over HTTPS (through a proxy that says so).
+pub fn set(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     // Refresh tokens are URL-safe base64: always a valid header value.
     HeaderValue::from_str(&format!(
-        "{NAME}={token}; Path=/graphql; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}"
+        "{NAME}={token}; Path=/graphql; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
     ))
     .unwrap_or_else(|_| clear())
+}
+
+/// Whether the client reached the server over HTTPS, as a TLS-terminating proxy reports it
+/// (`X-Forwarded-Proto: https`). Only ever used to add `Secure`, so a forged header costs nothing.
+pub fn over_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// A `Set-Cookie` value that removes the session cookie.

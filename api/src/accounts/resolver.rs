@@ -18,7 +18,7 @@ async fn deliver(ctx: &Context<'_>, mut session: Session, in_cookie: bool) -> Re
         let max_age = service::REFRESH_TOKEN_TTL.num_seconds();
         ctx.append_http_header(
             header::SET_COOKIE,
-            cookie::set(&session.refresh_token, max_age),
+            cookie::set(&session.refresh_token, max_age, ctx.request().https),
         );
         session.refresh_token = String::new();
     }

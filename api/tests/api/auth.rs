@@ -389,6 +389,21 @@ async fn browsers_keep_the_refresh_token_in_an_http_only_cookie() {
     );
     let cookie = set_cookie.split(';').next().expect("pair").to_owned();
 
+    assert!(!set_cookie.contains("Secure"), "plain HTTP: no Secure flag");
+    // Behind a TLS-terminating proxy the cookie is marked Secure.
+    let proxied = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"query": "mutation { login(email: \"engineer@acme.example\", password: \"firstpass-demo\", cookie: true) { accessToken } }"}))
+        .send()
+        .await
+        .expect("send");
+    assert!(proxied.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .contains("; Secure"));
+
     // Reload: no token in hand, only the cookie.
     let refresh = |cookie: String| {
         let app = &app;
