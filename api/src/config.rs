@@ -5,10 +5,12 @@
 //! environment or the data directory only, never from the command line.
 
 use crate::db::{default_sqlite_url, Backend};
+use crate::guard::GuardLimits;
 use anyhow::{bail, Context};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Settings every command shares.
 #[derive(Debug, Clone, Args)]
@@ -64,6 +66,12 @@ pub struct ServeArgs {
     /// Largest upload request, in bytes.
     #[arg(long, env = "FIRSTPASS_MAX_UPLOAD_BYTES", default_value_t = 500 * 1000 * 1000)]
     pub max_upload_bytes: u64,
+    /// Most fields a query may select once its fragments are expanded.
+    #[arg(long, env = "FIRSTPASS_MAX_QUERY_FIELDS", default_value_t = 10_000)]
+    pub max_query_fields: u64,
+    /// Longest a query or mutation may run, in seconds, before it is cancelled.
+    #[arg(long, env = "FIRSTPASS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
     /// Where file bytes are kept: `s3://bucket/prefix` for S3-compatible storage (endpoint and
     /// credentials from the `AWS_*` variables); default: `blobs/` in the data directory.
     #[arg(long, env = "FIRSTPASS_BLOB_URL")]
@@ -83,6 +91,8 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Largest upload request in bytes.
     pub max_upload_bytes: u64,
+    /// Expansion, time and credential limits of every operation.
+    pub guard: GuardLimits,
 }
 
 impl Default for Limits {
@@ -93,6 +103,11 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             max_file_bytes: 100 * 1000 * 1000,
             max_upload_bytes: 500 * 1000 * 1000,
+            guard: GuardLimits {
+                max_expanded_fields: 10_000,
+                request_timeout: Duration::from_secs(30),
+                subscription_recheck: Duration::from_secs(30),
+            },
         }
     }
 }
@@ -125,13 +140,18 @@ impl ServeArgs {
         if self.max_upload_bytes < self.max_file_bytes {
             bail!("FIRSTPASS_MAX_UPLOAD_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
         }
-        if self.max_file_bytes == 0 {
-            bail!("FIRSTPASS_MAX_FILE_BYTES: must be at least 1");
+        if self.max_query_fields == 0 {
+            bail!("FIRSTPASS_MAX_QUERY_FIELDS: must be at least 1");
         }
-        if self.max_upload_bytes < self.max_file_bytes {
-            bail!("FIRSTPASS_MAX_UPLOAD_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
+        if !(1..=3600).contains(&self.request_timeout_secs) {
+            bail!("FIRSTPASS_REQUEST_TIMEOUT_SECS: must be between 1 and 3600");
         }
         Ok(Limits {
+            guard: GuardLimits {
+                max_expanded_fields: self.max_query_fields,
+                request_timeout: Duration::from_secs(self.request_timeout_secs),
+                ..Limits::default().guard
+            },
             max_depth: self.max_query_depth,
             max_complexity: self.max_query_complexity,
             max_body_bytes: self.max_body_bytes,

@@ -32,6 +32,8 @@ pub struct AppState {
     /// A hash of a random password, verified against when an e-mail is unknown so that an
     /// unknown account and a wrong password take the same time.
     pub decoy_hash: Arc<String>,
+    /// Turns true when the server begins to stop; long-lived connections (WebSockets) close.
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// Facts about the current request.
@@ -55,6 +57,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The current request.
     fn request(&self) -> &RequestContext;
+    /// The current operation's batch loaders.
+    fn loaders(&self) -> &crate::loaders::Loaders;
 
     /// The caller, for reads: `UNAUTHENTICATED` without a valid credential; tokens need READ.
     fn reader(&self) -> ApiResult<&Actor> {
@@ -90,5 +94,8 @@ impl ContextExt for async_graphql::Context<'_> {
     }
     fn request(&self) -> &RequestContext {
         self.data_unchecked::<RequestContext>()
+    }
+    fn loaders(&self) -> &crate::loaders::Loaders {
+        self.data_unchecked::<crate::loaders::Loaders>()
     }
 }

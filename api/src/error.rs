@@ -8,10 +8,13 @@
 //!   sentence and `INTERNAL`.
 //! - Database errors become `Internal`, except unique-key violations, which the caller turns into
 //!   `CONFLICT` with [`conflict_on_duplicate`] because only it knows what was duplicated.
+//! - Plain HTTP routes answer the same errors with the status of [`ApiError::http_status`].
 //! - Errors async-graphql raises itself (parse, validation, limits) are tagged `BAD_USER_INPUT`
 //!   in [`crate::http::graphql_handler`], so no error ever leaves without a code.
 
 use async_graphql::ErrorExtensions;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use firstpass_shared::domain::ErrorCode;
 use std::sync::Arc;
 
@@ -36,6 +39,8 @@ pub enum ApiError {
         /// Seconds until the next attempt may succeed.
         retry_after_secs: u64,
     },
+    /// The request ran past its time limit and its work was cancelled.
+    Timeout,
     /// A fault of the server; the cause is logged, never sent.
     Internal(Arc<anyhow::Error>),
 }
@@ -50,7 +55,29 @@ impl ApiError {
             ApiError::BadUserInput(_) => ErrorCode::BadUserInput,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Timeout => ErrorCode::Timeout,
             ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The HTTP status of this error on plain HTTP routes (file downloads, exports).
+    pub fn http_status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs the cause of an internal error (once, where the error leaves the server).
+    fn log_cause(&self) {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
         }
     }
 
@@ -65,6 +92,9 @@ impl ApiError {
             ApiError::NotFound(noun) => format!("{noun} not found"),
             ApiError::RateLimited { retry_after_secs } => {
                 format!("too many attempts; try again in {retry_after_secs} s")
+            }
+            ApiError::Timeout => {
+                "the request took longer than the server's time limit and was stopped; nothing of it was kept".to_owned()
             }
             ApiError::Internal(_) => "internal error; the server log has the details".to_owned(),
         }
@@ -99,9 +129,7 @@ impl From<sea_orm::DbErr> for ApiError {
 
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
-        if let ApiError::Internal(cause) = &err {
-            tracing::error!(error = ?cause, "internal error");
-        }
+        err.log_cause();
         let code = err.code().as_str();
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", code);
@@ -109,6 +137,22 @@ impl From<ApiError> for async_graphql::Error {
                 ext.set("retryAfter", *retry_after_secs);
             }
         })
+    }
+}
+
+/// Plain HTTP routes answer an error with its status, a JSON body `{code, message}` like a
+/// GraphQL error's, and `Retry-After` when rate limited; the request id is in `x-request-id`.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log_cause();
+        let body = serde_json::json!({"code": self.code().as_str(), "message": self.message()});
+        let mut response = (self.http_status(), axum::Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }
 

@@ -1,21 +1,27 @@
 //! The HTTP surface: routes, middleware, and the bridge from HTTP requests to GraphQL.
 
 use crate::auth::authenticate;
+use crate::auth::Authentication;
 use crate::context::{AppState, RequestContext};
+use crate::error::ApiError;
+use crate::guard::SocketCredential;
 use crate::schema::FirstpassSchema;
+use crate::tenancy::Actor;
 use crate::web_assets;
 use async_graphql::http::{receive_body, MultipartOptions};
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
 use async_graphql::ParseRequestError;
-use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Body;
+use axum::extract::FromRequestParts;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::{header, HeaderName, Request, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use firstpass_shared::domain::ErrorCode;
+use firstpass_shared::domain::{ErrorCode, Scope};
 use futures_util::{StreamExt, TryStreamExt};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +30,7 @@ use std::time::Duration;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -69,19 +76,202 @@ pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
                 .on_failure(()),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_malformed_request_id))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// Whether a client-sent request id may be used as is: 1 to 64 characters of letters, digits,
+/// `-`, `_`, `.` and `:`. Anything else would reach the log and the audit trail verbatim.
+fn well_formed_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Drops a malformed `x-request-id`, so a fresh one is generated in its place.
+async fn drop_malformed_request_id<B>(mut request: Request<B>) -> Request<B> {
+    if request
+        .headers()
+        .get(&REQUEST_ID)
+        .is_some_and(|id| !well_formed_request_id(id.as_bytes()))
+    {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
+}
+
+/// The caller of a plain HTTP route (downloads, exports), authenticated exactly like a GraphQL
+/// request and allowed to read; the route answers 401 or 403 otherwise.
+#[derive(Debug, Clone)]
+pub struct Reader(pub Actor);
+
+impl FromRequestParts<HttpState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, ApiError> {
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        match authenticate(&state.app.db, &state.app.jwt, authorization).await? {
+            Authentication::Authenticated(actor) => {
+                actor.require_scope(Scope::Read)?;
+                Ok(Reader(actor))
+            }
+            Authentication::Anonymous | Authentication::Invalid => Err(ApiError::Unauthenticated),
+        }
+    }
 }
 
 fn request_id_of(id: &RequestId) -> String {
     id.header_value().to_str().unwrap_or("-").to_owned()
 }
 
+/// The two response media types of GraphQL over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    /// `application/graphql-response+json`: the status tells request errors (4xx) from
+    /// execution results (200), and a request error has no `data` entry.
+    GraphqlResponse,
+    /// `application/json`: every well-formed request answers 200.
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        })
+    }
+
+    /// Picks the response type from `Accept`: JSON when it is missing or says `*/*`, the
+    /// highest-weighted supported type otherwise, and `None` when nothing offered is supported.
+    fn negotiate(accept: Option<&str>) -> Option<MediaType> {
+        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+            return Some(MediaType::Json);
+        };
+        let mut best: Option<(f32, MediaType)> = None;
+        for range in accept.split(',') {
+            let mut params = range.split(';').map(str::trim);
+            let essence = params.next().unwrap_or_default().to_ascii_lowercase();
+            let weight = params
+                .filter_map(|p| p.strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let media = match essence.as_str() {
+                "application/graphql-response+json" => MediaType::GraphqlResponse,
+                "application/json" | "application/*" | "*/*" => MediaType::Json,
+                _ => continue,
+            };
+            if weight > 0.0 && best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, media));
+            }
+        }
+        best.map(|(_, media)| media)
+    }
+}
+
+/// Writes a GraphQL response body with its status and `content-type`, keeping the headers
+/// resolvers set (cookies). Under `application/graphql-response+json`, a request that failed
+/// before execution answers 400 (401 for a bad credential) without a `data` entry.
+fn graphql_response(media: MediaType, response: async_graphql::Response) -> Response {
+    let before_execution = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let code_of = |e: &async_graphql::ServerError| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+    };
+    let request_error_status = if before_execution {
+        let codes: Vec<Option<String>> = response.errors.iter().map(code_of).collect();
+        if codes
+            .iter()
+            .all(|c| c.as_deref() == Some(ErrorCode::BadUserInput.as_str()))
+        {
+            Some(StatusCode::BAD_REQUEST)
+        } else if codes
+            .iter()
+            .all(|c| c.as_deref() == Some(ErrorCode::Unauthenticated.as_str()))
+        {
+            Some(StatusCode::UNAUTHORIZED)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(err) => return ApiError::internal(err).into_response(),
+    };
+    let status = match (media, request_error_status) {
+        (MediaType::GraphqlResponse, Some(status)) => {
+            if let Some(object) = body.as_object_mut() {
+                object.remove("data");
+            }
+            status
+        }
+        _ => StatusCode::OK,
+    };
+    let mut http = (status, body.to_string()).into_response();
+    let headers = http.headers_mut();
+    headers.insert(header::CONTENT_TYPE, media.content_type());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.extend(response.http_headers);
+    http
+}
+
 /// An error answer outside of execution (the request could not even be read).
-fn request_error(status: StatusCode, message: String) -> Response {
-    let body = serde_json::json!({
-        "data": null,
+fn request_error(media: MediaType, status: StatusCode, message: String) -> Response {
+    let mut body = serde_json::json!({
         "errors": [{"message": message, "extensions": {"code": ErrorCode::BadUserInput.as_str()}}],
     });
-    (status, axum::Json(body)).into_response()
+    if media == MediaType::Json {
+        body["data"] = serde_json::Value::Null;
+    }
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// Whether a request's `content-type` is one `POST /graphql` reads: JSON, or a GraphQL
+/// multipart upload. Anything else (including none) is refused, which also keeps browsers'
+/// cross-site "simple" requests (`text/plain`, forms) out.
+fn readable_content_type(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence == "multipart/form-data"
 }
 
 /// `POST /graphql`: reads the body within its limit (JSON, or a GraphQL multipart upload with
@@ -95,11 +285,31 @@ async fn graphql_handler(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let limits = state.app.limits;
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let Some(media) = MediaType::negotiate(accept) else {
+        return request_error(
+            MediaType::Json,
+            StatusCode::NOT_ACCEPTABLE,
+            "the server answers application/graphql-response+json or application/json; the \
+             Accept header allows neither"
+                .to_owned(),
+        );
+    };
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    if !readable_content_type(content_type.as_deref()) {
+        return request_error(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as application/json (or multipart/form-data for uploads)".to_owned(),
+        );
+    }
     let multipart = content_type
         .as_deref()
         .is_some_and(|c| c.starts_with("multipart/"));
@@ -126,7 +336,7 @@ async fn graphql_handler(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit) {
-        return request_error(StatusCode::PAYLOAD_TOO_LARGE, limit_message);
+        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, limit_message);
     }
     let exceeded = Arc::new(AtomicBool::new(false));
     let flag = exceeded.clone();
@@ -147,10 +357,11 @@ async fn graphql_handler(
     let graphql_request = match parsed {
         Ok(request) => request,
         Err(_) if exceeded.load(Ordering::Relaxed) => {
-            return request_error(StatusCode::PAYLOAD_TOO_LARGE, limit_message);
+            return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, limit_message);
         }
         Err(ParseRequestError::PayloadTooLarge) => {
             return request_error(
+                media,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "a file is larger than the {} MB file limit (FIRSTPASS_MAX_FILE_BYTES)",
@@ -160,6 +371,7 @@ async fn graphql_handler(
         }
         Err(err) => {
             return request_error(
+                media,
                 StatusCode::BAD_REQUEST,
                 format!("the request cannot be read: {err}"),
             )
@@ -174,10 +386,12 @@ async fn graphql_handler(
         Ok(auth) => auth,
         Err(err) => {
             let error: async_graphql::Error = err.into();
-            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![
-                error.into_server_error(Default::default())
-            ]))
-            .into_response();
+            return graphql_response(
+                media,
+                async_graphql::Response::from_errors(vec![
+                    error.into_server_error(Default::default())
+                ]),
+            );
         }
     };
     let refresh_cookie = crate::accounts::cookie::read(&parts.headers);
@@ -188,9 +402,13 @@ async fn graphql_handler(
         refresh_cookie,
         https: crate::accounts::cookie::over_https(&parts.headers),
     };
-    let mut response = state.schema.execute(graphql_request.data(context)).await;
+    let loaders = crate::loaders::for_request(&state.app, context.auth.actor().cloned());
+    let mut response = state
+        .schema
+        .execute(graphql_request.data(context).data(loaders))
+        .await;
     tag_uncoded_errors(&mut response);
-    GraphQLResponse::from(response).into_response()
+    graphql_response(media, response)
 }
 
 /// Errors raised by async-graphql itself (syntax, validation, limits) carry no code; they are
@@ -204,8 +422,13 @@ fn tag_uncoded_errors(response: &mut async_graphql::Response) {
     }
 }
 
+/// How long a WebSocket may stay open without `connection_init` (graphql-transport-ws).
+const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the older graphql-ws).
-/// The bearer credential comes in the `connection_init` payload as `Authorization`.
+/// The bearer credential comes in the `connection_init` payload as `Authorization`; it is
+/// checked there and again for every operation (see [`crate::guard`]). A socket that has not
+/// sent `connection_init` within 10 s is closed, and so is every socket when the server stops.
 async fn graphql_ws(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -217,40 +440,70 @@ async fn graphql_ws(
     let client_ip: IpAddr = peer.ip();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
             let app = state.app.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            let mut stopping = state.app.shutdown.subscribe();
+            let initialized = Arc::new(AtomicBool::new(false));
+            let init_seen = initialized.clone();
+            let connection = GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
                 .on_connection_init(move |payload: serde_json::Value| async move {
+                    init_seen.store(true, Ordering::Relaxed);
                     let authorization = payload
                         .get("Authorization")
                         .or_else(|| payload.get("authorization"))
                         .and_then(|v| v.as_str())
                         .map(str::to_owned);
-                    let auth = authenticate(&app.db, &app.jwt, authorization.as_deref())
+                    let credential = SocketCredential {
+                        authorization,
+                        request_id,
+                        client_ip,
+                    };
+                    // Refuse a bad credential at once; operations check it again each time.
+                    credential
+                        .request_context(&app)
                         .await
                         .map_err(async_graphql::Error::from)?;
                     let mut data = Data::default();
-                    data.insert(RequestContext {
-                        request_id,
-                        client_ip,
-                        auth,
-                        refresh_cookie: None,
-                        https: false,
-                    });
+                    data.insert(credential);
                     Ok(data)
                 })
-                .serve()
+                .serve();
+            let init_deadline = async {
+                tokio::time::sleep(CONNECTION_INIT_TIMEOUT).await;
+                if initialized.load(Ordering::Relaxed) {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                () = connection => {}
+                () = init_deadline => {
+                    tracing::info!("WebSocket closed: no connection_init within 10 s");
+                }
+                _ = stopping.wait_for(|stop| *stop) => {}
+            }
         })
 }
 
 /// `GET /graphql`: the GraphiQL explorer.
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Firstpass API")
-            .finish(),
+/// Its page loads GraphiQL's scripts and styles from a public CDN over HTTPS, which its
+/// Content-Security-Policy allows for this page alone.
+async fn graphiql() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'unsafe-inline' https:; style-src 'self' \
+                 'unsafe-inline' https:; font-src https: data:; img-src 'self' https: data:; \
+                 connect-src 'self'; frame-ancestors 'none'",
+            ),
+        )],
+        Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("Firstpass API")
+                .finish(),
+        ),
     )
 }
 

@@ -12,6 +12,7 @@ use crate::schema::schema_builder;
 use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Builds the shared state for a migrated database.
@@ -30,6 +31,7 @@ pub async fn build_state(
         throttle: Arc::new(LoginThrottle::default()),
         limits,
         decoy_hash: Arc::new(decoy),
+        shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
     })
 }
 
@@ -39,17 +41,36 @@ pub fn app(state: AppState) -> axum::Router {
     http::router(state, schema)
 }
 
-/// Serves on an already bound listener until the future `shutdown` completes.
+/// Longest the server waits, once told to stop, for requests under way to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Serves on an already bound listener until the future `shutdown` completes. Then it stops
+/// accepting, closes WebSockets, lets requests under way finish for up to 8 s, and returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    tokio::spawn(crate::maintenance::run(state.clone()));
+    let stopping = state.shutdown.clone();
+    let mut stopped = stopping.subscribe();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("stopping: no new connections; closing WebSockets");
+        stopping.send_replace(true);
+    };
+    let server = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    .with_graceful_shutdown(signal);
+    let deadline = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result?,
+        () = deadline => tracing::warn!("stopped with requests still under way after the grace period"),
+    }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! embedded into the binary in release builds, so `target/release/firstpass` deploys alone.
 //! Unknown paths that look like app routes get `index.html`, so deep links work on reload.
 
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 #[derive(rust_embed::Embed)]
@@ -42,14 +42,47 @@ fn file(path: &str) -> Option<Response> {
     } else {
         "public, max-age=3600"
     };
-    Some(
-        (
-            [
-                (header::CONTENT_TYPE, mime),
-                (header::CACHE_CONTROL, cache.to_owned()),
-            ],
-            asset.data,
-        )
-            .into_response(),
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, cache.to_owned()),
+        ],
+        asset.data.clone(),
+    )
+        .into_response();
+    if path == "index.html" {
+        if let Ok(policy) = HeaderValue::from_str(&app_policy(&asset.data)) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    Some(response)
+}
+
+/// The Content-Security-Policy of the app page: its own origin only, WebAssembly allowed, and
+/// the one inline bootstrap script allowed by its hash (its text names content-hashed files,
+/// so the hash is taken from the page being served).
+fn app_policy(page: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let page = String::from_utf8_lossy(page);
+    let scripts: Vec<String> = page
+        .split("<script type=\"module\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|script| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self' \
+         'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        scripts.concat()
     )
 }

@@ -179,6 +179,8 @@ pub enum ErrorCode {
     Conflict,
     /// Too many attempts; wait and try again.
     RateLimited,
+    /// The request ran past the server's time limit and was stopped; nothing of it was kept.
+    Timeout,
     /// A fault on the server; details are in its log under the request id.
     Internal,
 }
@@ -193,6 +195,7 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -6,3 +6,4 @@
 /// Manufacturing files: Gerber, Excellon, BOM and centroid parsers, layer identification, validation, SVG.
 pub mod cad;
 pub mod domain;
+pub mod text;

@@ -62,6 +62,10 @@ impl ApiError {
                 ErrorCode::RateLimited => {
                     "Too many attempts. Please wait a minute and try again.".to_owned()
                 }
+                ErrorCode::Timeout => {
+                    "The server took too long and stopped; nothing was changed. Please try again."
+                        .to_owned()
+                }
                 ErrorCode::Internal => {
                     "Something went wrong on the server. Please try again later.".to_owned()
                 }

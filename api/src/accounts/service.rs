@@ -322,7 +322,10 @@ pub async fn check_credentials(
     client_ip: IpAddr,
 ) -> ApiResult<user::Model> {
     let key = email.trim().to_lowercase();
-    let delay = state.throttle.before_attempt(&key, client_ip)?;
+    let delay = state
+        .throttle
+        .before_attempt(&state.db, &key, client_ip)
+        .await?;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -337,11 +340,11 @@ pub async fn check_credentials(
     let matches = password::verify(hash, password).await?;
     match candidate {
         Some(user) if matches && user.active => {
-            state.throttle.succeeded(&key);
+            state.throttle.succeeded(&state.db, &key).await;
             Ok(user.clone())
         }
         _ => {
-            state.throttle.failed(&key, client_ip);
+            state.throttle.failed(&state.db, &key, client_ip).await;
             Err(ApiError::Unauthenticated)
         }
     }

@@ -31,8 +31,11 @@ pub struct Claims {
     pub iss: String,
     /// Audience.
     pub aud: String,
-    /// Issued at, seconds since the epoch.
+    /// Issued at, seconds since the epoch; a time in the future is refused.
     pub iat: i64,
+    /// Not valid before, seconds since the epoch (checked when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Expires at, seconds since the epoch.
     pub exp: i64,
     /// Unique token id.
@@ -63,6 +66,7 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -80,6 +84,7 @@ impl JwtKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
+            nbf: Some(now.timestamp()),
             exp: expires_at.timestamp(),
             jti: Uuid::new_v4(),
         };
@@ -88,13 +93,16 @@ impl JwtKeys {
         Ok((token, expires_at))
     }
 
-    /// Verifies a token's signature, algorithm, issuer, audience and lifetime.
+    /// Verifies a token's signature, algorithm, issuer, audience and lifetime (`exp`, `nbf`,
+    /// and an `iat` that is not in the future).
     pub fn verify(&self, token: &str) -> ApiResult<Claims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| ApiError::Unauthenticated)?;
         let claims = data.claims;
-        let longest = Utc::now() + ACCESS_TOKEN_TTL + Duration::seconds(LEEWAY_SECS as i64);
-        if claims.exp > longest.timestamp() {
+        let now = Utc::now();
+        let leeway = Duration::seconds(LEEWAY_SECS as i64);
+        let longest = now + ACCESS_TOKEN_TTL + leeway;
+        if claims.exp > longest.timestamp() || claims.iat > (now + leeway).timestamp() {
             return Err(ApiError::Unauthenticated);
         }
         Ok(claims)
@@ -140,11 +148,34 @@ mod tests {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now,
+            nbf: None,
             exp: now + 86_400,
             jti: Uuid::new_v4(),
         };
         let token =
             jsonwebtoken::encode(&Header::new(ALGORITHM), &long, &keys.encoding).expect("encode");
         assert!(keys.verify(&token).is_err());
+    }
+
+    #[test]
+    fn tokens_not_yet_valid_or_issued_in_the_future_fail() {
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
+        let now = Utc::now().timestamp();
+        let claims = |iat: i64, nbf: Option<i64>| Claims {
+            sub: Uuid::new_v4(),
+            org: Uuid::new_v4(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat,
+            nbf,
+            exp: now + 600,
+            jti: Uuid::new_v4(),
+        };
+        let sign = |claims: &Claims| {
+            jsonwebtoken::encode(&Header::new(ALGORITHM), claims, &keys.encoding).expect("encode")
+        };
+        assert!(keys.verify(&sign(&claims(now, Some(now)))).is_ok());
+        assert!(keys.verify(&sign(&claims(now, Some(now + 300)))).is_err());
+        assert!(keys.verify(&sign(&claims(now + 300, None))).is_err());
     }
 }

@@ -45,6 +45,16 @@ pub enum Authentication {
     Authenticated(Actor),
 }
 
+impl Authentication {
+    /// The actor, when the credential identified one.
+    pub fn actor(&self) -> Option<&Actor> {
+        match self {
+            Authentication::Authenticated(actor) => Some(actor),
+            Authentication::Anonymous | Authentication::Invalid => None,
+        }
+    }
+}
+
 /// Resolves the bearer credential of a request, if any.
 pub async fn authenticate(
     db: &DatabaseConnection,

@@ -1,14 +1,14 @@
 //! Slows down and then refuses repeated failed sign-ins, per account and per client address.
 //!
-//! Failures are counted in a sliding window. Past a soft threshold each further attempt is
+//! Failures are counted in the database (table `login_failures`), so instances behind one load
+//! balancer count together, in a window that starts at the first failure. Past a soft threshold each further attempt is
 //! delayed a little more; past a hard threshold the key is answered `RATE_LIMITED` until the
 //! window has passed. A success clears the account's count (not the address's).
 
 use crate::error::{ApiError, ApiResult};
-use std::collections::HashMap;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Limits for one kind of key.
 #[derive(Debug, Clone, Copy)]
@@ -23,25 +23,12 @@ pub struct Limits {
     pub window: Duration,
 }
 
-/// What a key is: an account (lower-cased e-mail) or a client address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Account(String),
-    Address(IpAddr),
-}
-
-#[derive(Debug)]
-struct Entry {
-    failures: u32,
-    first_failure: Instant,
-}
-
-/// In-process throttle shared by all requests of one server.
+/// The throttle: its limits per account and per client address. The counts live in the
+/// `login_failures` table, so every instance on one database counts together.
 #[derive(Debug)]
 pub struct LoginThrottle {
     account: Limits,
     address: Limits,
-    entries: Mutex<HashMap<Key, Entry>>,
 }
 
 impl Default for LoginThrottle {
@@ -63,81 +50,168 @@ impl Default for LoginThrottle {
     }
 }
 
+/// A stored count for one key.
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    failures: u32,
+    first_failure_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
+}
+
+fn address_key(address: IpAddr) -> String {
+    format!("address:{address}")
+}
+
+/// `?` placeholders in the backend's own spelling (`$1`, `$2`… on PostgreSQL).
+fn statement(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    numbered.push_str(&format!("${n}"));
+                } else {
+                    numbered.push(c);
+                }
+            }
+            numbered
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 impl LoginThrottle {
     /// A throttle with the given limits per account and per address.
     pub fn new(account: Limits, address: Limits) -> Self {
-        Self {
-            account,
-            address,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Self { account, address }
     }
 
-    fn limits(&self, key: &Key) -> Limits {
-        match key {
-            Key::Account(_) => self.account,
-            Key::Address(_) => self.address,
-        }
+    async fn count(&self, db: &DatabaseConnection, key: &str) -> ApiResult<Option<Count>> {
+        let row = db
+            .query_one_raw(statement(
+                db,
+                "SELECT failures, first_failure_ms FROM login_failures WHERE key = ?",
+                vec![key.into()],
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let failures: i32 = row.try_get("", "failures")?;
+        let first_failure_ms: i64 = row.try_get("", "first_failure_ms")?;
+        Ok(Some(Count {
+            failures: u32::try_from(failures).unwrap_or(0),
+            first_failure_ms,
+        }))
     }
 
     /// Checks both keys before an attempt: refuses when over the limit, else returns the delay
     /// the caller must wait before answering.
-    pub fn before_attempt(&self, email: &str, address: IpAddr) -> ApiResult<Duration> {
-        let mut entries = self
-            .entries
-            .lock()
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("throttle lock poisoned")))?;
-        let now = Instant::now();
+    pub async fn before_attempt(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        address: IpAddr,
+    ) -> ApiResult<Duration> {
+        let now = now_ms();
         let mut delay = Duration::ZERO;
-        for key in [Key::Account(email.to_owned()), Key::Address(address)] {
-            let limits = self.limits(&key);
-            let Some(entry) = entries.get(&key) else {
-                continue;
-            };
-            let age = now.duration_since(entry.first_failure);
-            if age >= limits.window {
-                entries.remove(&key);
-                continue;
-            }
-            if entry.failures >= limits.max {
-                return Err(ApiError::RateLimited {
-                    retry_after_secs: (limits.window - age).as_secs().max(1),
-                });
-            }
-            if entry.failures > limits.free {
-                delay = delay.max(limits.step * (entry.failures - limits.free));
+        for (key, limits) in [
+            (account_key(email), self.account),
+            (address_key(address), self.address),
+        ] {
+            if let Some(count) = self.count(db, &key).await? {
+                delay = delay.max(judge(count, limits, now)?);
             }
         }
         Ok(delay)
     }
 
-    /// Records a failed attempt for both keys.
-    pub fn failed(&self, email: &str, address: IpAddr) {
-        if let Ok(mut entries) = self.entries.lock() {
-            let now = Instant::now();
-            for key in [Key::Account(email.to_owned()), Key::Address(address)] {
-                let window = self.limits(&key).window;
-                let entry = entries.entry(key).or_insert(Entry {
-                    failures: 0,
-                    first_failure: now,
-                });
-                if now.duration_since(entry.first_failure) >= window {
-                    *entry = Entry {
-                        failures: 0,
-                        first_failure: now,
-                    };
-                }
-                entry.failures += 1;
+    /// Records a failed attempt for both keys, atomically per key (a window that has passed
+    /// starts again at one).
+    pub async fn failed(&self, db: &DatabaseConnection, email: &str, address: IpAddr) {
+        let now = now_ms();
+        for (key, limits) in [
+            (account_key(email), self.account),
+            (address_key(address), self.address),
+        ] {
+            let window_start = now - limits.window.as_millis() as i64;
+            let upsert = statement(
+                db,
+                "INSERT INTO login_failures (key, failures, first_failure_ms) VALUES (?, 1, ?) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 failures = CASE WHEN login_failures.first_failure_ms <= ? THEN 1 \
+                   ELSE login_failures.failures + 1 END, \
+                 first_failure_ms = CASE WHEN login_failures.first_failure_ms <= ? THEN ? \
+                   ELSE login_failures.first_failure_ms END",
+                vec![
+                    key.into(),
+                    now.into(),
+                    window_start.into(),
+                    window_start.into(),
+                    now.into(),
+                ],
+            );
+            // Counting is best effort: a failure to count must not turn into an answer that
+            // tells a wrong password apart.
+            if let Err(err) = db.execute_raw(upsert).await {
+                tracing::warn!(error = %err, "could not count a failed sign-in");
             }
         }
     }
 
     /// Clears the account's failures after a successful sign-in.
-    pub fn succeeded(&self, email: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&Key::Account(email.to_owned()));
+    pub async fn succeeded(&self, db: &DatabaseConnection, email: &str) {
+        let delete = statement(
+            db,
+            "DELETE FROM login_failures WHERE key = ?",
+            vec![account_key(email).into()],
+        );
+        if let Err(err) = db.execute_raw(delete).await {
+            tracing::warn!(error = %err, "could not clear failed sign-ins");
         }
     }
+
+    /// Deletes counts whose window has passed; returns how many.
+    pub async fn forget_expired(&self, db: &DatabaseConnection) -> ApiResult<u64> {
+        let longest = self.account.window.max(self.address.window);
+        let cutoff = now_ms() - longest.as_millis() as i64;
+        let result = db
+            .execute_raw(statement(
+                db,
+                "DELETE FROM login_failures WHERE first_failure_ms <= ?",
+                vec![cutoff.into()],
+            ))
+            .await?;
+        Ok(result.rows_affected())
+    }
+}
+
+/// The verdict on one key's count at `now_ms`: refused, or the delay to apply.
+fn judge(count: Count, limits: Limits, now_ms: i64) -> ApiResult<Duration> {
+    let age = Duration::from_millis(u64::try_from(now_ms - count.first_failure_ms).unwrap_or(0));
+    if age >= limits.window {
+        return Ok(Duration::ZERO);
+    }
+    if count.failures >= limits.max {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: (limits.window - age).as_secs().max(1),
+        });
+    }
+    if count.failures > limits.free {
+        return Ok(limits.step * (count.failures - limits.free));
+    }
+    Ok(Duration::ZERO)
 }
 
 #[cfg(test)]
@@ -145,26 +219,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slows_then_refuses_an_account() {
-        let throttle = LoginThrottle::default();
-        let ip: IpAddr = [127, 0, 0, 1].into();
-        for _ in 0..3 {
-            assert_eq!(
-                throttle.before_attempt("a@x", ip).ok(),
-                Some(Duration::ZERO)
-            );
-            throttle.failed("a@x", ip);
-        }
-        throttle.failed("a@x", ip);
-        assert!(throttle.before_attempt("a@x", ip).expect("allowed") > Duration::ZERO);
-        for _ in 0..6 {
-            throttle.failed("a@x", ip);
-        }
+    fn slows_then_refuses_then_forgets() {
+        let limits = LoginThrottle::default().account;
+        let now = 1_000_000_000;
+        let count = |failures| Count {
+            failures,
+            first_failure_ms: now - 1_000,
+        };
+        assert_eq!(judge(count(3), limits, now).ok(), Some(Duration::ZERO));
+        assert!(judge(count(4), limits, now).expect("allowed") > Duration::ZERO);
         assert!(matches!(
-            throttle.before_attempt("a@x", ip),
+            judge(count(10), limits, now),
             Err(ApiError::RateLimited { .. })
         ));
-        // Another account from the same address is still served.
-        assert!(throttle.before_attempt("b@x", ip).is_ok());
+        let old = Count {
+            failures: 10,
+            first_failure_ms: now - limits.window.as_millis() as i64,
+        };
+        assert_eq!(judge(old, limits, now).ok(), Some(Duration::ZERO));
     }
 }

@@ -315,11 +315,12 @@ impl Build {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<crate::packages::model::NpiPackage> {
-        let actor = ctx.reader()?;
-        Ok(actor
-            .load::<npi_package::Entity>(&ctx.state().db, self.row.package_id)
-            .await?
-            .into())
+        ctx.reader()?;
+        Ok(
+            crate::loaders::visible::<npi_package::Entity>(ctx.loaders(), self.row.package_id)
+                .await?
+                .into(),
+        )
     }
 
     /// The product built.
@@ -339,11 +340,9 @@ impl Build {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<crate::accounts::model::Organization> {
-        let actor = ctx.reader()?;
+        ctx.reader()?;
         Ok(crate::accounts::model::Organization::from_model(
-            actor
-                .load::<organization::Entity>(&ctx.state().db, self.row.oem_id)
-                .await?,
+            crate::loaders::visible::<organization::Entity>(ctx.loaders(), self.row.oem_id).await?,
         )?)
     }
 
@@ -352,11 +351,9 @@ impl Build {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<crate::accounts::model::Organization> {
-        let actor = ctx.reader()?;
+        ctx.reader()?;
         Ok(crate::accounts::model::Organization::from_model(
-            actor
-                .load::<organization::Entity>(&ctx.state().db, self.row.ems_id)
-                .await?,
+            crate::loaders::visible::<organization::Entity>(ctx.loaders(), self.row.ems_id).await?,
         )?)
     }
 
@@ -381,14 +378,14 @@ impl Build {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<Unit>> {
         let limit = first.unwrap_or(100).clamp(1, 1000) as u64;
-        use sea_orm::QuerySelect;
-        let rows = unit::Entity::find()
-            .filter(unit::Column::BuildId.eq(self.row.id))
-            .order_by_asc(unit::Column::Serial)
-            .limit(limit)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = ctx
+            .loaders()
+            .load_one(crate::loaders::UnitsOfBuild {
+                build_id: self.row.id,
+                limit,
+            })
+            .await?
+            .unwrap_or_default();
         Ok(rows
             .into_iter()
             .map(Unit::from_row)
@@ -482,11 +479,9 @@ impl Unit {
 impl Unit {
     /// The build.
     async fn build(&self, ctx: &Context<'_>) -> async_graphql::Result<Build> {
-        let actor = ctx.reader()?;
+        ctx.reader()?;
         Ok(Build::from_row(
-            actor
-                .load::<build::Entity>(&ctx.state().db, self.row.build_id)
-                .await?,
+            crate::loaders::visible::<build::Entity>(ctx.loaders(), self.row.build_id).await?,
         )?)
     }
 

@@ -3,61 +3,30 @@
 
 use super::model::FaiStatus;
 use super::service;
-use crate::auth::{authenticate, Authentication};
 use crate::entities::{fai_characteristic, fai_report, signature};
 use crate::error::{ApiError, ApiResult};
-use crate::http::HttpState;
+use crate::http::{HttpState, Reader};
 use crate::tenancy::Actor;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
-use firstpass_shared::domain::Scope;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-fn refuse(err: &ApiError) -> Response {
-    let status = match err {
-        ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-        ApiError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    (
-        status,
-        axum::Json(json!({"code": err.code().as_str(), "message": err.message()})),
-    )
-        .into_response()
-}
-
-async fn report_for(
-    state: &HttpState,
-    headers: &HeaderMap,
-    id: &str,
-) -> ApiResult<(Actor, fai_report::Model)> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let Authentication::Authenticated(actor) =
-        authenticate(&state.app.db, &state.app.jwt, authorization).await?
-    else {
-        return Err(ApiError::Unauthenticated);
-    };
-    actor.require_scope(Scope::Read)?;
+async fn report_for(state: &HttpState, actor: &Actor, id: &str) -> ApiResult<fai_report::Model> {
     let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound("FAI report"))?;
-    let report = service::load(&state.app.db, &actor, id).await?;
-    Ok((actor, report))
+    service::load(&state.app.db, actor, id).await
 }
 
 /// `GET /fai/{id}/characteristics.csv`.
 pub async fn csv(
     State(state): State<HttpState>,
+    Reader(actor): Reader,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let (_, report) = report_for(&state, &headers, &id).await?;
+        let report = report_for(&state, &actor, &id).await?;
         let rows = fai_characteristic::Entity::find()
             .filter(fai_characteristic::Column::ReportId.eq(report.id))
             .order_by_asc(fai_characteristic::Column::Number)
@@ -106,7 +75,7 @@ pub async fn csv(
             body,
         )
             .into_response(),
-        Err(err) => refuse(&err),
+        Err(err) => err.into_response(),
     }
 }
 
@@ -125,16 +94,24 @@ fn csv_field(value: &str) -> String {
 }
 
 /// `GET /fai/{id}.pdf` (the route captures `{id}.pdf`).
+///
+/// Any other `/fai/{id}` is a page of the web app (an FAI report opened or reloaded in the
+/// browser), so it gets the app.
 pub async fn pdf(
     State(state): State<HttpState>,
+    reader: Result<Reader, ApiError>,
     Path(file): Path<String>,
-    headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
     let Some(id) = file.strip_suffix(".pdf") else {
-        return refuse(&ApiError::NotFound("FAI report"));
+        return crate::web_assets::serve(uri).await;
+    };
+    let actor = match reader {
+        Ok(Reader(actor)) => actor,
+        Err(err) => return err.into_response(),
     };
     let result = async {
-        let (_, report) = report_for(&state, &headers, id).await?;
+        let report = report_for(&state, &actor, id).await?;
         let characteristics = fai_characteristic::Entity::find()
             .filter(fai_characteristic::Column::ReportId.eq(report.id))
             .order_by_asc(fai_characteristic::Column::Number)
@@ -169,7 +146,7 @@ pub async fn pdf(
             bytes,
         )
             .into_response(),
-        Err(err) => refuse(&err),
+        Err(err) => err.into_response(),
     }
 }
 

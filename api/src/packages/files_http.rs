@@ -1,23 +1,12 @@
 //! `GET /files/{id}`: streams a package file to anyone who may see its package.
 
-use crate::auth::{authenticate, Authentication};
 use crate::entities::package_file;
 use crate::error::ApiError;
-use crate::http::HttpState;
+use crate::http::{HttpState, Reader};
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use firstpass_shared::domain::Scope;
-use serde_json::json;
-
-fn refuse(status: StatusCode, err: &ApiError) -> Response {
-    (
-        status,
-        axum::Json(json!({"code": err.code().as_str(), "message": err.message()})),
-    )
-        .into_response()
-}
 
 /// `Content-Disposition` for a download, safe for any file name.
 fn disposition(name: &str) -> HeaderValue {
@@ -51,38 +40,14 @@ fn disposition(name: &str) -> HeaderValue {
 /// Streams the file, or answers 401 / 404 with a JSON error carrying the usual code.
 pub async fn download(
     State(state): State<HttpState>,
+    Reader(actor): Reader,
     Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let actor = match authenticate(&state.app.db, &state.app.jwt, authorization).await {
-        Ok(Authentication::Authenticated(actor)) => actor,
-        Ok(_) => return refuse(StatusCode::UNAUTHORIZED, &ApiError::Unauthenticated),
-        Err(err) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &err),
-    };
-    if let Err(err) = actor.require_scope(Scope::Read) {
-        return refuse(StatusCode::FORBIDDEN, &err);
-    }
-    let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return refuse(StatusCode::NOT_FOUND, &ApiError::NotFound("file"));
-    };
-    let file = match actor.load::<package_file::Entity>(&state.app.db, id).await {
-        Ok(file) => file,
-        Err(err @ ApiError::NotFound(_)) => return refuse(StatusCode::NOT_FOUND, &err),
-        Err(err) => {
-            tracing::error!(error = ?err, "loading a file");
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, &err);
-        }
-    };
-    let stream = match state.app.blobs.stream(&file.storage_key).await {
-        Ok(stream) => stream,
-        Err(err) => {
-            tracing::error!(error = ?err, key = %file.storage_key, "reading a blob");
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, &err);
-        }
-    };
+) -> Result<Response, ApiError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("file"))?;
+    let file = actor
+        .load::<package_file::Entity>(&state.app.db, id)
+        .await?;
+    let stream = state.app.blobs.stream(&file.storage_key).await?;
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -101,5 +66,5 @@ pub async fn download(
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
         headers.insert(header::ETAG, etag);
     }
-    response
+    Ok(response)
 }

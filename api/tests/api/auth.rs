@@ -312,6 +312,31 @@ async fn repeated_failures_are_slowed_then_rate_limited() {
 }
 
 #[tokio::test]
+async fn instances_on_one_database_count_failed_sign_ins_together() {
+    let first = TestApp::spawn().await;
+    let second = first.another_instance().await;
+    let query =
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
+    let wrong = json!({"e": who::EMS_OPERATOR, "p": "guess guess guess"});
+    // Ten failures, alternating between the instances as a load balancer would spread them.
+    for attempt in 0..10 {
+        let instance = if attempt % 2 == 0 { &first } else { &second };
+        let result = instance.gql(None, query, wrong.clone()).await;
+        assert_eq!(result.code(), Some("UNAUTHENTICATED"), "{}", result.body);
+    }
+    for instance in [&first, &second] {
+        let right = instance
+            .gql(
+                None,
+                query,
+                json!({"e": who::EMS_OPERATOR, "p": "firstpass-demo"}),
+            )
+            .await;
+        assert_eq!(right.code(), Some("RATE_LIMITED"), "{}", right.body);
+    }
+}
+
+#[tokio::test]
 async fn errors_always_carry_a_code_and_limits_hold() {
     let app = TestApp::spawn_with(firstpass_api::config::Limits {
         max_depth: 4,

@@ -6,6 +6,7 @@ mod builds;
 mod fai;
 mod harness;
 mod packages;
+mod request_path;
 mod schema;
 mod tenancy;
 mod tokens_audit;

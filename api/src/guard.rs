@@ -1,0 +1,446 @@
+//! What every GraphQL operation passes before and while it runs, whatever its transport
+//! (HTTP or WebSocket):
+//!
+//! - **Bounded cost.** The document's size with every fragment spread expanded is counted right
+//!   after parsing, before async-graphql validates it, so a few hundred bytes of fragments that
+//!   spread each other twice are refused in microseconds instead of occupying a worker for
+//!   minutes. Depth and complexity limits then apply as configured in [`crate::schema`].
+//! - **Clean text.** String arguments and variables may not hold NUL or other control
+//!   characters (line breaks and tabs are fine): refused with `BAD_USER_INPUT` on both
+//!   databases, instead of `INTERNAL` on PostgreSQL and silently stored on SQLite.
+//! - **Live credentials.** On a WebSocket, each operation re-authenticates the credential given
+//!   at `connection_init` (expiry, revocation, user deactivated, token revoked); a subscription
+//!   re-checks it before each event and at a fixed interval, and ends when it fails.
+//! - **Time limit.** Queries and mutations are cancelled after the configured time; their
+//!   transaction is dropped, so nothing of them is kept.
+
+use crate::auth::{authenticate, Authentication};
+use crate::context::{AppState, RequestContext};
+use crate::error::ApiError;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextSubscribe,
+};
+use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{
+    Name, Pos, Positioned, Request, Response, ServerError, ServerResult, Variables,
+};
+use async_graphql_value::{ConstValue, Value};
+use futures_util::stream::{self, BoxStream, StreamExt};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Limits the guard applies; part of [`crate::config::Limits`].
+#[derive(Debug, Clone, Copy)]
+pub struct GuardLimits {
+    /// Most fields a document may select once every fragment spread is expanded.
+    pub max_expanded_fields: u64,
+    /// Longest a query or mutation may run.
+    pub request_timeout: Duration,
+    /// How often a subscription re-checks its credential when no event arrives.
+    pub subscription_recheck: Duration,
+}
+
+/// The credential a WebSocket presented at `connection_init`, kept so each operation can be
+/// authenticated again. Its `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct SocketCredential {
+    /// The `Authorization` value (`Bearer …`), if one was given.
+    pub authorization: Option<String>,
+    /// The request id of the upgrade request.
+    pub request_id: String,
+    /// The client's address.
+    pub client_ip: IpAddr,
+}
+
+impl std::fmt::Debug for SocketCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketCredential")
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
+            .field("request_id", &self.request_id)
+            .field("client_ip", &self.client_ip)
+            .finish()
+    }
+}
+
+impl SocketCredential {
+    /// Authenticates the credential as of now.
+    pub async fn authenticate(&self, state: &AppState) -> Result<Authentication, ApiError> {
+        authenticate(&state.db, &state.jwt, self.authorization.as_deref()).await
+    }
+
+    /// The request context for one operation on the socket, or `UNAUTHENTICATED` when the
+    /// credential no longer identifies an active principal.
+    pub async fn request_context(&self, state: &AppState) -> Result<RequestContext, ApiError> {
+        let auth = self.authenticate(state).await?;
+        if matches!(auth, Authentication::Invalid) {
+            return Err(ApiError::Unauthenticated);
+        }
+        Ok(RequestContext {
+            request_id: self.request_id.clone(),
+            client_ip: self.client_ip,
+            auth,
+            refresh_cookie: None,
+            https: false,
+        })
+    }
+}
+
+/// The extension factory registered on the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationGuard(pub GuardLimits);
+
+impl ExtensionFactory for OperationGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(GuardExtension(self.0))
+    }
+}
+
+struct GuardExtension(GuardLimits);
+
+fn server_error(err: ApiError) -> ServerError {
+    async_graphql::Error::from(err).into_server_error(Pos::default())
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for GuardExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        // Over HTTP the handler authenticated this very request; on a socket, do it now.
+        let request = match ctx.data_opt::<SocketCredential>() {
+            Some(credential) => {
+                let state = ctx.data_unchecked::<AppState>();
+                let context = credential
+                    .request_context(state)
+                    .await
+                    .map_err(server_error)?;
+                let loaders = crate::loaders::for_request(state, context.auth.actor().cloned());
+                request.data(context).data(loaders)
+            }
+            None => request,
+        };
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        check_variables(variables).map_err(server_error)?;
+        // Checked on a parse of our own before async-graphql's parsing step runs: that step
+        // already follows fragment spreads (its recursion-depth check) and would itself take
+        // exponential time. Parsing is linear; a syntax error is left for that step to report.
+        if let Ok(document) = async_graphql::parser::parse_query(query) {
+            check_document(&document, self.0.max_expanded_fields).map_err(server_error)?;
+        }
+        next.run(ctx, query, variables).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        match tokio::time::timeout(self.0.request_timeout, next.run(ctx, operation_name)).await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::warn!(
+                    limit_ms = self.0.request_timeout.as_millis() as u64,
+                    "operation cancelled at its time limit"
+                );
+                Response::from_errors(vec![server_error(ApiError::Timeout)])
+            }
+        }
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let stream = next.run(ctx, stream);
+        match ctx.data_opt::<SocketCredential>() {
+            Some(credential) => guard_subscription(
+                stream,
+                ctx.data_unchecked::<AppState>().clone(),
+                credential.clone(),
+                self.0.subscription_recheck,
+            ),
+            None => stream,
+        }
+    }
+}
+
+/// Ends a subscription, with an `UNAUTHENTICATED` error, as soon as its credential fails: checked
+/// before each event is delivered and every `recheck` in between.
+fn guard_subscription<'s>(
+    events: BoxStream<'s, Response>,
+    state: AppState,
+    credential: SocketCredential,
+    recheck: Duration,
+) -> BoxStream<'s, Response> {
+    enum Item {
+        Event(Response),
+        Tick,
+        End,
+    }
+    let ticks = stream::unfold((), move |()| async move {
+        tokio::time::sleep(recheck).await;
+        Some((Item::Tick, ()))
+    });
+    let events = events
+        .map(Item::Event)
+        .chain(stream::once(async { Item::End }));
+    let merged = stream::select(events, ticks).boxed();
+    stream::unfold(Some((merged, state, credential)), |running| async move {
+        let (mut merged, state, credential) = running?;
+        loop {
+            let event = match merged.next().await? {
+                Item::End => return None,
+                Item::Tick => None,
+                Item::Event(response) => Some(response),
+            };
+            let still_valid = match credential.authenticate(&state).await {
+                Ok(auth) => !matches!(auth, Authentication::Invalid),
+                Err(err) => {
+                    return Some((Response::from_errors(vec![server_error(err)]), None));
+                }
+            };
+            if !still_valid {
+                tracing::info!("subscription ended: its credential is no longer valid");
+                let ended = Response::from_errors(vec![server_error(ApiError::Unauthenticated)]);
+                return Some((ended, None));
+            }
+            if let Some(response) = event {
+                return Some((response, Some((merged, state, credential))));
+            }
+        }
+    })
+    .boxed()
+}
+
+/// Where a string sits, for the error message: `what` (`variable`, `argument`) and a path.
+fn refuse_text(what: &str, path: &str, text: &str) -> Result<(), ApiError> {
+    firstpass_shared::text::check_free_text(&format!("{what} `{path}`"), text)
+        .map_err(ApiError::BadUserInput)
+}
+
+/// Refuses control characters anywhere in the variables.
+fn check_variables(variables: &Variables) -> Result<(), ApiError> {
+    for (name, value) in variables.iter() {
+        check_const_value("variable", &format!("${name}"), value)?;
+    }
+    Ok(())
+}
+
+fn check_const_value(what: &str, path: &str, value: &ConstValue) -> Result<(), ApiError> {
+    match value {
+        ConstValue::String(text) => refuse_text(what, path, text),
+        ConstValue::List(items) => items
+            .iter()
+            .try_for_each(|v| check_const_value(what, path, v)),
+        ConstValue::Object(fields) => fields
+            .iter()
+            .try_for_each(|(key, v)| check_const_value(what, &format!("{path}.{key}"), v)),
+        _ => Ok(()),
+    }
+}
+
+fn check_value(path: &str, value: &Value) -> Result<(), ApiError> {
+    match value {
+        Value::String(text) => refuse_text("argument", path, text),
+        Value::List(items) => items.iter().try_for_each(|v| check_value(path, v)),
+        Value::Object(fields) => fields
+            .iter()
+            .try_for_each(|(key, v)| check_value(&format!("{path}.{key}"), v)),
+        _ => Ok(()),
+    }
+}
+
+fn check_arguments(arguments: &[(Positioned<Name>, Positioned<Value>)]) -> Result<(), ApiError> {
+    arguments
+        .iter()
+        .try_for_each(|(name, value)| check_value(name.node.as_str(), &value.node))
+}
+
+fn check_directives(directives: &[Positioned<Directive>]) -> Result<(), ApiError> {
+    directives
+        .iter()
+        .try_for_each(|d| check_arguments(&d.node.arguments))
+}
+
+/// Walks a document once: refuses control characters in literal arguments and counts the
+/// fields selected with fragments expanded (each fragment's size computed once).
+fn check_document(document: &ExecutableDocument, max_fields: u64) -> Result<(), ApiError> {
+    let mut sizes: HashMap<&Name, u64> = HashMap::new();
+    let mut total: u64 = 0;
+    for (_, operation) in document.operations.iter() {
+        let operation = &operation.node;
+        check_directives(&operation.directives)?;
+        for variable in &operation.variable_definitions {
+            if let Some(default) = &variable.node.default_value {
+                check_const_value(
+                    "default of",
+                    &format!("${}", variable.node.name.node),
+                    &default.node,
+                )?;
+            }
+        }
+        let size = selection_size(
+            document,
+            &operation.selection_set.node,
+            &mut sizes,
+            &mut Vec::new(),
+        )?;
+        total = total.saturating_add(size);
+    }
+    // Fragments that no operation uses are still walked for their arguments.
+    for fragment in document.fragments.values() {
+        check_directives(&fragment.node.directives)?;
+        check_selection_text(&fragment.node.selection_set.node)?;
+    }
+    if total > max_fields {
+        return Err(ApiError::bad_input(format!(
+            "the query selects {total} fields once its fragments are expanded; at most \
+             {max_fields} are allowed (FIRSTPASS_MAX_QUERY_FIELDS)"
+        )));
+    }
+    Ok(())
+}
+
+fn check_selection_text(set: &SelectionSet) -> Result<(), ApiError> {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                check_arguments(&field.node.arguments)?;
+                check_directives(&field.node.directives)?;
+                check_selection_text(&field.node.selection_set.node)?;
+            }
+            Selection::FragmentSpread(spread) => check_directives(&spread.node.directives)?,
+            Selection::InlineFragment(inline) => {
+                check_directives(&inline.node.directives)?;
+                check_selection_text(&inline.node.selection_set.node)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fields under `set` with fragment spreads expanded. A fragment in the middle of its own
+/// expansion counts nothing here: validation refuses such cycles afterwards.
+fn selection_size<'d>(
+    document: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    sizes: &mut HashMap<&'d Name, u64>,
+    expanding: &mut Vec<&'d Name>,
+) -> Result<u64, ApiError> {
+    let mut size: u64 = 0;
+    for item in &set.items {
+        let add = match &item.node {
+            Selection::Field(field) => {
+                check_arguments(&field.node.arguments)?;
+                check_directives(&field.node.directives)?;
+                1u64.saturating_add(selection_size(
+                    document,
+                    &field.node.selection_set.node,
+                    sizes,
+                    expanding,
+                )?)
+            }
+            Selection::InlineFragment(inline) => {
+                check_directives(&inline.node.directives)?;
+                selection_size(document, &inline.node.selection_set.node, sizes, expanding)?
+            }
+            Selection::FragmentSpread(spread) => {
+                check_directives(&spread.node.directives)?;
+                let name = &spread.node.fragment_name.node;
+                if let Some(known) = sizes.get(name) {
+                    *known
+                } else if expanding.contains(&name) {
+                    0
+                } else if let Some(fragment) = document.fragments.get(name) {
+                    expanding.push(name);
+                    let fragment_size = selection_size(
+                        document,
+                        &fragment.node.selection_set.node,
+                        sizes,
+                        expanding,
+                    )?;
+                    expanding.pop();
+                    sizes.insert(name, fragment_size);
+                    fragment_size
+                } else {
+                    0
+                }
+            }
+        };
+        size = size.saturating_add(add);
+    }
+    Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(query: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(query).expect("parses")
+    }
+
+    #[test]
+    fn fragment_fan_out_is_counted_expanded() {
+        let mut query = String::from("fragment F0 on User { id }\n");
+        for level in 1..=28 {
+            let previous = level - 1;
+            query.push_str(&format!(
+                "fragment F{level} on User {{ ...F{previous} ...F{previous} }}\n"
+            ));
+        }
+        query.push_str("query { me { ...F28 } }");
+        let err = check_document(&document(&query), 10_000).expect_err("refused");
+        assert!(
+            err.message().contains("fragments are expanded"),
+            "{}",
+            err.message()
+        );
+
+        let small = "fragment A on User { id email } query { me { ...A ...A } }";
+        assert!(check_document(&document(small), 10).is_ok());
+        assert!(check_document(&document(small), 4).is_err());
+    }
+
+    #[test]
+    fn control_characters_in_literals_and_variables_are_refused() {
+        let literal = r#"mutation { login(email: "a\u0000b", password: "x") { accessToken } }"#;
+        let err = check_document(&document(literal), 100).expect_err("refused");
+        assert!(err.message().contains("U+0000"), "{}", err.message());
+        let multiline = r#"mutation { login(email: "a\nb", password: "x") { accessToken } }"#;
+        assert!(check_document(&document(multiline), 100).is_ok());
+
+        let variables =
+            Variables::from_json(serde_json::json!({"input": {"name": ["ok", "bell\u{7}"]}}));
+        let err = check_variables(&variables).expect_err("refused");
+        assert!(err.message().contains("$input.name"), "{}", err.message());
+    }
+
+    #[test]
+    fn cyclic_fragments_do_not_loop() {
+        let cyclic =
+            "fragment A on User { ...B } fragment B on User { ...A } query { me { ...A } }";
+        assert!(check_document(&document(cyclic), 10).is_ok());
+    }
+}

@@ -1,0 +1,209 @@
+//! Per-request batch loaders: child lists and parent lookups that a page of objects needs are
+//! fetched in one statement for the whole page instead of one per object.
+//!
+//! A [`RequestLoader`] is made for each operation with the operation's actor, so its cache
+//! never crosses tenants or requests; parent lookups read through [`Actor::select`], so a
+//! parent the actor may not see answers `NOT_FOUND` exactly as a direct read would.
+
+use crate::context::AppState;
+use crate::entities::unit;
+use crate::error::{ApiError, ApiResult};
+use crate::tenancy::{Actor, Tenanted};
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{
+    ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, Statement, Value,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use uuid::Uuid;
+
+/// The loaders of one operation.
+pub type Loaders = DataLoader<RequestLoader>;
+
+/// Makes the loaders for one operation of `actor` (none for an anonymous caller).
+pub fn for_request(state: &AppState, actor: Option<Actor>) -> Loaders {
+    DataLoader::new(
+        RequestLoader {
+            db: state.db.clone(),
+            actor,
+        },
+        tokio::spawn,
+    )
+}
+
+/// Loads on behalf of one operation's actor.
+pub struct RequestLoader {
+    db: DatabaseConnection,
+    actor: Option<Actor>,
+}
+
+impl RequestLoader {
+    fn actor(&self) -> ApiResult<&Actor> {
+        self.actor.as_ref().ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// The first `limit` units of a build, by serial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UnitsOfBuild {
+    /// The build, already visible to the actor.
+    pub build_id: Uuid,
+    /// How many units at most.
+    pub limit: u64,
+}
+
+impl Loader<UnitsOfBuild> for RequestLoader {
+    type Value = Vec<unit::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[UnitsOfBuild],
+    ) -> Result<HashMap<UnitsOfBuild, Vec<unit::Model>>, ApiError> {
+        // One statement per distinct page size (a query asks for one size almost always).
+        let mut by_limit: BTreeMap<u64, Vec<Uuid>> = BTreeMap::new();
+        for key in keys {
+            by_limit.entry(key.limit).or_default().push(key.build_id);
+        }
+        let mut found: HashMap<UnitsOfBuild, Vec<unit::Model>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for (limit, builds) in by_limit {
+            let rows = unit::Entity::find()
+                .from_raw_sql(first_units_statement(
+                    self.db.get_database_backend(),
+                    &builds,
+                    limit,
+                ))
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                let key = UnitsOfBuild {
+                    build_id: row.build_id,
+                    limit,
+                };
+                if let Some(units) = found.get_mut(&key) {
+                    units.push(row);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The first `limit` units by serial of each build in `builds`, in one statement: a lateral
+/// join walking the `(build_id, serial)` index on PostgreSQL, a window over the same index on
+/// SQLite.
+fn first_units_statement(backend: DatabaseBackend, builds: &[Uuid], limit: u64) -> Statement {
+    let columns: Vec<String> = unit::Column::iter()
+        .map(|c| format!("u.{}", c.as_str()))
+        .collect();
+    let columns = columns.join(", ");
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    match backend {
+        DatabaseBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT {columns} FROM unnest($1::uuid[]) AS b(id) CROSS JOIN LATERAL \
+                 (SELECT * FROM units WHERE units.build_id = b.id ORDER BY units.serial LIMIT $2) AS u \
+                 ORDER BY u.build_id, u.serial"
+            ),
+            [
+                Value::Array(
+                    sea_orm::sea_query::ArrayType::Uuid,
+                    Some(Box::new(
+                        builds.iter().map(|id| Value::Uuid(Some(*id))).collect(),
+                    )),
+                ),
+                limit.into(),
+            ],
+        ),
+        _ => {
+            let placeholders = vec!["?"; builds.len()].join(", ");
+            let mut values: Vec<Value> = builds.iter().map(|id| (*id).into()).collect();
+            values.push(limit.into());
+            Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT {columns} FROM (SELECT units.*, ROW_NUMBER() OVER \
+                     (PARTITION BY units.build_id ORDER BY units.serial) AS rank_in_build \
+                     FROM units WHERE units.build_id IN ({placeholders})) AS u \
+                     WHERE u.rank_in_build <= ? ORDER BY u.build_id, u.serial"
+                ),
+                values,
+            )
+        }
+    }
+}
+
+/// A row of `E` by id, as the actor may see it.
+pub struct Visible<E>(pub Uuid, PhantomData<fn() -> E>);
+
+impl<E> Visible<E> {
+    /// The key for the row with `id`.
+    pub fn id(id: Uuid) -> Self {
+        Self(id, PhantomData)
+    }
+}
+
+impl<E> Clone for Visible<E> {
+    fn clone(&self) -> Self {
+        Self(self.0, PhantomData)
+    }
+}
+impl<E> PartialEq for Visible<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for Visible<E> {}
+impl<E> Hash for Visible<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<E> Loader<Visible<E>> for RequestLoader
+where
+    E: Tenanted + 'static,
+    E::Model: FromQueryResult + Sync + Send + Clone + 'static,
+    E::Column: ColumnTrait,
+{
+    type Value = E::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Visible<E>]) -> Result<HashMap<Visible<E>, E::Model>, ApiError> {
+        let actor = self.actor()?;
+        let Some(primary_key) = E::PrimaryKey::iter().next() else {
+            return Ok(HashMap::new());
+        };
+        let column = primary_key.into_column();
+        let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
+        let rows = actor
+            .select::<E>()
+            .filter(column.is_in(ids))
+            .all(&self.db)
+            .await?;
+        let mut found = HashMap::new();
+        for row in rows {
+            if let Value::Uuid(Some(id)) = row.get(column) {
+                found.insert(Visible::id(id), row);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Loads one row of `E` the actor may see, or `NOT_FOUND`.
+pub async fn visible<E>(loaders: &Loaders, id: Uuid) -> ApiResult<E::Model>
+where
+    E: Tenanted + 'static,
+    E::Model: FromQueryResult + Sync + Send + Clone + 'static,
+    E::Column: ColumnTrait,
+{
+    loaders
+        .load_one(Visible::<E>::id(id))
+        .await?
+        .ok_or(ApiError::NotFound(E::NOUN))
+}
