@@ -927,9 +927,12 @@ pub async fn ship_units(
     let txn = begin_write(&state.db).await?;
     let build = planned_build(&txn, actor, build_id).await?;
     let wanted: BTreeSet<String> = serials.iter().map(|s| s.trim().to_owned()).collect();
+    // Locked in id order, as station results lock them, so the two cannot deadlock.
     let units = unit::Entity::find()
         .filter(unit::Column::BuildId.eq(build.id))
         .filter(unit::Column::Serial.is_in(wanted.iter().cloned()))
+        .order_by_asc(unit::Column::Id)
+        .lock_exclusive()
         .all(&txn)
         .await?;
     if units.len() != wanted.len() {
