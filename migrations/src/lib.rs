@@ -12,6 +12,7 @@ mod m0001_accounts;
 mod m0002_packages;
 mod m0003_builds;
 mod m0004_fai;
+mod m0005_units_build_serial;
 mod m0007_login_failures;
 
 /// Runs the Firstpass migrations in order.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_packages::Migration),
             Box::new(m0003_builds::Migration),
             Box::new(m0004_fai::Migration),
+            Box::new(m0005_units_build_serial::Migration),
             Box::new(m0007_login_failures::Migration),
         ]
     }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use firstpass_shared::domain::{check_password_policy, OrgKind, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use serde_json::json;
 use std::net::IpAddr;
@@ -373,6 +373,10 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new session. Each token works once: presenting one that was
 /// already used revokes its whole family (someone else holds a copy).
+///
+/// Marking the token used is one compare-and-set (`UPDATE ... WHERE used_at IS NULL AND
+/// revoked_at IS NULL`): of calls racing with one token exactly one wins, and the others are
+/// treated as the reuse they are.
 pub async fn refresh(state: &AppState, presented: &str, request_id: &str) -> ApiResult<Session> {
     let txn = begin_write(&state.db).await?;
     let Some(token) = refresh_token::Entity::find()
@@ -382,21 +386,10 @@ pub async fn refresh(state: &AppState, presented: &str, request_id: &str) -> Api
     else {
         return Err(ApiError::Unauthenticated);
     };
-    let now = Utc::now();
     if token.used_at.is_some() {
-        revoke_family(&txn, token.family_id).await?;
-        if let Some(user) = user::Entity::find_by_id(token.user_id).one(&txn).await? {
-            audit::record(
-                &txn,
-                &user_meta(&user, request_id),
-                Change::new("session.reuse_detected", "User", user.id),
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        tracing::warn!(user_id = %token.user_id, "refresh token reused; session family revoked");
-        return Err(ApiError::Unauthenticated);
+        return reuse_detected(txn, &token, request_id).await;
     }
+    let now = Utc::now();
     if token.revoked_at.is_some() || token.expires_at <= now {
         return Err(ApiError::Unauthenticated);
     }
@@ -407,11 +400,21 @@ pub async fn refresh(state: &AppState, presented: &str, request_id: &str) -> Api
     if !user.active {
         return Err(ApiError::Unauthenticated);
     }
-    let family_id = token.family_id;
-    let mut used: refresh_token::ActiveModel = token.into();
-    used.used_at = Set(Some(now));
-    used.update(&txn).await?;
-    let session = issue_session(state, &txn, user, family_id).await?;
+    let marked = refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(refresh_token::Column::Id.eq(token.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        // Another call used (or revoked) it since it was read: a second holder of the token.
+        return reuse_detected(txn, &token, request_id).await;
+    }
+    let session = issue_session(state, &txn, user, token.family_id).await?;
     audit::record(
         &txn,
         &user_meta(&session.user, request_id),
@@ -420,6 +423,27 @@ pub async fn refresh(state: &AppState, presented: &str, request_id: &str) -> Api
     .await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// A refresh token was presented again: revokes its family, audits `session.reuse_detected`
+/// and answers `UNAUTHENTICATED`.
+async fn reuse_detected(
+    txn: DatabaseTransaction,
+    token: &refresh_token::Model,
+    request_id: &str,
+) -> ApiResult<Session> {
+    revoke_family(&txn, token.family_id).await?;
+    if let Some(user) = user::Entity::find_by_id(token.user_id).one(&txn).await? {
+        audit::record(
+            &txn,
+            &user_meta(&user, request_id),
+            Change::new("session.reuse_detected", "User", user.id),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::warn!(user_id = %token.user_id, "refresh token reused; session family revoked");
+    Err(ApiError::Unauthenticated)
 }
 
 /// Ends the session a refresh token belongs to. Answers true whether or not it was still live,

@@ -21,14 +21,15 @@ use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::ids::parse_id;
 use crate::packages::{analysis, model::status_of};
 use crate::tenancy::Actor;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use firstpass_shared::domain::{OrgKind, PackageStatus, Role, Scope};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// Most units one call may create or address.
@@ -356,13 +357,17 @@ pub struct Recorded {
     pub station: String,
 }
 
-/// Per-transaction caches so a batch of results does not reload the same build again and again.
-#[derive(Default)]
-struct Cache {
-    stations: HashMap<Uuid, Vec<build_station::Model>>,
-    builds: HashMap<Uuid, build::Model>,
-}
+/// Ids per `IN (...)` list and rows per multi-row `INSERT`: well below SQLite's limit of
+/// 32,766 bound variables (an event row binds 10) and PostgreSQL's 65,535.
+const IN_CHUNK: usize = 1000;
+/// Rows per multi-row `INSERT` of station events.
+const INSERT_CHUNK: usize = 500;
+/// How often a call whose idempotency key lost a race is tried again before it gives up.
+const KEY_RACE_RETRIES: usize = 3;
 
+/// Finds a unit of the caller's EMS by serial. On PostgreSQL the row is locked until the end
+/// of the transaction (`FOR UPDATE`), so changes to one unit happen one after another; SQLite
+/// already serializes writers ([`begin_write`]) and ignores the clause.
 async fn find_unit(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -371,67 +376,145 @@ async fn find_unit(
     unit::Entity::find()
         .filter(unit::Column::EmsId.eq(actor.org_id))
         .filter(unit::Column::Serial.eq(serial.trim()))
+        .lock_exclusive()
         .one(txn)
         .await?
         .ok_or(ApiError::NotFound("unit"))
 }
 
-async fn stations_of<'c>(
+/// Loads the caller's units with these serials and, on PostgreSQL, locks them in ascending id
+/// order (the same order in every call, so two calls cannot deadlock) and re-reads them under
+/// the lock: what this transaction then sees of them cannot change before it ends.
+async fn lock_units(
     txn: &DatabaseTransaction,
-    cache: &'c mut Cache,
-    build_id: Uuid,
-) -> ApiResult<&'c Vec<build_station::Model>> {
-    if let std::collections::hash_map::Entry::Vacant(entry) = cache.stations.entry(build_id) {
-        entry.insert(super::model::stations(txn, build_id).await?);
+    ems_id: Uuid,
+    serials: &BTreeSet<&str>,
+) -> ApiResult<HashMap<Uuid, unit::Model>> {
+    let serials: Vec<&str> = serials.iter().copied().collect();
+    let mut found = Vec::with_capacity(serials.len());
+    for chunk in serials.chunks(IN_CHUNK) {
+        found.extend(
+            unit::Entity::find()
+                .filter(unit::Column::EmsId.eq(ems_id))
+                .filter(unit::Column::Serial.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?,
+        );
     }
-    cache
-        .stations
-        .get(&build_id)
-        .ok_or(ApiError::NotFound("build"))
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(found.into_iter().map(|u| (u.id, u)).collect());
+    }
+    let mut ids: Vec<Uuid> = found.iter().map(|u| u.id).collect();
+    ids.sort_unstable();
+    let mut units = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        for unit in unit::Entity::find()
+            .filter(unit::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(unit::Column::Id)
+            .lock_exclusive()
+            .all(txn)
+            .await?
+        {
+            units.insert(unit.id, unit);
+        }
+    }
+    Ok(units)
 }
 
-async fn record_one(
+/// The caller's station events that carry one of these idempotency keys, by key.
+async fn events_by_key(
     txn: &DatabaseTransaction,
-    actor: &Actor,
-    cache: &mut Cache,
-    input: &StationResultInput,
-) -> ApiResult<Recorded> {
-    let key = input
+    ems_id: Uuid,
+    keys: &BTreeSet<&str>,
+) -> ApiResult<HashMap<String, station_event::Model>> {
+    let keys: Vec<&str> = keys.iter().copied().collect();
+    let mut events = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(IN_CHUNK) {
+        for event in station_event::Entity::find()
+            .filter(station_event::Column::EmsId.eq(ems_id))
+            .filter(station_event::Column::IdempotencyKey.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            if let Some(key) = event.idempotency_key.clone() {
+                events.insert(key, event);
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// The routings of these builds, each in station order.
+async fn routings(
+    txn: &DatabaseTransaction,
+    build_ids: &BTreeSet<Uuid>,
+) -> ApiResult<HashMap<Uuid, Vec<build_station::Model>>> {
+    let ids: Vec<Uuid> = build_ids.iter().copied().collect();
+    let mut routings: HashMap<Uuid, Vec<build_station::Model>> = HashMap::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        for station in build_station::Entity::find()
+            .filter(build_station::Column::BuildId.is_in(chunk.iter().copied()))
+            .order_by_asc(build_station::Column::BuildId)
+            .order_by_asc(build_station::Column::Position)
+            .all(txn)
+            .await?
+        {
+            routings.entry(station.build_id).or_default().push(station);
+        }
+    }
+    Ok(routings)
+}
+
+/// A result's idempotency key, trimmed; `None` when absent or blank.
+fn key_of(input: &StationResultInput) -> Option<&str> {
+    input
         .idempotency_key
         .as_deref()
         .map(str::trim)
-        .filter(|k| !k.is_empty());
-    if let Some(key) = key {
-        if key.len() > 200 {
-            return Err(ApiError::bad_input(
-                "an idempotency key has at most 200 characters",
-            ));
-        }
-        if let Some(first) = station_event::Entity::find()
-            .filter(station_event::Column::EmsId.eq(actor.org_id))
-            .filter(station_event::Column::IdempotencyKey.eq(key))
-            .one(txn)
-            .await?
-        {
-            let unit = unit::Entity::find_by_id(first.unit_id)
-                .one(txn)
-                .await?
-                .ok_or(ApiError::NotFound("unit"))?;
-            let station = stations_of(txn, cache, first.build_id)
-                .await?
-                .iter()
-                .find(|s| s.id == first.station_id)
-                .map(|s| s.name.clone())
-                .unwrap_or_default();
-            return Ok(Recorded {
-                event: first,
-                unit,
-                station,
-            });
-        }
+        .filter(|k| !k.is_empty())
+}
+
+/// Why one attempt at recording a batch stopped short.
+enum Stop {
+    /// A rule refused a result, or the database failed: the call answers this error.
+    Refused(ApiError),
+    /// A concurrent call committed an idempotency key this attempt was inserting too. The
+    /// attempt is rolled back and tried again, and then answers the winner's outcome.
+    KeyRace,
+}
+
+impl From<ApiError> for Stop {
+    fn from(err: ApiError) -> Self {
+        Stop::Refused(err)
     }
-    let unit = find_unit(txn, actor, &input.serial).await?;
-    let stations = stations_of(txn, cache, unit.build_id).await?.clone();
+}
+
+impl From<sea_orm::DbErr> for Stop {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Stop::Refused(err.into())
+    }
+}
+
+/// The new state of a unit after its results of a batch, as one `UPDATE` sets it for all the
+/// units that end the batch alike.
+#[derive(PartialEq, Eq, Hash)]
+struct UnitState {
+    status: String,
+    next_position: i32,
+    failed_ever: bool,
+    completed_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Applies one result to the state of its unit, checking the routing rules; answers the new
+/// event. Errors are those of a single result (the caller adds its index).
+fn apply_result(
+    actor: &Actor,
+    input: &StationResultInput,
+    key: Option<&str>,
+    unit: &mut unit::Model,
+    stations: &[build_station::Model],
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<(station_event::Model, String)> {
     let Some(station) = stations
         .iter()
         .find(|s| s.name.eq_ignore_ascii_case(input.station.trim()))
@@ -478,78 +561,217 @@ async fn record_one(
         .as_ref()
         .map_or(serde_json::Value::Object(Default::default()), |m| {
             m.0.clone()
-        });
-    let measurements = measurements.to_string();
+        })
+        .to_string();
     if measurements.len() > 64 * 1024 {
         return Err(ApiError::bad_input(
             "measurements must be at most 64 KiB of JSON",
         ));
     }
-    let now = Utc::now();
-    let event = station_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        unit_id: Set(unit.id),
-        build_id: Set(unit.build_id),
-        station_id: Set(station.id),
-        ems_id: Set(actor.org_id),
-        result: Set(input.result.as_str().to_owned()),
-        measurements: Set(measurements),
-        idempotency_key: Set(key.map(str::to_owned)),
-        recorded_by: Set(actor.label()),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
+    let event = station_event::Model {
+        id: Uuid::now_v7(),
+        unit_id: unit.id,
+        build_id: unit.build_id,
+        station_id: station.id,
+        ems_id: actor.org_id,
+        result: input.result.as_str().to_owned(),
+        measurements,
+        idempotency_key: key.map(str::to_owned),
+        recorded_by: actor.label(),
+        created_at: now,
+    };
     let last = stations.len() as i32 - 1;
-    let mut active: unit::ActiveModel = unit.into();
     match input.result {
         StationResult::Pass if station.position == last => {
-            active.next_position = Set(last + 1);
-            active.status = Set(UnitStatus::Completed.as_str().to_owned());
-            active.completed_at = Set(Some(now));
+            unit.next_position = last + 1;
+            unit.status = UnitStatus::Completed.as_str().to_owned();
+            unit.completed_at = Some(now);
         }
-        StationResult::Pass => active.next_position = Set(station.position + 1),
+        StationResult::Pass => unit.next_position = station.position + 1,
         StationResult::Fail => {
-            active.status = Set(UnitStatus::OnHold.as_str().to_owned());
-            active.failed_ever = Set(true);
+            unit.status = UnitStatus::OnHold.as_str().to_owned();
+            unit.failed_ever = true;
         }
     }
-    let unit = active.update(txn).await?;
-    mark_in_progress(txn, cache, unit.build_id).await?;
-    Ok(Recorded {
-        event,
-        unit,
-        station: station.name.clone(),
-    })
+    Ok((event, station.name.clone()))
 }
 
-async fn mark_in_progress(
+/// One attempt at recording a batch inside `txn`, set-based: one query per chunk to find and
+/// lock the units, one to find the idempotency keys, one for the routings, then multi-row
+/// inserts of the events and one `UPDATE` per chunk of units that end alike.
+async fn record_batch(
     txn: &DatabaseTransaction,
-    cache: &mut Cache,
-    build_id: Uuid,
-) -> ApiResult<()> {
-    if let std::collections::hash_map::Entry::Vacant(entry) = cache.builds.entry(build_id) {
-        let build = build::Entity::find_by_id(build_id)
-            .one(txn)
+    actor: &Actor,
+    inputs: &[StationResultInput],
+    meta: &AuditMeta,
+) -> Result<Vec<Recorded>, Stop> {
+    let serials: BTreeSet<&str> = inputs.iter().map(|i| i.serial.trim()).collect();
+    let mut units = lock_units(txn, actor.org_id, &serials).await?;
+    // Keys are read only once the units are locked: a call that waited for another on the same
+    // unit then sees the key the other committed.
+    let keys: BTreeSet<&str> = inputs
+        .iter()
+        .filter_map(key_of)
+        .filter(|k| k.len() <= 200)
+        .collect();
+    let mut first_events = events_by_key(txn, actor.org_id, &keys).await?;
+    let others: Vec<Uuid> = first_events
+        .values()
+        .map(|e| e.unit_id)
+        .filter(|id| !units.contains_key(id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in others.chunks(IN_CHUNK) {
+        for unit in unit::Entity::find()
+            .filter(unit::Column::Id.is_in(chunk.iter().copied()))
+            .all(txn)
             .await?
-            .ok_or(ApiError::NotFound("build"))?;
-        entry.insert(build);
+        {
+            units.insert(unit.id, unit);
+        }
     }
-    let Some(build) = cache.builds.get(&build_id) else {
-        return Ok(());
+    let build_ids: BTreeSet<Uuid> = units
+        .values()
+        .map(|u| u.build_id)
+        .chain(first_events.values().map(|e| e.build_id))
+        .collect();
+    let routings = routings(txn, &build_ids).await?;
+    let no_stations = Vec::new();
+    let routing_of = |build_id: &Uuid| routings.get(build_id).unwrap_or(&no_stations);
+    let by_serial: HashMap<String, Uuid> =
+        units.values().map(|u| (u.serial.clone(), u.id)).collect();
+
+    let now = Utc::now().trunc_subsecs(6);
+    let numbered = |index: usize, err: ApiError| match err {
+        ApiError::BadUserInput(m) if inputs.len() > 1 => {
+            ApiError::BadUserInput(format!("result {index}: {m}"))
+        }
+        ApiError::Conflict(m) if inputs.len() > 1 => {
+            ApiError::Conflict(format!("result {index}: {m}"))
+        }
+        other => other,
     };
-    if build.status == BuildStatus::Planned.as_str() {
-        let mut active: build::ActiveModel = build.clone().into();
-        active.status = Set(BuildStatus::InProgress.as_str().to_owned());
-        active.updated_at = Set(Utc::now());
-        let updated = active.update(txn).await?;
-        cache.builds.insert(build_id, updated);
+    let mut out: Vec<Recorded> = Vec::with_capacity(inputs.len());
+    let mut new_events = Vec::new();
+    let mut changed: BTreeSet<Uuid> = BTreeSet::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let key = key_of(input);
+        if key.is_some_and(|k| k.len() > 200) {
+            return Err(numbered(
+                index,
+                ApiError::bad_input("an idempotency key has at most 200 characters"),
+            )
+            .into());
+        }
+        if let Some(first) = key.and_then(|k| first_events.get(k)) {
+            let unit = units
+                .get(&first.unit_id)
+                .cloned()
+                .ok_or(ApiError::NotFound("unit"))?;
+            let station = routing_of(&first.build_id)
+                .iter()
+                .find(|s| s.id == first.station_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            out.push(Recorded {
+                event: first.clone(),
+                unit,
+                station,
+            });
+            continue;
+        }
+        let unit = by_serial
+            .get(input.serial.trim())
+            .and_then(|id| units.get_mut(id))
+            .ok_or(ApiError::NotFound("unit"))?;
+        let stations = routing_of(&unit.build_id);
+        let (event, station) = apply_result(actor, input, key, unit, stations, now)
+            .map_err(|err| numbered(index, err))?;
+        changed.insert(unit.id);
+        if let Some(key) = key {
+            first_events.insert(key.to_owned(), event.clone());
+        }
+        new_events.push(station_event::ActiveModel::from(event.clone()));
+        out.push(Recorded {
+            event,
+            unit: unit.clone(),
+            station,
+        });
     }
-    Ok(())
+
+    for chunk in new_events.chunks(INSERT_CHUNK) {
+        let inserted = station_event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await;
+        if let Err(err) = inserted {
+            return Err(match err.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Stop::KeyRace,
+                _ => err.into(),
+            });
+        }
+    }
+    let mut alike: HashMap<UnitState, Vec<Uuid>> = HashMap::new();
+    for id in &changed {
+        let unit = &units[id];
+        alike
+            .entry(UnitState {
+                status: unit.status.clone(),
+                next_position: unit.next_position,
+                failed_ever: unit.failed_ever,
+                completed_at: unit.completed_at,
+            })
+            .or_default()
+            .push(unit.id);
+    }
+    for (state, ids) in alike {
+        for chunk in ids.chunks(IN_CHUNK) {
+            unit::Entity::update_many()
+                .col_expr(unit::Column::Status, Expr::value(state.status.clone()))
+                .col_expr(unit::Column::NextPosition, Expr::value(state.next_position))
+                .col_expr(unit::Column::FailedEver, Expr::value(state.failed_ever))
+                .col_expr(unit::Column::CompletedAt, Expr::value(state.completed_at))
+                .filter(unit::Column::Id.is_in(chunk.iter().copied()))
+                .exec(txn)
+                .await?;
+        }
+    }
+    // A build is IN_PROGRESS from its first result; one build at a time, in id order.
+    let started: BTreeSet<Uuid> = changed.iter().map(|id| units[id].build_id).collect();
+    for build_id in started {
+        build::Entity::update_many()
+            .col_expr(
+                build::Column::Status,
+                Expr::value(BuildStatus::InProgress.as_str()),
+            )
+            .col_expr(build::Column::UpdatedAt, Expr::value(now))
+            .filter(build::Column::Id.eq(build_id))
+            .filter(build::Column::Status.eq(BuildStatus::Planned.as_str()))
+            .exec(txn)
+            .await?;
+    }
+    let mut per_build: BTreeMap<Uuid, usize> = BTreeMap::new();
+    for recorded in &out {
+        *per_build.entry(recorded.unit.build_id).or_default() += 1;
+    }
+    for (build_id, count) in per_build {
+        audit::record(
+            txn,
+            meta,
+            Change::new("build.record_results", "Build", build_id)
+                .after(&json!({"results": count})),
+        )
+        .await?;
+    }
+    Ok(out)
 }
 
 /// Records station results in one transaction: all of them or none. Each follows the rules of
 /// the module documentation; a repeated idempotency key answers the first result.
+///
+/// The units concerned are locked first (see [`lock_units`]), so calls about the same unit
+/// behave exactly as if they ran one after another, on PostgreSQL as on SQLite. Two calls that
+/// race with one idempotency key both answer the outcome of the one that committed first.
 pub async fn record_results(
     state: &AppState,
     actor: &Actor,
@@ -562,40 +784,26 @@ pub async fn record_results(
             "give 1 to {MAX_RESULTS_PER_CALL} results per call"
         )));
     }
-    let txn = begin_write(&state.db).await?;
-    let mut cache = Cache::default();
-    let mut out = Vec::with_capacity(inputs.len());
-    for (index, input) in inputs.iter().enumerate() {
-        let recorded =
-            record_one(&txn, actor, &mut cache, input)
-                .await
-                .map_err(|err| match err {
-                    ApiError::BadUserInput(m) if inputs.len() > 1 => {
-                        ApiError::BadUserInput(format!("result {index}: {m}"))
-                    }
-                    ApiError::Conflict(m) if inputs.len() > 1 => {
-                        ApiError::Conflict(format!("result {index}: {m}"))
-                    }
-                    other => other,
-                })?;
-        out.push(recorded);
+    for _ in 0..=KEY_RACE_RETRIES {
+        let txn = begin_write(&state.db).await?;
+        match record_batch(&txn, actor, &inputs, meta).await {
+            Ok(out) => {
+                txn.commit().await?;
+                let builds: BTreeSet<Uuid> = out.iter().map(|r| r.unit.build_id).collect();
+                for build_id in builds {
+                    state.build_events.publish(&state.db, build_id).await;
+                }
+                return Ok(out);
+            }
+            Err(Stop::Refused(err)) => return Err(err),
+            // The insert failed, so the transaction is aborted: start again on a new one, which
+            // sees the winner's key.
+            Err(Stop::KeyRace) => txn.rollback().await?,
+        }
     }
-    let builds: BTreeSet<Uuid> = out.iter().map(|r| r.unit.build_id).collect();
-    for build_id in &builds {
-        let count = out.iter().filter(|r| r.unit.build_id == *build_id).count();
-        audit::record(
-            &txn,
-            meta,
-            Change::new("build.record_results", "Build", build_id)
-                .after(&json!({"results": count})),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    for build_id in builds {
-        state.build_events.publish(&state.db, build_id).await;
-    }
-    Ok(out)
+    Err(ApiError::conflict(
+        "another call is recording results with the same idempotency key; try again",
+    ))
 }
 
 /// Records a defect where a unit failed (or was inspected) and applies its disposition.
@@ -719,9 +927,12 @@ pub async fn ship_units(
     let txn = begin_write(&state.db).await?;
     let build = planned_build(&txn, actor, build_id).await?;
     let wanted: BTreeSet<String> = serials.iter().map(|s| s.trim().to_owned()).collect();
+    // Locked in id order, as station results lock them, so the two cannot deadlock.
     let units = unit::Entity::find()
         .filter(unit::Column::BuildId.eq(build.id))
         .filter(unit::Column::Serial.is_in(wanted.iter().cloned()))
+        .order_by_asc(unit::Column::Id)
+        .lock_exclusive()
         .all(&txn)
         .await?;
     if units.len() != wanted.len() {
@@ -760,16 +971,10 @@ pub async fn ship_units(
     unit::Entity::update_many()
         .col_expr(
             unit::Column::Status,
-            sea_orm::sea_query::Expr::value(UnitStatus::Shipped.as_str()),
+            Expr::value(UnitStatus::Shipped.as_str()),
         )
-        .col_expr(
-            unit::Column::ShippedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .col_expr(
-            unit::Column::ShipmentId,
-            sea_orm::sea_query::Expr::value(shipment.id),
-        )
+        .col_expr(unit::Column::ShippedAt, Expr::value(now))
+        .col_expr(unit::Column::ShipmentId, Expr::value(shipment.id))
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))
         .exec(&txn)
         .await?;

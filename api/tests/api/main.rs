@@ -3,6 +3,7 @@
 
 mod auth;
 mod builds;
+mod concurrency;
 mod fai;
 mod harness;
 mod packages;
