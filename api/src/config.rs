@@ -64,6 +64,12 @@ pub struct ServeArgs {
     /// Largest upload request, in bytes.
     #[arg(long, env = "FIRSTPASS_MAX_UPLOAD_BYTES", default_value_t = 500 * 1000 * 1000)]
     pub max_upload_bytes: u64,
+    /// Most bytes one upload request may store, all zips unpacked and plain files together.
+    #[arg(long, env = "FIRSTPASS_MAX_UNPACKED_BYTES", default_value_t = 500 * 1000 * 1000)]
+    pub max_unpacked_bytes: u64,
+    /// Most files one upload request may store, all zip members and plain files together.
+    #[arg(long, env = "FIRSTPASS_MAX_UPLOAD_FILES", default_value_t = 1000)]
+    pub max_upload_files: usize,
     /// Where file bytes are kept: `s3://bucket/prefix` for S3-compatible storage (endpoint and
     /// credentials from the `AWS_*` variables); default: `blobs/` in the data directory.
     #[arg(long, env = "FIRSTPASS_BLOB_URL")]
@@ -83,6 +89,10 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Largest upload request in bytes.
     pub max_upload_bytes: u64,
+    /// Most bytes one upload request stores, zips unpacked and plain files together.
+    pub max_unpacked_bytes: u64,
+    /// Most files one upload request stores, zip members and plain files together.
+    pub max_upload_files: usize,
 }
 
 impl Default for Limits {
@@ -93,6 +103,8 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             max_file_bytes: 100 * 1000 * 1000,
             max_upload_bytes: 500 * 1000 * 1000,
+            max_unpacked_bytes: 500 * 1000 * 1000,
+            max_upload_files: 1000,
         }
     }
 }
@@ -125,11 +137,11 @@ impl ServeArgs {
         if self.max_upload_bytes < self.max_file_bytes {
             bail!("FIRSTPASS_MAX_UPLOAD_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
         }
-        if self.max_file_bytes == 0 {
-            bail!("FIRSTPASS_MAX_FILE_BYTES: must be at least 1");
+        if self.max_unpacked_bytes < self.max_file_bytes {
+            bail!("FIRSTPASS_MAX_UNPACKED_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
         }
-        if self.max_upload_bytes < self.max_file_bytes {
-            bail!("FIRSTPASS_MAX_UPLOAD_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
+        if self.max_upload_files == 0 {
+            bail!("FIRSTPASS_MAX_UPLOAD_FILES: must be at least 1");
         }
         Ok(Limits {
             max_depth: self.max_query_depth,
@@ -137,6 +149,8 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_file_bytes: self.max_file_bytes,
             max_upload_bytes: self.max_upload_bytes,
+            max_unpacked_bytes: self.max_unpacked_bytes,
+            max_upload_files: self.max_upload_files,
         })
     }
 }

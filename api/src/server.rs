@@ -29,6 +29,8 @@ pub async fn build_state(
         jwt: Arc::new(JwtKeys::new(jwt_secret)),
         throttle: Arc::new(LoginThrottle::default()),
         limits,
+        derived_locks: Arc::default(),
+        orphan_sweep: Default::default(),
         decoy_hash: Arc::new(decoy),
     })
 }
@@ -39,12 +41,14 @@ pub fn app(state: AppState) -> axum::Router {
     http::router(state, schema)
 }
 
-/// Serves on an already bound listener until the future `shutdown` completes.
+/// Serves on an already bound listener until the future `shutdown` completes. Blobs left behind
+/// by an instance that stopped midway are swept in the background meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    crate::packages::sweep::spawn(&state);
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

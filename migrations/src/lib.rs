@@ -12,6 +12,7 @@ mod m0001_accounts;
 mod m0002_packages;
 mod m0003_builds;
 mod m0004_fai;
+mod m0005_derived_pictures;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_packages::Migration),
             Box::new(m0003_builds::Migration),
             Box::new(m0004_fai::Migration),
+            Box::new(m0005_derived_pictures::Migration),
         ]
     }
 }
