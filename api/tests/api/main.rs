@@ -5,6 +5,7 @@ mod auth;
 mod builds;
 mod fai;
 mod harness;
+mod package_storage;
 mod packages;
 mod schema;
 mod tenancy;
