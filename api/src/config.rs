@@ -52,7 +52,8 @@ pub struct ServeArgs {
     /// Deepest query nesting accepted.
     #[arg(long, env = "FIRSTPASS_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
-    /// Highest query complexity accepted (one point per field, lists times `first`).
+    /// Highest query complexity accepted (one point per field, 50 per picture; the selection
+    /// under `layers` counts 16 times).
     #[arg(long, env = "FIRSTPASS_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
     pub max_query_complexity: usize,
     /// Largest GraphQL request body accepted, in bytes (uploads have their own limits).
