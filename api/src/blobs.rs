@@ -26,6 +26,15 @@ pub struct StoredBlob {
     pub sha256: String,
 }
 
+/// A blob found by [`BlobStore::list`].
+#[derive(Debug, Clone)]
+pub struct ListedBlob {
+    /// Its key.
+    pub key: String,
+    /// When it was last written.
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
+
 /// Why a write stopped.
 #[derive(Debug)]
 pub enum WriteError {
@@ -163,6 +172,56 @@ impl BlobStore {
             return Ok(None);
         }
         Ok(Some(result.bytes().await.map_err(ApiError::internal)?))
+    }
+
+    /// Writes small bytes (a rendered picture) to `key` in one piece, replacing what was there.
+    pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> ApiResult<()> {
+        self.store
+            .put(&StorePath::from(key), bytes.into())
+            .await
+            .map(|_| ())
+            .map_err(ApiError::internal)
+    }
+
+    /// Reads a whole blob, or `None` when there is none under `key`.
+    pub async fn get(&self, key: &str) -> ApiResult<Option<Bytes>> {
+        let result = match self.store.get(&StorePath::from(key)).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(err) => return Err(ApiError::internal(err)),
+        };
+        match result.bytes().await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(ApiError::internal(err)),
+        }
+    }
+
+    /// Every blob whose key starts with the folder `prefix`, with when it was last written.
+    pub async fn list(&self, prefix: &str) -> ApiResult<Vec<ListedBlob>> {
+        let prefix = StorePath::from(prefix);
+        let mut listing = self.store.list(Some(&prefix));
+        let mut blobs = Vec::new();
+        while let Some(item) = listing.next().await {
+            match item {
+                Ok(meta) => blobs.push(ListedBlob {
+                    key: meta.location.to_string(),
+                    modified: meta.last_modified,
+                }),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(ApiError::internal(err)),
+            }
+        }
+        Ok(blobs)
+    }
+
+    /// Deletes every blob under the folder `prefix`.
+    pub async fn delete_prefix(&self, prefix: &str) -> ApiResult<usize> {
+        let blobs = self.list(prefix).await?;
+        for blob in &blobs {
+            self.delete(&blob.key).await?;
+        }
+        Ok(blobs.len())
     }
 
     /// A stream of a blob's bytes (for downloads).

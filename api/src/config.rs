@@ -54,7 +54,8 @@ pub struct ServeArgs {
     /// Deepest query nesting accepted.
     #[arg(long, env = "FIRSTPASS_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
-    /// Highest query complexity accepted (one point per field, lists times `first`).
+    /// Highest query complexity accepted (one point per field, 50 per picture; the selection
+    /// under `layers` counts 16 times).
     #[arg(long, env = "FIRSTPASS_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
     pub max_query_complexity: usize,
     /// Largest GraphQL request body accepted, in bytes (uploads have their own limits).
@@ -72,6 +73,12 @@ pub struct ServeArgs {
     /// Longest a query or mutation may run, in seconds, before it is cancelled.
     #[arg(long, env = "FIRSTPASS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Most bytes one upload request may store, all zips unpacked and plain files together.
+    #[arg(long, env = "FIRSTPASS_MAX_UNPACKED_BYTES", default_value_t = 500 * 1000 * 1000)]
+    pub max_unpacked_bytes: u64,
+    /// Most files one upload request may store, all zip members and plain files together.
+    #[arg(long, env = "FIRSTPASS_MAX_UPLOAD_FILES", default_value_t = 1000)]
+    pub max_upload_files: usize,
     /// Where file bytes are kept: `s3://bucket/prefix` for S3-compatible storage (endpoint and
     /// credentials from the `AWS_*` variables); default: `blobs/` in the data directory.
     #[arg(long, env = "FIRSTPASS_BLOB_URL")]
@@ -93,6 +100,10 @@ pub struct Limits {
     pub max_upload_bytes: u64,
     /// Expansion, time and credential limits of every operation.
     pub guard: GuardLimits,
+    /// Most bytes one upload request stores, zips unpacked and plain files together.
+    pub max_unpacked_bytes: u64,
+    /// Most files one upload request stores, zip members and plain files together.
+    pub max_upload_files: usize,
 }
 
 impl Default for Limits {
@@ -108,6 +119,8 @@ impl Default for Limits {
                 request_timeout: Duration::from_secs(30),
                 subscription_recheck: Duration::from_secs(30),
             },
+            max_unpacked_bytes: 500 * 1000 * 1000,
+            max_upload_files: 1000,
         }
     }
 }
@@ -146,6 +159,12 @@ impl ServeArgs {
         if !(1..=3600).contains(&self.request_timeout_secs) {
             bail!("FIRSTPASS_REQUEST_TIMEOUT_SECS: must be between 1 and 3600");
         }
+        if self.max_unpacked_bytes < self.max_file_bytes {
+            bail!("FIRSTPASS_MAX_UNPACKED_BYTES: must be at least FIRSTPASS_MAX_FILE_BYTES");
+        }
+        if self.max_upload_files == 0 {
+            bail!("FIRSTPASS_MAX_UPLOAD_FILES: must be at least 1");
+        }
         Ok(Limits {
             guard: GuardLimits {
                 max_expanded_fields: self.max_query_fields,
@@ -157,6 +176,8 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_file_bytes: self.max_file_bytes,
             max_upload_bytes: self.max_upload_bytes,
+            max_unpacked_bytes: self.max_unpacked_bytes,
+            max_upload_files: self.max_upload_files,
         })
     }
 }

@@ -29,6 +29,11 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// Request limits.
     pub limits: Limits,
+    /// One lock per package around computing its derived data, so concurrent readers of a
+    /// picture that was never stored render it once.
+    pub derived_locks: Arc<crate::packages::analysis::KeyedLocks>,
+    /// The outcome of the start-up sweep of orphan blobs, once it has run.
+    pub orphan_sweep: crate::packages::sweep::SweepStatus,
     /// A hash of a random password, verified against when an e-mail is unknown so that an
     /// unknown account and a wrong password take the same time.
     pub decoy_hash: Arc<String>,

@@ -218,6 +218,8 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
         error_count: Set(0),
         warning_count: Set(0),
         computed_at: Set(now),
+        inputs_hash: Set(None),
+        pictures: Set(None),
     }
     .insert(&txn)
     .await?;

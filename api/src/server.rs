@@ -30,6 +30,8 @@ pub async fn build_state(
         jwt: Arc::new(JwtKeys::new(jwt_secret)),
         throttle: Arc::new(LoginThrottle::default()),
         limits,
+        derived_locks: Arc::default(),
+        orphan_sweep: Default::default(),
         decoy_hash: Arc::new(decoy),
         shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
     })
@@ -46,11 +48,13 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// Serves on an already bound listener until the future `shutdown` completes. Then it stops
 /// accepting, closes WebSockets, lets requests under way finish for up to 8 s, and returns.
+/// Blobs left behind by an instance that stopped midway are swept in the background meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    crate::packages::sweep::spawn(&state);
     tokio::spawn(crate::maintenance::run(state.clone()));
     let stopping = state.shutdown.clone();
     let mut stopped = stopping.subscribe();

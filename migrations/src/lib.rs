@@ -13,6 +13,7 @@ mod m0002_packages;
 mod m0003_builds;
 mod m0004_fai;
 mod m0005_units_build_serial;
+mod m0006_derived_pictures;
 mod m0007_login_failures;
 
 /// Runs the Firstpass migrations in order.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_builds::Migration),
             Box::new(m0004_fai::Migration),
             Box::new(m0005_units_build_serial::Migration),
+            Box::new(m0006_derived_pictures::Migration),
             Box::new(m0007_login_failures::Migration),
         ]
     }

@@ -18,6 +18,13 @@ pub struct Model {
     pub warning_count: i32,
     /// When it was computed.
     pub computed_at: DateTimeUtc,
+    /// SHA-256 over the inputs the analysis was computed from (file names, kinds, content
+    /// hashes, layer overrides and the renderer version); the derived pictures live under
+    /// `derived/{inputs_hash}/`. `None` for rows written before pictures were stored.
+    pub inputs_hash: Option<String>,
+    /// The blob keys of the rendered pictures, as JSON; `None` until they are rendered.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pictures: Option<String>,
 }
 
 /// No navigable relations: joins are written where they are needed.

@@ -6,4 +6,5 @@ pub mod files_http;
 pub mod model;
 pub mod resolver;
 pub mod service;
+pub mod sweep;
 pub mod upload;

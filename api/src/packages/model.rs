@@ -6,12 +6,17 @@ use crate::entities::{
     npi_package, organization, package_comment, package_file, product, review, submission, user,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::packages::analysis;
+use crate::packages::analysis::{self, Picture, Pictures};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use firstpass_shared::cad;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::sync::Arc;
 use uuid::Uuid;
+
+/// How many times the selection under `layers` counts against the query complexity limit: a
+/// typical number of layers, since each may fetch a picture.
+pub const LAYERS_COUNTED: usize = 16;
 
 /// Where an NPI package stands in its review workflow.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -302,14 +307,18 @@ impl NpiPackage {
         Ok(rows.into_iter().map(PackageFile::from).collect())
     }
 
-    /// The layers identified among the Gerber and drill files.
+    /// The layers identified among the Gerber and drill files. For the query complexity limit,
+    /// the selection under it counts 16 times, a typical number of layers.
+    #[graphql(complexity = "1 + LAYERS_COUNTED * child_complexity")]
     async fn layers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Layer>> {
-        let analysis = analysis::load(&ctx.state().db, self.row.id).await?;
+        let stored = analysis::load_stored(&ctx.state().db, self.row.id).await?;
         let files = self.file_rows(ctx).await?;
-        Ok(analysis
+        Ok(stored
+            .analysis
             .layers
             .into_iter()
-            .map(|info| {
+            .enumerate()
+            .map(|(index, info)| {
                 let file = files
                     .iter()
                     .find(|f| f.name == info.file)
@@ -319,6 +328,8 @@ impl NpiPackage {
                     info,
                     file,
                     package_id: self.row.id,
+                    index,
+                    pictures: stored.pictures.clone(),
                 }
             })
             .collect())
@@ -326,12 +337,13 @@ impl NpiPackage {
 
     /// Board size and layer count, from the outline and copper layers; null until known.
     async fn board(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Board>> {
-        let analysis = analysis::load(&ctx.state().db, self.row.id).await?;
-        Ok(analysis.board.map(|b| Board {
+        let stored = analysis::load_stored(&ctx.state().db, self.row.id).await?;
+        Ok(stored.analysis.board.map(|b| Board {
             width_mm: b.width_mm,
             height_mm: b.height_mm,
             layer_count: b.layer_count as i32,
             package_id: self.row.id,
+            pictures: stored.pictures.clone(),
         }))
     }
 
@@ -542,6 +554,12 @@ pub struct Layer {
     /// What was found.
     #[graphql(skip)]
     pub info: cad::validate::LayerInfo,
+    /// Position in the package's analysis, which names the layer's picture.
+    #[graphql(skip)]
+    pub index: usize,
+    /// The package's picture keys, when they have been rendered.
+    #[graphql(skip)]
+    pub pictures: Option<Arc<Pictures>>,
 }
 
 #[ComplexObject]
@@ -575,9 +593,17 @@ impl Layer {
             max_y: e.max_y,
         })
     }
-    /// The layer drawn as SVG (viewBox in mm, y up as on the board).
+    /// The layer drawn as SVG (viewBox in mm, y up as on the board). Rendered when the files
+    /// change and read from storage; weighs 50 against the query complexity limit.
+    #[graphql(complexity = 50)]
     async fn svg(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(analysis::layer_svg(ctx.state(), self.package_id, &self.info.file).await?)
+        Ok(analysis::picture(
+            ctx.state(),
+            self.package_id,
+            self.pictures.as_deref(),
+            Picture::Layer(self.index),
+        )
+        .await?)
     }
 }
 
@@ -607,17 +633,41 @@ pub struct Board {
     /// The package, for the pictures.
     #[graphql(skip)]
     pub package_id: Uuid,
+    /// The package's picture keys, when they have been rendered.
+    #[graphql(skip)]
+    pub pictures: Option<Arc<Pictures>>,
 }
 
 #[ComplexObject]
 impl Board {
     /// The top side as SVG, in realistic colours (mask, copper, silkscreen, holes, outline).
+    /// Rendered when the files change and read from storage; weighs 50 against the query
+    /// complexity limit.
+    #[graphql(complexity = 50)]
     async fn svg_top(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(analysis::board_svg(ctx.state(), self.package_id, cad::Side::Top).await?)
+        self.picture(ctx, Picture::BoardTop).await
     }
-    /// The bottom side as SVG, seen from below.
+    /// The bottom side as SVG, seen from below. Rendered when the files change and read from
+    /// storage; weighs 50 against the query complexity limit.
+    #[graphql(complexity = 50)]
     async fn svg_bottom(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(analysis::board_svg(ctx.state(), self.package_id, cad::Side::Bottom).await?)
+        self.picture(ctx, Picture::BoardBottom).await
+    }
+}
+
+impl Board {
+    async fn picture(
+        &self,
+        ctx: &Context<'_>,
+        which: Picture,
+    ) -> async_graphql::Result<Option<String>> {
+        Ok(analysis::picture(
+            ctx.state(),
+            self.package_id,
+            self.pictures.as_deref(),
+            which,
+        )
+        .await?)
     }
 }
 

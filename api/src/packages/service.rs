@@ -199,7 +199,7 @@ pub async fn create_package(
             format!("{} already has a revision {revision}", product.part_number),
         )
     })?;
-    analysis::recompute(state, &txn, row.id).await?;
+    analysis::store_empty(&txn, row.id).await?;
     audit::record(
         &txn,
         meta,
@@ -262,6 +262,8 @@ pub async fn upload_files(
                     tracing::warn!(%key, error = ?err, "could not delete a replaced blob");
                 }
             }
+            // The files are committed: from here on their blobs stay, whatever happens.
+            recompute_committed(state, package.id).await?;
             Ok(package)
         }
         Err(err) => {
@@ -319,7 +321,6 @@ async fn record_upload(
     )
     .await?;
     txn.commit().await?;
-    recompute_committed(state, package.id).await?;
     Ok((package, replaced))
 }
 
@@ -332,12 +333,10 @@ async fn touch(
     Ok(active.update(db).await?)
 }
 
-/// Recomputes the analysis in a transaction of its own (after the file change committed).
+/// Recomputes the analysis and pictures after a file change committed. Files are read and
+/// parsed outside any transaction; only the result is written in one.
 async fn recompute_committed(state: &AppState, package_id: Uuid) -> ApiResult<()> {
-    let txn = begin_write(&state.db).await?;
-    analysis::recompute(state, &txn, package_id).await?;
-    txn.commit().await?;
-    Ok(())
+    analysis::recompute(state, package_id).await
 }
 
 /// Removes a file from an editable package.
@@ -775,7 +774,6 @@ pub async fn create_revision(
         )
         .await?;
         txn.commit().await?;
-        recompute_committed(state, row.id).await?;
         Ok::<_, ApiError>(row)
     }
     .await;
@@ -784,5 +782,8 @@ pub async fn create_revision(
             let _ = state.blobs.delete(key).await;
         }
     }
-    result
+    let row = result?;
+    // The copies are committed: from here on their blobs stay, whatever happens.
+    recompute_committed(state, row.id).await?;
+    Ok(row)
 }

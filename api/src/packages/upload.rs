@@ -1,22 +1,29 @@
 //! Taking uploaded files into the blob store: plain files as they are, zips unpacked safely.
 //!
 //! A zip is checked member by member before anything of it is kept: no path that climbs out of
-//! the archive or starts at a root, no links, no nested archives, no member or total over the
-//! size limits, no compression ratio over 100:1 (declared or actual). Any violation refuses the
-//! whole upload with a message naming the archive, the member and the rule, and every blob
-//! already written for the request is deleted again: nothing partial is left behind.
+//! the archive or starts at a root, no links, no nested archives, no name given twice (after path
+//! normalization) or holding control characters, no member over the file limit, no compression
+//! ratio over 100:1 (declared or actual). The whole request, every zip unpacked and every plain
+//! file together, is held to one byte budget (`FIRSTPASS_MAX_UNPACKED_BYTES`) and one file count
+//! (`FIRSTPASS_MAX_UPLOAD_FILES`). Everything is unpacked and checked into temporary files before
+//! the first blob is written; any violation refuses the whole upload with a message naming the
+//! archive, the member and the rule, and nothing is stored.
 
 use crate::blobs::WriteError;
+use crate::config::Limits;
 use crate::context::AppState;
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::cad::{guess_file_kind, FileKind};
+use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 use uuid::Uuid;
 
 /// Highest compression ratio accepted for a zip member.
 const MAX_RATIO: u64 = 100;
-/// Most members a zip may have.
+/// Most members a zip may have (the request-wide file count applies too).
 const MAX_MEMBERS: usize = 2000;
+/// Signature of a central directory file header.
+const CENTRAL_HEADER: u32 = 0x0201_4b50;
 /// Bytes read from the start of a file to guess its kind.
 const HEAD: usize = 8192;
 
@@ -105,8 +112,14 @@ pub async fn store_all(
     package_id: Uuid,
     incoming: Vec<Incoming>,
 ) -> ApiResult<Vec<Stored>> {
-    let mut stored = Vec::new();
-    match store_each(state, package_id, incoming, &mut stored).await {
+    let limits = state.limits;
+    // Unpacking and checking is blocking file work: off the async runtime, and complete before
+    // the first blob is written, so a refused request stores nothing at all.
+    let members = tokio::task::spawn_blocking(move || collect(incoming, &limits))
+        .await
+        .map_err(ApiError::internal)??;
+    let mut stored = Vec::with_capacity(members.len());
+    match store_members(state, package_id, members, &mut stored).await {
         Ok(()) => Ok(stored),
         Err(err) => {
             discard(state, &stored).await;
@@ -124,72 +137,41 @@ pub async fn discard(state: &AppState, stored: &[Stored]) {
     }
 }
 
-async fn store_each(
+async fn store_members(
     state: &AppState,
     package_id: Uuid,
-    incoming: Vec<Incoming>,
+    members: Vec<Member>,
     stored: &mut Vec<Stored>,
 ) -> ApiResult<()> {
     let limits = state.limits;
-    let mut names = std::collections::HashSet::new();
-    for mut file in incoming {
-        let name = clean_name(&file.name)?;
-        let head = read_head(&mut file.content).map_err(ApiError::internal)?;
-        let members = if is_zip(&name) {
-            let archive = name.clone();
-            let content = file.content;
-            tokio::task::spawn_blocking(move || {
-                unpack(
-                    content,
-                    &archive,
-                    limits.max_file_bytes,
-                    limits.max_upload_bytes,
-                )
-            })
+    for member in members {
+        let id = Uuid::now_v7();
+        let key = storage_key(package_id, id);
+        let kind = guess_file_kind(&member.name, &member.head);
+        let reader = tokio::fs::File::from_std(member.content);
+        let blob = match state
+            .blobs
+            .put_reader(&key, reader, limits.max_file_bytes)
             .await
-            .map_err(ApiError::internal)??
-        } else {
-            vec![Member {
-                name: name.clone(),
-                head,
-                content: file.content,
-            }]
-        };
-        for member in members {
-            if !names.insert(member.name.clone()) {
+        {
+            Ok(blob) => blob,
+            Err(WriteError::TooLarge) => {
                 return Err(ApiError::bad_input(format!(
-                    "\"{}\" appears twice in this upload",
-                    member.name
-                )));
+                    "\"{}\" is larger than the {} file limit (FIRSTPASS_MAX_FILE_BYTES)",
+                    member.name,
+                    mb(limits.max_file_bytes)
+                )))
             }
-            let id = Uuid::now_v7();
-            let key = storage_key(package_id, id);
-            let kind = guess_file_kind(&member.name, &member.head);
-            let reader = tokio::fs::File::from_std(member.content);
-            let blob = match state
-                .blobs
-                .put_reader(&key, reader, limits.max_file_bytes)
-                .await
-            {
-                Ok(blob) => blob,
-                Err(WriteError::TooLarge) => {
-                    return Err(ApiError::bad_input(format!(
-                        "\"{}\" is larger than the {} file limit (FIRSTPASS_MAX_FILE_BYTES)",
-                        member.name,
-                        mb(limits.max_file_bytes)
-                    )))
-                }
-                Err(WriteError::Failed(err)) => return Err(err),
-            };
-            stored.push(Stored {
-                id,
-                name: member.name,
-                kind,
-                size: blob.size,
-                sha256: blob.sha256,
-                storage_key: key,
-            });
-        }
+            Err(WriteError::Failed(err)) => return Err(err),
+        };
+        stored.push(Stored {
+            id,
+            name: member.name,
+            kind,
+            size: blob.size,
+            sha256: blob.sha256,
+            storage_key: key,
+        });
     }
     Ok(())
 }
@@ -201,26 +183,175 @@ struct Member {
     content: std::fs::File,
 }
 
+/// What is left of the request's allowance while its files are taken in.
+struct Budget {
+    files_left: usize,
+    bytes_left: u64,
+    max_file: u64,
+    max_files: usize,
+    max_bytes: u64,
+    names: HashSet<String>,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Self {
+        Self {
+            files_left: limits.max_upload_files,
+            bytes_left: limits.max_unpacked_bytes,
+            max_file: limits.max_file_bytes,
+            max_files: limits.max_upload_files,
+            max_bytes: limits.max_unpacked_bytes,
+            names: HashSet::new(),
+        }
+    }
+
+    fn too_many_files(&self) -> String {
+        format!(
+            "the upload holds more than the {} files allowed per request (FIRSTPASS_MAX_UPLOAD_FILES)",
+            self.max_files
+        )
+    }
+
+    fn too_many_bytes(&self) -> String {
+        format!(
+            "the upload unpacks to more than the {} allowed per request (FIRSTPASS_MAX_UNPACKED_BYTES)",
+            mb(self.max_bytes)
+        )
+    }
+
+    /// Counts one more file against the request's file count.
+    fn take_file(&mut self) -> Result<(), String> {
+        if self.files_left == 0 {
+            return Err(self.too_many_files());
+        }
+        self.files_left -= 1;
+        Ok(())
+    }
+
+    /// Counts `bytes` against the request's byte budget.
+    fn take_bytes(&mut self, bytes: u64) -> Result<(), String> {
+        if bytes > self.bytes_left {
+            return Err(self.too_many_bytes());
+        }
+        self.bytes_left -= bytes;
+        Ok(())
+    }
+
+    /// Records a (normalized) file name; false when the request already holds it.
+    fn take_name(&mut self, name: &str) -> bool {
+        self.names.insert(name.to_owned())
+    }
+}
+
+/// Takes in every incoming file, unpacking zips into temporary files, within the request's
+/// budget; refuses the whole request at the first rule broken.
+fn collect(incoming: Vec<Incoming>, limits: &Limits) -> ApiResult<Vec<Member>> {
+    let mut budget = Budget::new(limits);
+    let mut members = Vec::new();
+    for mut file in incoming {
+        let name = clean_name(&file.name)?;
+        if is_zip(&name) {
+            members.extend(unpack(file.content, &name, &mut budget)?);
+            continue;
+        }
+        let size = file.content.metadata().map_err(ApiError::internal)?.len();
+        if size > budget.max_file {
+            return Err(ApiError::bad_input(format!(
+                "\"{name}\" is larger than the {} file limit (FIRSTPASS_MAX_FILE_BYTES)",
+                mb(budget.max_file)
+            )));
+        }
+        budget.take_file().map_err(ApiError::bad_input)?;
+        budget.take_bytes(size).map_err(ApiError::bad_input)?;
+        if !budget.take_name(&name) {
+            return Err(ApiError::bad_input(format!(
+                "\"{name}\" appears twice in this upload"
+            )));
+        }
+        let head = read_head(&mut file.content).map_err(ApiError::internal)?;
+        members.push(Member {
+            name,
+            head,
+            content: file.content,
+        });
+    }
+    Ok(members)
+}
+
+/// A member name as the person wrote it, with control characters made visible.
+fn shown(name: &str) -> String {
+    name.escape_debug().to_string()
+}
+
+/// The raw names of every entry of a zip's central directory, duplicates included (the zip
+/// reader keeps only the last entry of a name, so duplicates must be found here).
+fn central_names(
+    file: &mut std::fs::File,
+    start: u64,
+    limit: usize,
+) -> std::io::Result<Vec<Vec<u8>>> {
+    let mut reader = std::io::BufReader::new(file);
+    reader.seek(SeekFrom::Start(start))?;
+    let mut names = Vec::new();
+    let mut fixed = [0u8; 46];
+    while names.len() <= limit {
+        if reader.read_exact(&mut fixed).is_err() {
+            break;
+        }
+        let signature = u32::from_le_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]);
+        if signature != CENTRAL_HEADER {
+            break;
+        }
+        let name_len = u16::from_le_bytes([fixed[28], fixed[29]]) as usize;
+        let extra_len = u16::from_le_bytes([fixed[30], fixed[31]]) as i64;
+        let comment_len = u16::from_le_bytes([fixed[32], fixed[33]]) as i64;
+        let mut name = vec![0u8; name_len];
+        reader.read_exact(&mut name)?;
+        reader.seek_relative(extra_len + comment_len)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
 /// Unpacks a zip into temporary files, enforcing every rule in the module documentation.
 fn unpack(
     content: std::fs::File,
     archive_name: &str,
-    max_file: u64,
-    max_total: u64,
+    budget: &mut Budget,
 ) -> ApiResult<Vec<Member>> {
-    let refuse =
-        |member: &str, why: String| ApiError::bad_input(format!("{archive_name}: {member}: {why}"));
-    let mut archive = zip::ZipArchive::new(content).map_err(|e| {
+    let refuse = |member: &str, why: String| {
+        ApiError::bad_input(format!("{archive_name}: {}: {why}", shown(member)))
+    };
+    let unreadable = |e: &dyn std::fmt::Display| {
         ApiError::bad_input(format!("{archive_name}: not a readable zip archive ({e})"))
-    })?;
+    };
+    let archive = zip::ZipArchive::new(content).map_err(|e| unreadable(&e))?;
     if archive.len() > MAX_MEMBERS {
         return Err(ApiError::bad_input(format!(
             "{archive_name}: {} members is more than the {MAX_MEMBERS} allowed",
             archive.len()
         )));
     }
+    // The reader keeps one entry per name: read the directory itself for names given twice.
+    let start = archive.central_directory_start();
+    let mut content = archive.into_inner();
+    let raw_names = central_names(&mut content, start, MAX_MEMBERS).map_err(|e| unreadable(&e))?;
+    if raw_names.len() > MAX_MEMBERS {
+        return Err(ApiError::bad_input(format!(
+            "{archive_name}: more members than the {MAX_MEMBERS} allowed"
+        )));
+    }
+    let mut seen = HashSet::new();
+    for raw in &raw_names {
+        if !raw.ends_with(b"/") && !seen.insert(raw.as_slice()) {
+            return Err(refuse(
+                &String::from_utf8_lossy(raw),
+                "the archive holds this name more than once".into(),
+            ));
+        }
+    }
+    let mut archive = zip::ZipArchive::new(content).map_err(|e| unreadable(&e))?;
     let mut members = Vec::new();
-    let mut total: u64 = 0;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| {
             ApiError::bad_input(format!(
@@ -228,6 +359,12 @@ fn unpack(
             ))
         })?;
         let raw_name = entry.name().to_owned();
+        if raw_name.chars().any(char::is_control) {
+            return Err(refuse(
+                &raw_name,
+                "the name holds control characters (such as a line break)".into(),
+            ));
+        }
         if entry.is_dir() || raw_name.starts_with("__MACOSX/") || raw_name.ends_with(".DS_Store") {
             continue;
         }
@@ -251,23 +388,39 @@ fn unpack(
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
+        if name.is_empty() || name.chars().count() > 1000 {
+            return Err(refuse(&raw_name, "not a usable file name".into()));
+        }
         if is_archive_name(&name) {
             return Err(refuse(
                 &raw_name,
                 "archives inside archives are not accepted; upload it on its own".into(),
             ));
         }
-        let declared = entry.size();
-        let compressed = entry.compressed_size().max(1);
-        if declared > max_file {
+        if !budget.take_name(&name) {
             return Err(refuse(
                 &raw_name,
                 format!(
-                    "{} unpacked is over the {} file limit",
-                    mb(declared),
-                    mb(max_file)
+                    "\"{}\" appears twice in this upload (after path normalization)",
+                    shown(&name)
                 ),
             ));
+        }
+        budget.take_file().map_err(|why| refuse(&raw_name, why))?;
+        let declared = entry.size();
+        let compressed = entry.compressed_size().max(1);
+        if declared > budget.max_file {
+            return Err(refuse(
+                &raw_name,
+                format!(
+                    "{} unpacked is over the {} file limit (FIRSTPASS_MAX_FILE_BYTES)",
+                    mb(declared),
+                    mb(budget.max_file)
+                ),
+            ));
+        }
+        if declared > budget.bytes_left {
+            return Err(refuse(&raw_name, budget.too_many_bytes()));
         }
         if declared / compressed > MAX_RATIO {
             return Err(refuse(
@@ -279,23 +432,27 @@ fn unpack(
             ));
         }
         // Declared sizes can lie: enforce the limits on what actually comes out.
-        let allowed = max_file
+        let allowed = budget
+            .max_file
             .min(compressed.saturating_mul(MAX_RATIO))
-            .min(max_total.saturating_sub(total));
+            .min(budget.bytes_left);
         let mut temp = tempfile::tempfile().map_err(ApiError::internal)?;
         let copied = std::io::copy(&mut (&mut entry).take(allowed + 1), &mut temp)
             .map_err(|e| refuse(&raw_name, format!("cannot be unpacked ({e})")))?;
         if copied > allowed {
-            return Err(refuse(
-                &raw_name,
+            let why = if copied > budget.bytes_left {
+                budget.too_many_bytes()
+            } else {
                 format!(
-                    "unpacks to more than allowed ({} file limit, {} request limit, {MAX_RATIO}:1 ratio)",
-                    mb(max_file),
-                    mb(max_total)
-                ),
-            ));
+                    "unpacks to more than allowed ({} file limit (FIRSTPASS_MAX_FILE_BYTES), {MAX_RATIO}:1 ratio)",
+                    mb(budget.max_file)
+                )
+            };
+            return Err(refuse(&raw_name, why));
         }
-        total += copied;
+        budget
+            .take_bytes(copied)
+            .map_err(|why| refuse(&raw_name, why))?;
         temp.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
         let head = read_head(&mut temp).map_err(ApiError::internal)?;
         members.push(Member {

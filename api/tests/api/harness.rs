@@ -22,6 +22,8 @@ pub struct TestApp {
     pub state: AppState,
     /// HTTP client.
     pub http: reqwest::Client,
+    /// The blob folder (shared by every instance on the same database).
+    pub blobs_dir: std::path::PathBuf,
     /// The database (owned by the first server on it; `None` for a second instance).
     db: Option<TestDb>,
     url: String,
@@ -97,6 +99,7 @@ impl TestApp {
         limits: Limits,
     ) -> Self {
         let blobs = BlobStore::open(None, &blobs_dir).expect("blob store");
+        let blobs_folder = blobs_dir.clone();
         let state = server::build_state(conn, blobs, TEST_SECRET, limits)
             .await
             .expect("state");
@@ -121,6 +124,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             state,
             http: reqwest::Client::new(),
+            blobs_dir: blobs_folder,
             db: test_db,
             url,
             shutdown: Some(tx),
