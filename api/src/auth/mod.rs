@@ -8,15 +8,15 @@ pub mod jwt;
 pub mod password;
 pub mod throttle;
 
-use crate::entities::{api_token, organization, user};
+use crate::entities::api_token;
 use crate::error::{ApiError, ApiResult};
 use crate::tenancy::{Actor, Principal};
 use chrono::Utc;
 use firstpass_shared::domain::{OrgKind, Role, Scope};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 /// Every API token secret starts with this, so it cannot be mistaken for a JWT.
 pub const API_TOKEN_PREFIX: &str = "fpat_";
@@ -75,6 +75,34 @@ pub async fn authenticate(
     Ok(actor.map_or(Authentication::Invalid, Authentication::Authenticated))
 }
 
+/// What a request needs to know of a signed-in user: no password hash, no profile.
+#[derive(Debug, FromQueryResult)]
+struct UserPrincipal {
+    id: Uuid,
+    email: String,
+    role: String,
+    active: bool,
+    organization_id: Uuid,
+    org_kind: String,
+}
+
+/// What a request needs to know of an API token: no secret hash.
+#[derive(Debug, FromQueryResult)]
+struct TokenPrincipal {
+    id: Uuid,
+    name: String,
+    scopes: String,
+    organization_id: Uuid,
+    revoked_at: Option<chrono::DateTime<Utc>>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    last_used_at: Option<chrono::DateTime<Utc>>,
+    org_kind: String,
+}
+
+/// `lastUsedAt` of an API token is written at most this often, so busy integrations do not
+/// turn every read into a write.
+const LAST_USED_RESOLUTION: chrono::Duration = chrono::Duration::seconds(60);
+
 async fn access_token_actor(
     db: &DatabaseConnection,
     keys: &jwt::JwtKeys,
@@ -83,54 +111,71 @@ async fn access_token_actor(
     let Ok(claims) = keys.verify(token) else {
         return Ok(None);
     };
-    let Some(user) = user::Entity::find_by_id(claims.sub).one(db).await? else {
+    let found = UserPrincipal::find_by_statement(crate::db::statement(
+        db.get_database_backend(),
+        "SELECT u.id, u.email, u.role, u.active, u.organization_id, o.kind AS org_kind \
+         FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?",
+        vec![claims.sub.into()],
+    ))
+    .one(db)
+    .await?;
+    let Some(user) = found else {
         return Ok(None);
     };
     if !user.active || user.organization_id != claims.org {
         return Ok(None);
     }
-    let Some(org) = organization::Entity::find_by_id(user.organization_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Actor::for_user(&user, &org)?))
+    Ok(Some(Actor {
+        org_id: user.organization_id,
+        org_kind: parse_kind(&user.org_kind)?,
+        principal: Principal::User {
+            id: user.id,
+            email: user.email,
+            role: parse_role(&user.role)?,
+        },
+    }))
 }
 
 async fn api_token_actor(db: &DatabaseConnection, secret: &str) -> ApiResult<Option<Actor>> {
-    let Some(token) = api_token::Entity::find()
-        .filter(api_token::Column::SecretHash.eq(secret_hash(secret)))
-        .one(db)
-        .await?
-    else {
+    let found = TokenPrincipal::find_by_statement(crate::db::statement(
+        db.get_database_backend(),
+        "SELECT t.id, t.name, t.scopes, t.organization_id, t.revoked_at, t.expires_at, \
+         t.last_used_at, o.kind AS org_kind \
+         FROM api_tokens t JOIN organizations o ON o.id = t.organization_id \
+         WHERE t.secret_hash = ?",
+        vec![secret_hash(secret).into()],
+    ))
+    .one(db)
+    .await?;
+    let Some(token) = found else {
         return Ok(None);
     };
     let now = Utc::now();
     if token.revoked_at.is_some() || token.expires_at.is_some_and(|at| at <= now) {
         return Ok(None);
     }
-    let Some(org) = organization::Entity::find_by_id(token.organization_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let scopes = parse_scopes(&token.scopes)?;
     let actor = Actor {
-        org_id: org.id,
-        org_kind: parse_kind(&org.kind)?,
+        org_id: token.organization_id,
+        org_kind: parse_kind(&token.org_kind)?,
         principal: Principal::ApiToken {
             id: token.id,
-            name: token.name.clone(),
-            scopes,
+            name: token.name,
+            scopes: parse_scopes(&token.scopes)?,
         },
     };
-    // Recording the last use is best effort: a failure here must not refuse the request.
-    let mut active: api_token::ActiveModel = token.into();
-    active.last_used_at = Set(Some(now));
-    if let Err(err) = active.update(db).await {
-        tracing::warn!(error = %err, "could not record API token use");
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION)
+    {
+        // Best effort: a failure here must not refuse the request.
+        let recorded = api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(token.id))
+            .exec(db)
+            .await;
+        if let Err(err) = recorded {
+            tracing::warn!(error = %err, "could not record API token use");
+        }
     }
     Ok(Some(actor))
 }

@@ -6,7 +6,7 @@
 //! window has passed. A success clears the account's count (not the address's).
 
 use crate::error::{ApiError, ApiResult};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -69,26 +69,8 @@ fn address_key(address: IpAddr) -> String {
     format!("address:{address}")
 }
 
-/// `?` placeholders in the backend's own spelling (`$1`, `$2`… on PostgreSQL).
 fn statement(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            let mut numbered = String::with_capacity(sql.len() + 8);
-            let mut n = 0;
-            for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    numbered.push_str(&format!("${n}"));
-                } else {
-                    numbered.push(c);
-                }
-            }
-            numbered
-        }
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+    crate::db::statement(db.get_database_backend(), sql, values)
 }
 
 impl LoginThrottle {

@@ -28,6 +28,8 @@ pub struct TestApp {
     db: Option<TestDb>,
     url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// SQL statements this server has run so far (all connections of its pool).
+    pub sql_statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Drop for TestApp {
@@ -92,12 +94,17 @@ impl TestApp {
     }
 
     async fn start(
-        conn: sea_orm::DatabaseConnection,
+        mut conn: sea_orm::DatabaseConnection,
         url: String,
         blobs_dir: std::path::PathBuf,
         test_db: Option<TestDb>,
         limits: Limits,
     ) -> Self {
+        let sql_statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = sql_statements.clone();
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
         let blobs = BlobStore::open(None, &blobs_dir).expect("blob store");
         let blobs_folder = blobs_dir.clone();
         let state = server::build_state(conn, blobs, TEST_SECRET, limits)
@@ -128,6 +135,7 @@ impl TestApp {
             db: test_db,
             url,
             shutdown: Some(tx),
+            sql_statements,
         }
     }
 

@@ -547,3 +547,78 @@ async fn stale_planner_statistics_are_refreshed_on_postgres() {
         .expect("refresh");
     assert!(!again.iter().any(|t| t == "login_failures"), "{again:?}");
 }
+
+/// The fewest statements one run of `query` took over three runs (a background statement of
+/// the server's housekeeping may land in any one run, not in all three).
+async fn statements_for(app: &TestApp, bearer: &str, query: &str) -> (u64, Value) {
+    let mut fewest = u64::MAX;
+    let mut body = Value::Null;
+    for _ in 0..3 {
+        let before = app.sql_statements.load(std::sync::atomic::Ordering::SeqCst);
+        let answer = app.gql(Some(bearer), query, json!({})).await;
+        let after = app.sql_statements.load(std::sync::atomic::Ordering::SeqCst);
+        fewest = fewest.min(after - before);
+        body = answer.data().clone();
+    }
+    (fewest, body)
+}
+
+#[tokio::test]
+async fn nested_builds_and_units_load_in_a_bounded_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let pm = app.token(who::EMS_PM).await;
+    let package = app.accepted_package("GW-NESTED").await;
+    let mut builds = Vec::new();
+    for (n, count) in [3, 5, 0, 2].into_iter().enumerate() {
+        let build = app
+            .gql(
+                Some(&pm),
+                "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+                json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 10, "dueDate": "2099-12-31",
+                    "routing": [{"kind": "SMT_TOP", "name": "SMT"}]}}),
+            )
+            .await
+            .data()["createBuild"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        if count > 0 {
+            app.gql(
+                Some(&pm),
+                "mutation($b: ID!, $n: Int!, $p: String!) { serializeUnits(buildId: $b, count: $n, pattern: $p) { serial } }",
+                json!({"b": build, "n": count, "p": format!("N{n}-{{SEQ:3}}")}),
+            )
+            .await
+            .data();
+        }
+        builds.push((build, count));
+    }
+    let nested =
+        "{ builds(first: 20) { edges { node { id units(first: 4) { serial status } } } } }";
+    let (statements, data) = statements_for(&app, &pm, nested).await;
+    // Who is calling (1), the page of builds (1), the units of every build on it (1).
+    assert!(
+        statements <= 4,
+        "{statements} statements for the nested page"
+    );
+    for edge in data["builds"]["edges"].as_array().expect("edges") {
+        let id = edge["node"]["id"].as_str().expect("id");
+        let (_, count) = builds
+            .iter()
+            .find(|(build, _)| build == id)
+            .expect("a build of this test");
+        let units = edge["node"]["units"].as_array().expect("units");
+        assert_eq!(units.len(), (*count).min(4), "{edge}");
+        let serials: Vec<&str> = units
+            .iter()
+            .map(|u| u["serial"].as_str().expect("serial"))
+            .collect();
+        let mut sorted = serials.clone();
+        sorted.sort();
+        assert_eq!(serials, sorted, "units come by serial");
+    }
+    // The same whatever the page sizes.
+    let larger = "{ builds(first: 50) { edges { node { units(first: 500) { serial } oem { name } ems { name } } } } }";
+    let (statements, _) = statements_for(&app, &pm, larger).await;
+    assert!(statements <= 6, "{statements} statements with parents too");
+}

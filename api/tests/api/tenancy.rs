@@ -76,6 +76,9 @@ struct World {
     acme_serial: String,
     /// A lot used on that build.
     acme_lot: String,
+    /// The foreign OEM and its admin, which Acme's callers and the EMS must never see.
+    globex_org: String,
+    globex_admin: String,
 }
 
 impl World {
@@ -272,9 +275,26 @@ async fn world() -> World {
         .as_str()
         .expect("token")
         .to_owned();
+    let globex = app
+        .gql(
+            bearer
+                .iter()
+                .find(|(c, _)| *c == Caller::GlobexAdmin)
+                .and_then(|(_, b)| b.as_deref()),
+            "{ me { id organization { id } } }",
+            json!({}),
+        )
+        .await;
+    let globex_admin = globex.data()["me"]["id"].as_str().expect("id").to_owned();
+    let globex_org = globex.data()["me"]["organization"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
     let mut world = World {
         app,
         bearer,
+        globex_org,
+        globex_admin,
         acme_org,
         acme_engineer,
         acme_token,
@@ -340,6 +360,63 @@ async fn world() -> World {
         .await
         .data();
     world
+}
+
+/// Ids of records `caller` may not see: none of them may appear anywhere in an answer it gets.
+fn invisible_ids(world: &World, caller: Caller) -> Vec<&str> {
+    let acme_all = [
+        world.acme_org.as_str(),
+        world.acme_engineer.as_str(),
+        world.acme_token.as_str(),
+        world.acme_product.as_str(),
+        world.acme_draft.as_str(),
+        world.acme_submitted.as_str(),
+        world.acme_accepted.as_str(),
+        world.acme_draft_file.as_str(),
+        world.acme_build.as_str(),
+        world.acme_lot.as_str(),
+    ];
+    let globex_all = [world.globex_org.as_str(), world.globex_admin.as_str()];
+    if is_globex(caller) {
+        acme_all.to_vec()
+    } else if is_ems(caller) {
+        // The EMS sees Acme's submitted work, never its drafts, its people's ids or its tokens.
+        let mut ids = vec![
+            world.acme_draft.as_str(),
+            world.acme_draft_file.as_str(),
+            world.acme_token.as_str(),
+        ];
+        ids.extend(globex_all);
+        ids
+    } else if is_acme(caller) {
+        globex_all.to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Walks an answer's data for an id the caller may not see.
+fn no_invisible_ids(world: &World, caller: Caller, data: &Value) -> Result<(), String> {
+    fn walk<'v>(value: &'v Value, found: &mut Vec<&'v str>) {
+        match value {
+            Value::String(text) => found.push(text),
+            Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+            Value::Object(fields) => fields.values().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    if data.is_null() {
+        return Err("allowed, but no data".to_owned());
+    }
+    let mut strings = Vec::new();
+    walk(data, &mut strings);
+    let invisible = invisible_ids(world, caller);
+    match strings.iter().find(|s| invisible.contains(s)) {
+        Some(leaked) => Err(format!(
+            "the answer holds {leaked}, which it may not see: {data}"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// An extra check on a successful answer.
@@ -876,6 +953,9 @@ async fn every_operation_for_every_caller() {
                 continue;
             }
             if got == Allowed {
+                if let Err(why) = no_invisible_ids(&world, caller, &result.body["data"]) {
+                    failures.push(format!("{} as {caller:?}: {why}", case.name));
+                }
                 if let Some(check) = case.check {
                     if let Err(why) = check(&world, caller, &result.body["data"]) {
                         failures.push(format!("{} as {caller:?}: {why}", case.name));
