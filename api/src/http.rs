@@ -485,9 +485,12 @@ async fn graphql_ws(
 }
 
 /// `GET /graphql`: the GraphiQL explorer.
-/// Its page loads GraphiQL's scripts and styles from a public CDN over HTTPS, which its
-/// Content-Security-Policy allows for this page alone.
-async fn graphiql() -> impl IntoResponse {
+/// Served from the binary when the build vendored GraphiQL; otherwise the page loads GraphiQL's
+/// scripts and styles from a public CDN over HTTPS, which its policy allows for it alone.
+async fn graphiql() -> Response {
+    if let Some(page) = web_assets::explorer_page() {
+        return page;
+    }
     (
         [(
             header::CONTENT_SECURITY_POLICY,
@@ -505,6 +508,7 @@ async fn graphiql() -> impl IntoResponse {
                 .finish(),
         ),
     )
+        .into_response()
 }
 
 /// `GET /healthz`: the process is up.

@@ -60,6 +60,33 @@ fn file(path: &str) -> Option<Response> {
     Some(response)
 }
 
+/// The API explorer's page, when the build vendored GraphiQL (`cargo xtask build-web`), with a
+/// policy that allows this server's scripts only.
+pub fn explorer_page() -> Option<Response> {
+    let page = Assets::get("graphiql/index.html")?;
+    Some(
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(
+                        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+                         object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+                    ),
+                ),
+            ],
+            page.data,
+        )
+            .into_response(),
+    )
+}
+
 /// The Content-Security-Policy of the app page: its own origin only, WebAssembly allowed, and
 /// the one inline bootstrap script allowed by its hash (its text names content-hashed files,
 /// so the hash is taken from the page being served).

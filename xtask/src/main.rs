@@ -4,6 +4,7 @@
 //! installed) with inherited output, stops at the first failure and exits non-zero.
 
 mod cmd;
+mod graphiql;
 mod lockfile;
 mod web;
 

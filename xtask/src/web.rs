@@ -5,7 +5,8 @@
 //! 2. the wasm-bindgen library writes the JS glue (`--target web`);
 //! 3. release only: `wasm-opt -Oz`, when a binaryen ≥ 116 is on PATH;
 //! 4. `web/dist` is written afresh: the JS, wasm and CSS under content-hashed names (cache them
-//!    forever), and `index.html` (never cache it) rewritten to point at them.
+//!    forever), and `index.html` (never cache it) rewritten to point at them;
+//! 5. the API explorer's files into `dist/graphiql` (see [`crate::graphiql`]).
 
 use std::fs;
 use std::io::Write;
@@ -104,6 +105,7 @@ pub fn build(profile: Profile) -> Result<()> {
     let web = root.join("web");
     let dist = web.join("dist");
     let bundle = assemble(&staging, &web, &dist)?;
+    crate::graphiql::install(&web, &dist)?;
     eprintln!("xtask: web app ready in {}", dist.display());
     if release {
         report_sizes(&dist, &[&bundle.wasm, &bundle.js, &bundle.css])?;
