@@ -140,6 +140,7 @@ fn findings_name_file_and_line() {
                 | FindingCode::DrillFormatGuessed
                 | FindingCode::BomParseError
                 | FindingCode::BomHeaderNotFound
+                | FindingCode::CentroidBottomMirrored
         );
         if has_line {
             assert!(f.line.is_some(), "{}: {f:?}", b.name);
@@ -226,4 +227,92 @@ fn placements_in_mils_get_a_hint() {
         "{}",
         hint.message
     );
+}
+
+fn findings_for<'a>(
+    a: &'a firstpass_shared::cad::PackageAnalysis,
+    designator: &str,
+) -> Vec<&'a firstpass_shared::cad::Finding> {
+    a.findings
+        .iter()
+        .filter(|f| f.designator.as_deref() == Some(designator))
+        .collect()
+}
+
+#[test]
+fn parts_on_the_board_edge_are_warnings_not_errors() {
+    use firstpass_shared::cad::Severity;
+    // With KiCad's X2 pad attributes, and without them (pads found by proximity).
+    for attributes in [true, false] {
+        let set = fixtures::edge_board(attributes);
+        let a = validate_package(&fixtures::inputs(&set));
+        assert!(!a.has_errors(), "X2 {attributes}: {:#?}", a.findings);
+        let b = a.board.as_ref().unwrap_or_else(|| panic!("no board"));
+        assert_eq!(b.cutouts.len(), 1, "the round cut-out");
+        // The card-edge connector's centroid is in the key slot, 1 mm from its walls.
+        let j1 = findings_for(&a, fixtures::EDGE_CONNECTOR);
+        assert!(
+            j1.iter().all(|f| f.severity == Severity::Warning
+                && f.code == FindingCode::PlacementOverhangsEdge
+                && f.message.contains("1.000 mm")),
+            "X2 {attributes}: {j1:#?}"
+        );
+        let j2 = findings_for(&a, fixtures::OVERHANGING_JACK);
+        assert_eq!(j2.len(), 1, "X2 {attributes}: {j2:#?}");
+        assert_eq!(j2[0].severity, Severity::Warning);
+        assert_eq!(j2[0].code, FindingCode::PlacementOverhangsEdge);
+        assert!(
+            j2[0]
+                .message
+                .contains(&format!("{:.3} mm", fixtures::JACK_OVERHANG_MM)),
+            "{}",
+            j2[0].message
+        );
+        assert!(findings_for(&a, "R1").is_empty());
+    }
+}
+
+#[test]
+fn a_part_20_mm_off_the_board_is_still_an_error() {
+    use firstpass_shared::cad::Severity;
+    for attributes in [true, false] {
+        let set = fixtures::edge_board_with_stray_part(attributes);
+        let a = validate_package(&fixtures::inputs(&set));
+        let errors: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "X2 {attributes}: {errors:#?}");
+        assert_eq!(errors[0].code, FindingCode::PlacementOutsideOutline);
+        assert_eq!(errors[0].designator.as_deref(), Some(fixtures::STRAY_PART));
+        assert!(
+            errors[0].message.contains("20.000 mm"),
+            "{}",
+            errors[0].message
+        );
+        let j2 = findings_for(&a, fixtures::OVERHANGING_JACK);
+        assert_eq!(j2.len(), 1);
+        assert_eq!(j2[0].code, FindingCode::PlacementOverhangsEdge);
+    }
+}
+
+#[test]
+fn kicad6_mirrored_bottom_x_is_read_back() {
+    use firstpass_shared::cad::Severity;
+    let b = fixtures::broken_variants()
+        .into_iter()
+        .find(|b| b.name == "kicad6_bottom_mirrored")
+        .unwrap_or_else(|| panic!("variant missing"));
+    let a = validate_package(&fixtures::inputs(&b.files));
+    assert!(!a.has_errors(), "{:#?}", a.findings);
+    let w: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::CentroidBottomMirrored)
+        .collect();
+    assert_eq!(w.len(), 1, "{:#?}", a.findings);
+    assert_eq!(w[0].severity, Severity::Warning);
+    let u1 = a.placements.iter().find(|p| p.designator == "U1");
+    assert!(u1.is_some_and(|p| (p.x_mm - 36.0).abs() < 1e-9 && p.x_mm > 0.0));
 }

@@ -64,6 +64,8 @@ enum Prim {
         w: f64,
     },
     Region(Vec<(f64, f64)>),
+    /// Text written as is (X2 object attributes).
+    Raw(String),
 }
 
 /// A part on the board.
@@ -527,12 +529,16 @@ fn gerber(style: Style, function: &str, prims: &[Prim]) -> Vec<u8> {
     let mut current = 0usize;
     let mut dark = true;
     for p in prims {
+        if let Prim::Raw(text) = p {
+            body.push_str(text);
+            continue;
+        }
         let (shape, want_dark) = match p {
             Prim::Flash { shape, dark, .. } => (Some(*shape), *dark),
             Prim::Line { w: width, .. } | Prim::ArcCcw { w: width, .. } => {
                 (Some(Shape::Circle(*width)), true)
             }
-            Prim::Region(_) => (None, true),
+            Prim::Region(_) | Prim::Raw(_) => (None, true),
         };
         if want_dark != dark {
             dark = want_dark;
@@ -587,6 +593,7 @@ fn gerber(style: Style, function: &str, prims: &[Prim]) -> Vec<u8> {
                 }
                 body.push_str("G37*\n");
             }
+            Prim::Raw(_) => {}
         }
     }
     match style {
@@ -893,6 +900,230 @@ pub fn board(style: Style) -> FileSet {
     set
 }
 
+/// The card-edge board's card-edge connector: its centroid is in the tab's key slot.
+pub const EDGE_CONNECTOR: &str = "J1";
+/// The card-edge board's jack: its centroid is 2 mm beyond the right edge, its pads on the board.
+pub const OVERHANGING_JACK: &str = "J2";
+/// How far (mm) the jack's centroid lies beyond the board edge.
+pub const JACK_OVERHANG_MM: f64 = 2.0;
+/// The part [`edge_board_with_stray_part`] places 20 mm off the board.
+pub const STRAY_PART: &str = "R9";
+
+/// One part of the card-edge board: designator, value, package, MPN, manufacturer, centroid,
+/// pads (x, y, width, height, plated hole diameter or 0).
+type EdgePart = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    (f64, f64),
+    Vec<(f64, f64, f64, f64, f64)>,
+);
+
+fn edge_parts(stray: bool) -> Vec<EdgePart> {
+    let mut fingers = Vec::new();
+    for k in 0..13 {
+        fingers.push((16.0 + f64::from(k), -5.5, 0.7, 3.5, 0.0));
+        fingers.push((32.0 + f64::from(k), -5.5, 0.7, 3.5, 0.0));
+    }
+    let mut jack: Vec<_> = (0..5)
+        .map(|k| (57.0, 18.4 + 0.8 * f64::from(k), 1.5, 0.4, 0.0))
+        .collect();
+    jack.push((59.0, 16.5, 1.8, 1.8, 1.0));
+    jack.push((59.0, 23.5, 1.8, 1.8, 1.0));
+    let mut parts: Vec<EdgePart> = vec![
+        (
+            "R1",
+            "10k",
+            "R_0603",
+            "RC0603FR-0710KL",
+            "Yageo",
+            (20.0, 20.0),
+            vec![(19.2, 20.0, 0.9, 0.95, 0.0), (20.8, 20.0, 0.9, 0.95, 0.0)],
+        ),
+        (
+            EDGE_CONNECTOR,
+            "Edge x26",
+            "CardEdge_26",
+            "PCB-EDGE-26",
+            "(board)",
+            (30.0, -6.0),
+            fingers,
+        ),
+        (
+            OVERHANGING_JACK,
+            "USB_B_Micro",
+            "USB_Micro-B",
+            "10118194-0001LF",
+            "Amphenol",
+            (60.0 + JACK_OVERHANG_MM, 20.0),
+            jack,
+        ),
+    ];
+    if stray {
+        parts.push((
+            STRAY_PART,
+            "10k",
+            "R_0603",
+            "RC0603FR-0710KL",
+            "Yageo",
+            (80.0, 20.0),
+            vec![(79.2, 20.0, 0.9, 0.95, 0.0), (80.8, 20.0, 0.9, 0.95, 0.0)],
+        ));
+    }
+    parts
+}
+
+/// The outline of the card-edge board: a 60 × 40 mm body with rounded corners (arcs), a card
+/// edge tab (x 15..45, 8 mm deep) with a key slot (x 29..31, 4 mm deep) on its bottom edge,
+/// and a round cut-out (r 3 mm at (50, 30)).
+fn edge_outline() -> Vec<Prim> {
+    let w = 0.1;
+    let line = |x1, y1, x2, y2| Prim::Line { x1, y1, x2, y2, w };
+    let arc = |x1, y1, x2, y2, cx, cy| Prim::ArcCcw {
+        x1,
+        y1,
+        x2,
+        y2,
+        cx,
+        cy,
+        w,
+    };
+    vec![
+        line(2.0, 0.0, 15.0, 0.0),
+        line(15.0, 0.0, 15.0, -8.0),
+        line(15.0, -8.0, 29.0, -8.0),
+        line(29.0, -8.0, 29.0, -4.0),
+        line(29.0, -4.0, 31.0, -4.0),
+        line(31.0, -4.0, 31.0, -8.0),
+        line(31.0, -8.0, 45.0, -8.0),
+        line(45.0, -8.0, 45.0, 0.0),
+        line(45.0, 0.0, 58.0, 0.0),
+        arc(58.0, 0.0, 60.0, 2.0, 58.0, 2.0),
+        line(60.0, 2.0, 60.0, 38.0),
+        arc(60.0, 38.0, 58.0, 40.0, 58.0, 38.0),
+        line(58.0, 40.0, 2.0, 40.0),
+        arc(2.0, 40.0, 0.0, 38.0, 2.0, 38.0),
+        line(0.0, 38.0, 0.0, 2.0),
+        arc(0.0, 2.0, 2.0, 0.0, 2.0, 2.0),
+        arc(53.0, 30.0, 53.0, 30.0, 50.0, 30.0),
+    ]
+}
+
+/// A board whose parts legitimately sit on its edge, exported KiCad-style: a card-edge
+/// connector ([`EDGE_CONNECTOR`]) whose centroid falls in the key slot of its tab, and a jack
+/// ([`OVERHANGING_JACK`]) that overhangs the right edge by [`JACK_OVERHANG_MM`]. With
+/// `attributes` the copper carries KiCad's X2 pad attributes (`%TO.P,J1,1*%`), without them the
+/// pads must be found by proximity. It validates with no ERROR.
+pub fn edge_board(attributes: bool) -> FileSet {
+    edge_board_files(attributes, false)
+}
+
+/// [`edge_board`] plus [`STRAY_PART`], placed (pads and all) 20 mm off the right edge.
+pub fn edge_board_with_stray_part(attributes: bool) -> FileSet {
+    edge_board_files(attributes, true)
+}
+
+fn edge_board_files(attributes: bool, stray: bool) -> FileSet {
+    let style = Style::KiCad;
+    let parts = edge_parts(stray);
+    let (mut top, mut bottom, mut mask_top, mut mask_bottom) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut holes = Vec::new();
+    for (designator, _, package, _, _, _, pads) in &parts {
+        for (n, &(x, y, pw, ph, drill)) in pads.iter().enumerate() {
+            let flash = |grow: f64| Prim::Flash {
+                x,
+                y,
+                shape: Shape::Rect(pw + grow, ph + grow),
+                dark: true,
+            };
+            let put = |layer: &mut Vec<Prim>| {
+                if attributes {
+                    layer.push(Prim::Raw(format!(
+                        "%TO.P,{designator},{}*%\n%TO.N,Net-({designator}-Pad{})*%\n",
+                        n + 1,
+                        n + 1
+                    )));
+                }
+                layer.push(flash(0.0));
+                if attributes {
+                    layer.push(Prim::Raw("%TD*%\n".into()));
+                }
+            };
+            put(&mut top);
+            mask_top.push(flash(0.1));
+            if drill > 0.0 || *package == "CardEdge_26" {
+                put(&mut bottom);
+                mask_bottom.push(flash(0.1));
+            }
+            if drill > 0.0 {
+                holes.push((x, y, drill));
+            }
+        }
+    }
+    // A track and a via, so that the copper is not only pads.
+    top.push(Prim::Line {
+        x1: 20.8,
+        y1: 20.0,
+        x2: 40.0,
+        y2: 10.0,
+        w: 0.25,
+    });
+    for layer in [&mut top, &mut bottom] {
+        layer.push(Prim::Flash {
+            x: 40.0,
+            y: 10.0,
+            shape: Shape::Circle(0.8),
+            dark: true,
+        });
+    }
+    holes.push((40.0, 10.0, 0.4));
+    let mut set = FileSet::new();
+    for (name, function, prims) in [
+        ("F_Cu", "Copper,L1,Top", &top),
+        ("B_Cu", "Copper,L2,Bot", &bottom),
+        ("F_Mask", "Soldermask,Top", &mask_top),
+        ("B_Mask", "Soldermask,Bot", &mask_bottom),
+        ("Edge_Cuts", "Profile,NP", &edge_outline()),
+    ] {
+        set.push((format!("edge-{name}.gbr"), gerber(style, function, prims)));
+    }
+    set.push(("edge-PTH.drl".into(), drill(style, true, &holes)));
+    let mut pos = String::from("### Footprint positions - created on 2024-01-01 ###\n### Printed by KiCad version 8.0.0\n## Unit = mm, Angle = deg.\n## Side : All\n# Ref     Val       Package                PosX       PosY       Rot  Side\n");
+    for (designator, value, package, _, _, (x, y), _) in &parts {
+        let _ = writeln!(
+            pos,
+            "{designator:<9} {:<12} {package:<22} {x:>9.4} {y:>10.4} {:>8.4}  top",
+            value.replace(' ', "_"),
+            0.0
+        );
+    }
+    pos.push_str("## End\n");
+    set.push(("edge-all.pos".into(), pos.into_bytes()));
+    let mut bom = String::from(
+        "\"Reference\",\"Value\",\"Footprint\",\"Qty\",\"DNP\",\"MPN\",\"Manufacturer\"\n",
+    );
+    let mut lines: Vec<(Vec<&str>, &EdgePart)> = Vec::new();
+    for part in &parts {
+        match lines.iter_mut().find(|(_, q)| q.3 == part.3) {
+            Some((ds, _)) => ds.push(part.0),
+            None => lines.push((vec![part.0], part)),
+        }
+    }
+    for (ds, (_, value, package, mpn, manufacturer, _, _)) in lines {
+        let _ = writeln!(
+            bom,
+            "\"{}\",\"{value}\",\"{package}\",\"{}\",\"\",\"{mpn}\",\"{manufacturer}\"",
+            ds.join(","),
+            ds.len()
+        );
+    }
+    set.push(("edge-bom.csv".into(), bom.into_bytes()));
+    set
+}
+
 /// Borrows a file set as validation input.
 pub fn inputs(set: &FileSet) -> Vec<InputFile<'_>> {
     set.iter().map(|(n, b)| InputFile::new(n, b)).collect()
@@ -1061,11 +1292,35 @@ pub fn broken_variants() -> Vec<Broken> {
         FindingCode::PlacementOutsideOutline,
         &|s| replace(s, "board-all.pos", |t| t.replacen("36.0000", "60.0000", 1)),
     );
+    variant(
+        "kicad6_bottom_mirrored",
+        FindingCode::CentroidBottomMirrored,
+        &|s| {
+            // U1 on the bottom, its x negated as KiCad 6 writes bottom-side x.
+            replace(s, "board-all.pos", |t| {
+                t.lines()
+                    .map(|l| match l.strip_prefix("U1 ") {
+                        Some(rest) => format!(
+                            "U1 {}\n",
+                            rest.replacen(" 36.0000", "-36.0000", 1)
+                                .replacen(" top", " bottom", 1)
+                        ),
+                        None => format!("{l}\n"),
+                    })
+                    .collect()
+            })
+        },
+    );
     variant("missing_bom", FindingCode::MissingBom, &|s| {
         remove(s, "board-bom.csv")
     });
     variant("missing_centroid", FindingCode::MissingCentroid, &|s| {
         remove(s, "board-all.pos")
+    });
+    out.push(Broken {
+        name: "jack_overhangs_edge",
+        expect: FindingCode::PlacementOverhangsEdge,
+        files: edge_board(true),
     });
     out
 }

@@ -460,6 +460,28 @@ pub struct GerberFile {
     pub path_extents: Option<Extents>,
     /// Non-fatal oddities (at most [`GerberLimits::max_warnings`]).
     pub warnings: Vec<GerberWarning>,
+    /// Component references named by X2 object attributes (`%TO.C,R1*%`, or the first value of
+    /// a pad's `%TO.P,R1,1*%`), each once, in order of first use.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// The flashes and regions drawn while a component attribute was set: (index into
+    /// [`GerberFile::objects`], index into [`GerberFile::components`]), by ascending object.
+    #[serde(default)]
+    pub object_components: Vec<(u32, u32)>,
+}
+
+impl GerberFile {
+    /// The component reference an object was drawn for, from X2 object attributes.
+    pub fn component_of(&self, object: usize) -> Option<&str> {
+        let object = u32::try_from(object).ok()?;
+        let i = self
+            .object_components
+            .binary_search_by_key(&object, |&(o, _)| o)
+            .ok()?;
+        self.components
+            .get(self.object_components[i].1 as usize)
+            .map(String::as_str)
+    }
 }
 
 /// Parses a Gerber file with the default limits.
@@ -535,7 +557,17 @@ struct Parser {
     warnings: Vec<GerberWarning>,
     warned_units: bool,
     macro_points: usize,
+    /// The `.C` object attribute in force (index into `components`).
+    attr_component: Option<u32>,
+    /// The refdes of the `.P` object attribute in force.
+    attr_pad: Option<u32>,
+    components: Vec<String>,
+    component_index: HashMap<String, u32>,
+    object_components: Vec<(u32, u32)>,
 }
+
+/// Most distinct component references kept from X2 object attributes.
+const MAX_COMPONENTS: usize = 100_000;
 
 fn err<T>(line: u32, message: impl Into<String>) -> Result<T, GerberError> {
     Err(GerberError {
@@ -604,6 +636,52 @@ impl Parser {
             warnings: Vec::new(),
             warned_units: false,
             macro_points: 0,
+            attr_component: None,
+            attr_pad: None,
+            components: Vec::new(),
+            component_index: HashMap::new(),
+            object_components: Vec::new(),
+        }
+    }
+
+    /// The index of a component reference, adding it when new (None past the cap or empty).
+    fn component_id(&mut self, refdes: &str) -> Option<u32> {
+        let refdes: String = refdes.trim().chars().take(200).collect();
+        if refdes.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.component_index.get(&refdes) {
+            return Some(i);
+        }
+        if self.components.len() >= MAX_COMPONENTS {
+            return None;
+        }
+        let i = u32::try_from(self.components.len()).ok()?;
+        self.components.push(refdes.clone());
+        self.component_index.insert(refdes, i);
+        Some(i)
+    }
+
+    /// `TO` (object attribute): `.C` and `.P` name the component of what follows.
+    fn object_attribute(&mut self, rest: &str) {
+        let mut it = rest.split(',');
+        let name = it.next().unwrap_or("").trim();
+        let first = it.next();
+        if name.eq_ignore_ascii_case(".C") {
+            self.attr_component = first.and_then(|r| self.component_id(r));
+        } else if name.eq_ignore_ascii_case(".P") {
+            self.attr_pad = first.and_then(|r| self.component_id(r));
+        }
+    }
+
+    /// `TD` (delete attribute): all of them, or the one named.
+    fn delete_attribute(&mut self, rest: &str) {
+        let name = rest.trim();
+        if name.is_empty() || name.eq_ignore_ascii_case(".C") {
+            self.attr_component = None;
+        }
+        if name.is_empty() || name.eq_ignore_ascii_case(".P") {
+            self.attr_pad = None;
         }
     }
 
@@ -735,7 +813,15 @@ impl Parser {
                 Ok(())
             }
             "LM" | "LR" | "LS" | "IP" | "IN" | "OF" | "SF" | "MI" | "IR" | "AS" | "IJ" | "KO"
-            | "LN" | "IC" | "TA" | "TO" | "TD" => Ok(()),
+            | "LN" | "IC" | "TA" => Ok(()),
+            "TO" => {
+                self.object_attribute(rest);
+                Ok(())
+            }
+            "TD" => {
+                self.delete_attribute(rest);
+                Ok(())
+            }
             "SR" => self.step_repeat(rest, line),
             "AB" => self.aperture_block(rest, line),
             "TF" => {
@@ -1289,6 +1375,10 @@ impl Parser {
             let attr = attr.trim();
             if let Some(tf) = attr.strip_prefix("TF") {
                 self.attribute(tf);
+            } else if let Some(to) = attr.strip_prefix("TO") {
+                self.object_attribute(to);
+            } else if let Some(td) = attr.strip_prefix("TD") {
+                self.delete_attribute(td);
             }
         }
     }
@@ -1379,6 +1469,13 @@ impl Parser {
                     self.limits.max_objects
                 ),
             );
+        }
+        if matches!(g, Graphic::Flash { .. } | Graphic::Region { .. }) {
+            if let Some(c) = self.attr_pad.or(self.attr_component) {
+                if let Ok(i) = u32::try_from(self.objects.len()) {
+                    self.object_components.push((i, c));
+                }
+            }
         }
         self.objects.push(g);
         Ok(())
@@ -1551,6 +1648,8 @@ impl Parser {
             extents,
             path_extents,
             warnings: self.warnings,
+            components: self.components,
+            object_components: self.object_components,
         }
     }
 }
@@ -1842,6 +1941,28 @@ mod tests {
     #[expect(clippy::unwrap_used, reason = "test inputs are known good")]
     fn ok(s: &str) -> GerberFile {
         parse(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn object_attributes_name_the_component_of_pads() {
+        let g = ok("%FSLAX46Y46*%%MOMM*%%ADD10C,1*%D10*\
+%TO.C,U1*%X0Y0D03*%TO.P,R7,2*%X1000000Y0D03*%TD.P*%X2000000Y0D03*%TD*%X3000000Y0D03*\
+G04 #@! TO.P,J3,1*\nX4000000Y0D03*G04 #@! TD*\nX5000000Y0D03*\
+%TO.C,U1*%G36*X0Y0D02*X1000000Y0D01*X0Y1000000D01*X0Y0D01*G37*%TD*%M02*");
+        let owners: Vec<Option<&str>> = (0..g.objects.len()).map(|i| g.component_of(i)).collect();
+        assert_eq!(
+            owners,
+            [
+                Some("U1"),
+                Some("R7"),
+                Some("U1"),
+                None,
+                Some("J3"),
+                None,
+                Some("U1")
+            ]
+        );
+        assert_eq!(g.components, ["U1", "R7", "J3"]);
     }
 
     #[test]

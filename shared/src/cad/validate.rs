@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::bom::{self, BomLine};
 use super::centroid::{self, Placement};
 use super::excellon::{self, DrillFile};
-use super::gerber::{self, GerberFile, Point};
+use super::gerber::{self, GerberFile, Graphic, Point};
 use super::layers::{identify_layer, LayerFunction, LayerId, LayerSource, Side};
 use super::outline;
 use super::{guess_file_kind, Extents, FileKind};
@@ -83,8 +83,14 @@ codes! {
     PlacementWithoutBomLine => "PLACEMENT_WITHOUT_BOM_LINE",
     /// A placed BOM designator has no placement.
     BomLineWithoutPlacement => "BOM_LINE_WITHOUT_PLACEMENT",
-    /// A placement lies outside the board outline.
+    /// A placement lies outside the board outline, and so do its pads (or none are known).
     PlacementOutsideOutline => "PLACEMENT_OUTSIDE_OUTLINE",
+    /// A placement's centroid lies beyond the board edge but its pads are on the board: a part
+    /// that overhangs the edge (card-edge connector, jack), to be checked, not blocking.
+    PlacementOverhangsEdge => "PLACEMENT_OVERHANGS_EDGE",
+    /// Bottom-side x coordinates of a centroid file were mirrored (KiCad 6 and older write them
+    /// negated) and were negated back to fit the board.
+    CentroidBottomMirrored => "CENTROID_BOTTOM_MIRRORED",
     /// The package has no BOM.
     MissingBom => "MISSING_BOM",
     /// The package has no centroid file.
@@ -222,6 +228,19 @@ pub struct BoardInfo {
     pub outline: Extents,
     /// The board edge as a closed polygon, when the outline strokes close.
     pub polygon: Option<Vec<Point>>,
+    /// Closed outline loops inside the board edge: cut-outs (empty when there are none).
+    #[serde(default)]
+    pub cutouts: Vec<Vec<Point>>,
+}
+
+impl BoardInfo {
+    /// The board's shape (edge and cut-outs), when the outline closes.
+    pub fn shape(&self) -> Option<outline::BoardShape> {
+        self.polygon.as_ref().map(|outer| outline::BoardShape {
+            outer: outer.clone(),
+            cutouts: self.cutouts.clone(),
+        })
+    }
 }
 
 /// Everything validation found out about a package.
@@ -470,17 +489,26 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
             )
         })
         .collect();
-    let polygon = gerbers
+    let shape = gerbers
         .iter()
         .filter(|(i, _)| layers[*i].function == LayerFunction::Outline)
-        .filter_map(|(_, g)| outline::board_polygon(g))
-        .max_by(|a, b| outline::area(a).abs().total_cmp(&outline::area(b).abs()));
+        .filter_map(|(_, g)| outline::board_shape(g))
+        .max_by(|a, b| {
+            outline::area(&a.outer)
+                .abs()
+                .total_cmp(&outline::area(&b.outer).abs())
+        });
+    let (polygon, cutouts) = match shape {
+        Some(s) => (Some(s.outer), s.cutouts),
+        None => (None, Vec::new()),
+    };
     let board = outline.map(|o| BoardInfo {
         width_mm: o.width(),
         height_mm: o.height(),
         layer_count: u32::try_from(copper.len()).unwrap_or(u32::MAX),
         outline: o,
         polygon,
+        cutouts,
     });
 
     // Drill format guesses, checked against the outline.
@@ -607,44 +635,9 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
         }
     }
     if let Some(b) = &board {
-        let mut outside = 0usize;
-        for p in &placements {
-            let on_board = b.outline.contains(p.x_mm, p.y_mm, 0.05)
-                && b.polygon
-                    .as_deref()
-                    .is_none_or(|poly| outline::contains(poly, p.x_mm, p.y_mm, 0.05));
-            if !on_board {
-                outside += 1;
-                if outside <= 50 {
-                    findings.push(
-                        Finding::error(
-                            FindingCode::PlacementOutsideOutline,
-                            format!(
-                                "{} at ({:.3}, {:.3}) mm lies outside the board outline (x {:.3}..{:.3}, y {:.3}..{:.3}); check the part and the centroid origin",
-                                p.designator, p.x_mm, p.y_mm, b.outline.min_x, b.outline.max_x, b.outline.min_y, b.outline.max_y
-                            ),
-                        )
-                        .in_file(&p.file)
-                        .at(p.row)
-                        .designator(&p.designator),
-                    );
-                }
-            }
-        }
-        if outside > 50 {
-            findings.push(Finding::error(
-                FindingCode::PlacementOutsideOutline,
-                format!("{outside} placements lie outside the board outline (first 50 listed)"),
-            ));
-        }
-        if outside * 2 > placements.len() {
-            if let Some(hint) = placement_hint(&placements, b) {
-                findings.push(Finding::error(
-                    FindingCode::PlacementOutsideOutline,
-                    format!("most placements lie outside the board, but {hint}: check the centroid's units and origin"),
-                ));
-            }
-        }
+        unmirror_bottom(&mut placements, b, &mut findings);
+        let pads = copper_pads(&gerbers, &layers);
+        check_placements(&placements, b, &pads, &mut findings);
     }
 
     // Deterministic order: package-level first, then files in input order, line, code, designator.
@@ -681,6 +674,235 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
         },
         gerbers,
         drills,
+    }
+}
+
+/// Tolerance (mm) of the on-board tests: a point this close to the edge is on it.
+const EDGE_TOLERANCE_MM: f64 = 0.05;
+/// How far (mm) from its centroid a part's pads are looked for when the copper does not name
+/// them (no X2 `.P`/`.C` attributes): farther than any overhang worth a warning.
+const PAD_REACH_MM: f64 = 10.0;
+/// Most pad look-ups (pad × placement distance tests) spent on off-board placements.
+const PAD_SEARCH_BUDGET: usize = 5_000_000;
+
+/// A copper flash (or an attributed copper region): where a part's pad is.
+#[derive(Debug)]
+struct Pad {
+    x: f64,
+    y: f64,
+    /// The side of the copper layer it is on.
+    side: Side,
+    /// The component it belongs to, from X2 attributes (upper case).
+    owner: Option<String>,
+}
+
+/// Pads of the outer copper layers: every dark flash, and the dark regions X2 attributes give
+/// to a component (custom-shaped pads); copper pours are not pads.
+fn copper_pads(gerbers: &[(usize, GerberFile)], layers: &[LayerInfo]) -> Vec<Pad> {
+    let mut pads = Vec::new();
+    for (i, g) in gerbers {
+        let side = match layers[*i].function {
+            LayerFunction::CopperTop => Side::Top,
+            LayerFunction::CopperBottom => Side::Bottom,
+            _ => continue,
+        };
+        for (k, o) in g.objects.iter().enumerate() {
+            let owner = g.component_of(k).map(str::to_ascii_uppercase);
+            let at = match o {
+                Graphic::Flash { at, dark: true, .. } => *at,
+                Graphic::Region { dark: true, .. } if owner.is_some() => {
+                    match o.extents_with(&g.apertures) {
+                        Some(e) => Point {
+                            x: (e.min_x + e.max_x) / 2.0,
+                            y: (e.min_y + e.max_y) / 2.0,
+                        },
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            pads.push(Pad {
+                x: at.x,
+                y: at.y,
+                side,
+                owner,
+            });
+        }
+    }
+    pads
+}
+
+/// Whether a placement on `side` can own a pad on copper side `pad`: a part's pads are on its
+/// own side (through-hole pads are on both); a placement without a side takes either.
+fn same_side(side: Side, pad: Side) -> bool {
+    side == pad || !matches!(side, Side::Top | Side::Bottom)
+}
+
+/// Judges every placement against the board: on it, overhanging it (centroid off, pads on:
+/// WARNING), or off it (ERROR).
+fn check_placements(
+    placements: &[Placement],
+    b: &BoardInfo,
+    pads: &[Pad],
+    findings: &mut Vec<Finding>,
+) {
+    let shape = b.shape();
+    let on_board = |x: f64, y: f64| match &shape {
+        Some(s) => s.contains(x, y, EDGE_TOLERANCE_MM),
+        None => b.outline.contains(x, y, EDGE_TOLERANCE_MM),
+    };
+    let beyond = |x: f64, y: f64| match &shape {
+        Some(s) => s.distance_to_edge(x, y),
+        None => {
+            let o = &b.outline;
+            let dx = (o.min_x - x).max(x - o.max_x).max(0.0);
+            let dy = (o.min_y - y).max(y - o.max_y).max(0.0);
+            dx.hypot(dy)
+        }
+    };
+    let mut by_owner: BTreeMap<&str, Vec<&Pad>> = BTreeMap::new();
+    for p in pads {
+        if let Some(o) = &p.owner {
+            by_owner.entry(o.as_str()).or_default().push(p);
+        }
+    }
+    let unowned: Vec<&Pad> = pads.iter().filter(|p| p.owner.is_none()).collect();
+    let mut budget = PAD_SEARCH_BUDGET;
+    let mut outside = 0usize;
+    for p in placements {
+        if on_board(p.x_mm, p.y_mm) {
+            continue;
+        }
+        // The part's pads: named by X2 attributes, else the unnamed flashes nearer to this
+        // centroid than to any other placement's on the same side, within reach.
+        let key = p.designator.to_ascii_uppercase();
+        let own: Vec<&Pad> = match by_owner.get(key.as_str()) {
+            Some(named) => named.clone(),
+            None => {
+                let mut near = Vec::new();
+                for pad in unowned.iter().filter(|pad| same_side(p.side, pad.side)) {
+                    if budget == 0 {
+                        break;
+                    }
+                    budget -= 1;
+                    let d = (pad.x - p.x_mm).hypot(pad.y - p.y_mm);
+                    if d > PAD_REACH_MM {
+                        continue;
+                    }
+                    let nearest = placements.iter().all(|q| {
+                        std::ptr::eq(q, p)
+                            || !same_side(q.side, pad.side)
+                            || (pad.x - q.x_mm).hypot(pad.y - q.y_mm) >= d
+                    });
+                    budget = budget.saturating_sub(placements.len());
+                    if nearest {
+                        near.push(*pad);
+                    }
+                }
+                near
+            }
+        };
+        let on = own.iter().filter(|pad| on_board(pad.x, pad.y)).count();
+        if on > 0 {
+            findings.push(
+                Finding::warning(
+                    FindingCode::PlacementOverhangsEdge,
+                    format!(
+                        "{}'s centroid at ({:.3}, {:.3}) mm lies {:.3} mm beyond the board edge, but {on} of its {} pads are on the board: a part that overhangs the edge (edge connector, jack)? check it is meant to",
+                        p.designator,
+                        p.x_mm,
+                        p.y_mm,
+                        beyond(p.x_mm, p.y_mm),
+                        own.len()
+                    ),
+                )
+                .in_file(&p.file)
+                .at(p.row)
+                .designator(&p.designator),
+            );
+            continue;
+        }
+        outside += 1;
+        if outside <= 50 {
+            let pads_said = if own.is_empty() {
+                "no pads of it found on the copper".to_owned()
+            } else {
+                format!("none of its {} pads is on the board either", own.len())
+            };
+            findings.push(
+                Finding::error(
+                    FindingCode::PlacementOutsideOutline,
+                    format!(
+                        "{} at ({:.3}, {:.3}) mm lies outside the board outline, {:.3} mm beyond its edge (x {:.3}..{:.3}, y {:.3}..{:.3}), {pads_said}; check the part and the centroid origin",
+                        p.designator,
+                        p.x_mm,
+                        p.y_mm,
+                        beyond(p.x_mm, p.y_mm),
+                        b.outline.min_x,
+                        b.outline.max_x,
+                        b.outline.min_y,
+                        b.outline.max_y
+                    ),
+                )
+                .in_file(&p.file)
+                .at(p.row)
+                .designator(&p.designator),
+            );
+        }
+    }
+    if outside > 50 {
+        findings.push(Finding::error(
+            FindingCode::PlacementOutsideOutline,
+            format!("{outside} placements lie outside the board outline (first 50 listed)"),
+        ));
+    }
+    if outside * 2 > placements.len() {
+        if let Some(hint) = placement_hint(placements, b) {
+            findings.push(Finding::error(
+                FindingCode::PlacementOutsideOutline,
+                format!("most placements lie outside the board, but {hint}: check the centroid's units and origin"),
+            ));
+        }
+    }
+}
+
+/// KiCad 6 and older write bottom-side x negated (as seen from below). When, in one centroid
+/// file, the bottom placements miss the board as written but fit it negated, while the top ones
+/// fit as written, the bottom x values are negated back and a WARNING says so.
+fn unmirror_bottom(placements: &mut [Placement], b: &BoardInfo, findings: &mut Vec<Finding>) {
+    let area = b.outline.grown(PAD_REACH_MM);
+    let files: BTreeSet<String> = placements.iter().map(|p| p.file.clone()).collect();
+    for file in files {
+        let fits = |ps: &[&Placement], sign: f64, side: Side| {
+            let of_side: Vec<_> = ps.iter().filter(|p| p.side == side).collect();
+            let inside = of_side
+                .iter()
+                .filter(|p| area.contains(sign * p.x_mm, p.y_mm, 0.0))
+                .count();
+            (inside, of_side.len())
+        };
+        let ps: Vec<&Placement> = placements.iter().filter(|p| p.file == file).collect();
+        let (bottom_as_is, bottoms) = fits(&ps, 1.0, Side::Bottom);
+        let (bottom_negated, _) = fits(&ps, -1.0, Side::Bottom);
+        let (top_in, tops) = fits(&ps, 1.0, Side::Top);
+        let mirrored = bottoms > 0
+            && bottom_as_is * 2 < bottoms
+            && bottom_negated * 10 >= bottoms * 9
+            && top_in * 10 >= tops * 9;
+        if !mirrored {
+            continue;
+        }
+        placements
+            .iter_mut()
+            .filter(|p| p.file == file && p.side == Side::Bottom)
+            .for_each(|p| p.x_mm = -p.x_mm);
+        findings.push(
+            Finding::warning(
+                FindingCode::CentroidBottomMirrored,
+                format!("the {bottoms} bottom-side placements lie off the board with x as written but on it with x negated (KiCad 6 and older write bottom x mirrored): read with x negated, please check"),
+            )
+            .in_file(&file),
+        );
     }
 }
 
