@@ -152,3 +152,42 @@ async fn data_survives_a_restart() {
     .await;
     assert_eq!(me["data"]["me"]["email"], "pm@northwind.example");
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_server_with_a_websocket_open() {
+    use futures_util::SinkExt;
+    let db = TestDb::new().await;
+    let fp = Firstpass::new(&db);
+    let mut server = fp.serve();
+    let url = format!("{}/graphql/ws", server.base.replace("http://", "ws://"));
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            url.as_str(),
+        )
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            json!({"type": "connection_init", "payload": {}}).to_string().into(),
+        ))
+        .await
+        .expect("init");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // The promise is 10 s; allow for a loaded machine's scheduling on top.
+    let status = server.wait_exit(std::time::Duration::from_secs(15));
+    assert!(
+        status.is_some(),
+        "firstpass serve still ran 15 s after SIGTERM with a WebSocket open"
+    );
+    drop(socket);
+}
