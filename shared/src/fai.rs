@@ -198,9 +198,9 @@ pub struct LotUsed {
     /// The supplier's lot code.
     pub lot_code: String,
     /// The reel.
-    pub reel_id: Option<String>,
+    pub reel_id: String,
     /// The date code.
-    pub date_code: Option<String>,
+    pub date_code: String,
     /// Who supplied the lot (absent from reports made before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<String>,
@@ -362,7 +362,10 @@ mod tests {
 
     #[test]
     fn integers_are_written_as_doubles() {
-        assert_eq!(canonical_json(&json!([1.0, 5, -0.0, 1e21])).expect("c"), "[1,5,0,1e+21]");
+        assert_eq!(
+            canonical_json(&json!([1.0, 5, -0.0, 1e21])).expect("c"),
+            "[1,5,0,1e+21]"
+        );
     }
 
     fn sample() -> FaiAccountability {
@@ -392,8 +395,8 @@ mod tests {
                     lots: vec![LotUsed {
                         designator: "C1".into(),
                         lot_code: "L1".into(),
-                        reel_id: Some("R1".into()),
-                        date_code: None,
+                        reel_id: "R1".into(),
+                        date_code: String::new(),
                         supplier: None,
                     }],
                 }],
@@ -416,15 +419,29 @@ mod tests {
     fn forms_keep_the_stored_shape() {
         let value = serde_json::to_value(sample()).expect("value");
         assert_eq!(value["form1"]["ipcClass"], "CLASS_3");
-        assert_eq!(value["form1"]["class3Additions"][0], "X-ray evidence for U1 (QFN-16)");
+        assert_eq!(
+            value["form1"]["class3Additions"][0],
+            "X-ray evidence for U1 (QFN-16)"
+        );
         assert_eq!(value["form1"]["reason"], "NEW_PART");
         assert_eq!(value["form1"]["buildPhase"], "PILOT");
         let lot = &value["form2"]["materials"][0]["lots"][0];
         assert_eq!(lot["lotCode"], "L1");
-        assert_eq!(lot["dateCode"], Value::Null, "absent values stay null");
-        assert!(lot.get("supplier").is_none(), "no supplier key when unknown");
+        assert_eq!(lot["reelId"], "R1");
+        assert_eq!(
+            value["form2"]["materials"][0]["description"],
+            Value::Null,
+            "absent values stay null"
+        );
+        assert!(
+            lot.get("supplier").is_none(),
+            "no supplier key when unknown"
+        );
         assert_eq!(value["form2"]["specialProcesses"][0]["kind"], "REFLOW");
-        assert_eq!(value["form2"]["functionalTests"][0]["measurements"]["vcc"], 3.31);
+        assert_eq!(
+            value["form2"]["functionalTests"][0]["measurements"]["vcc"],
+            3.31
+        );
         let back: FaiAccountability = serde_json::from_value(value).expect("round trip");
         assert_eq!(back, sample());
     }
