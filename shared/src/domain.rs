@@ -61,6 +61,9 @@ macro_rules! closed_set {
     };
 }
 
+// Lets other modules of this crate declare closed sets (`crate::domain::closed_set`).
+pub(crate) use closed_set;
+
 closed_set! {
     /// Whether an organization designs products (OEM) or builds them (EMS).
     OrgKind, "organization kind" {

@@ -6,4 +6,5 @@
 /// Manufacturing files: Gerber, Excellon, BOM and centroid parsers, layer identification, validation, SVG.
 pub mod cad;
 pub mod domain;
+pub mod fai;
 pub mod text;

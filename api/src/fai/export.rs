@@ -1,7 +1,7 @@
 //! Exports of an FAI report: `GET /fai/{id}.pdf` (the AS9102 three-form layout) and
 //! `GET /fai/{id}/characteristics.csv`, both for anyone who may see the report.
 
-use super::model::FaiStatus;
+use super::model::{accountability, parse_stored, FaiStatus, SIGNED_RECORD};
 use super::service;
 use crate::entities::{fai_characteristic, fai_report, signature};
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +12,6 @@ use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::Value;
 
 async fn report_for(state: &HttpState, actor: &Actor, id: &str) -> ApiResult<fai_report::Model> {
     let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound("FAI report"))?;
@@ -118,7 +117,7 @@ pub async fn pdf(
             .all(&state.app.db)
             .await?;
         let signatures = signature::Entity::find()
-            .filter(signature::Column::RecordType.eq("FaiReport"))
+            .filter(signature::Column::RecordType.eq(SIGNED_RECORD))
             .filter(signature::Column::RecordId.eq(report.id))
             .order_by_asc(signature::Column::Id)
             .all(&state.app.db)
@@ -202,16 +201,8 @@ fn latin1(text: &str) -> Vec<u8> {
         .collect()
 }
 
-fn get<'a>(v: &'a Value, key: &str) -> &'a Value {
-    &v[key]
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+fn or_blank(text: &Option<String>) -> &str {
+    text.as_deref().unwrap_or_default()
 }
 
 fn render(
@@ -221,10 +212,8 @@ fn render(
     valid: bool,
     hash: &str,
 ) -> ApiResult<Vec<u8>> {
-    let accountability: Value =
-        serde_json::from_str(&report.accountability).map_err(ApiError::internal)?;
-    let form1 = get(&accountability, "form1");
-    let form2 = get(&accountability, "form2");
+    let forms = accountability(report)?;
+    let (form1, form2) = (&forms.form1, &forms.form2);
     let mut p = Pages::new();
     p.line(16.0, "First Article Inspection Report (AS9102)");
     p.line(
@@ -236,76 +225,67 @@ fn render(
     );
     p.line(9.0, "");
     p.line(13.0, "Form 1 - Part Number Accountability");
-    for (label, key) in [
-        ("Part number", "partNumber"),
-        ("Part name", "partName"),
-        ("Revision", "revision"),
-        ("Serial number", "serial"),
-        ("Drawing number", "drawingNumber"),
-        ("Drawing revision", "drawingRevision"),
-        ("IPC-A-610 class", "ipcClass"),
-        ("Organization", "organization"),
-        ("Customer", "customer"),
-        ("Reason", "reason"),
-        ("Full / partial", "scope"),
+    for (label, value) in [
+        ("Part number", form1.part_number.as_str()),
+        ("Part name", &form1.part_name),
+        ("Revision", &form1.revision),
+        ("Serial number", &form1.serial),
+        ("Drawing number", &form1.drawing_number),
+        ("Drawing revision", &form1.drawing_revision),
+        ("IPC-A-610 class", form1.ipc_class.as_str()),
+        ("Organization", &form1.organization),
+        ("Customer", &form1.customer),
+        ("Reason", form1.reason.as_str()),
+        ("Full / partial", form1.scope.as_str()),
     ] {
-        p.line(9.0, &format!("{label}: {}", text_of(get(form1, key))));
+        p.line(9.0, &format!("{label}: {value}"));
     }
-    for addition in form1["class3Additions"].as_array().into_iter().flatten() {
-        p.line(9.0, &format!("Class 3 adds: {}", text_of(addition)));
+    for addition in &form1.class3_additions {
+        p.line(9.0, &format!("Class 3 adds: {addition}"));
     }
     p.line(9.0, "");
     p.line(13.0, "Form 2 - Product Accountability");
     p.line(10.0, "Materials (lots used on this serial)");
-    for m in form2["materials"].as_array().into_iter().flatten() {
-        let lots: Vec<String> = m["lots"]
-            .as_array()
-            .into_iter()
-            .flatten()
+    for m in &form2.materials {
+        let lots: Vec<String> = m
+            .lots
+            .iter()
             .map(|l| {
+                let supplier = l
+                    .supplier
+                    .as_deref()
+                    .map(|s| format!(" from {s}"))
+                    .unwrap_or_default();
                 format!(
-                    "{} lot {} reel {}",
-                    text_of(&l["designator"]),
-                    text_of(&l["lotCode"]),
-                    text_of(&l["reelId"])
+                    "{} lot {} reel {}{supplier}",
+                    l.designator, l.lot_code, l.reel_id
                 )
             })
-            .collect();
-        let designators: Vec<String> = m["designators"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(text_of)
             .collect();
         p.line(
             9.0,
             &format!(
                 "{}  {} {}  {}",
-                designators.join(" "),
-                text_of(&m["mpn"]),
-                text_of(&m["manufacturer"]),
+                m.designators.join(" "),
+                or_blank(&m.mpn),
+                or_blank(&m.manufacturer),
                 lots.join("; ")
             ),
         );
     }
     p.line(10.0, "Special processes");
-    for s in form2["specialProcesses"].as_array().into_iter().flatten() {
-        p.line(
-            9.0,
-            &format!("{} ({})", text_of(&s["process"]), text_of(&s["kind"])),
-        );
+    for s in &form2.special_processes {
+        p.line(9.0, &format!("{} ({})", s.process, s.kind));
     }
     p.line(10.0, "Functional tests");
-    for t in form2["functionalTests"].as_array().into_iter().flatten() {
+    for t in &form2.functional_tests {
+        let measurements = match &t.measurements {
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
         p.line(
             9.0,
-            &format!(
-                "{} ({}): {}  {}",
-                text_of(&t["procedure"]),
-                text_of(&t["kind"]),
-                text_of(&t["result"]),
-                text_of(&t["measurements"])
-            ),
+            &format!("{} ({}): {}  {measurements}", t.procedure, t.kind, t.result),
         );
     }
     p.break_page();
@@ -348,7 +328,7 @@ fn render(
             ),
         );
     }
-    let approved = report.status == FaiStatus::Approved.as_str();
+    let approved = parse_stored::<FaiStatus>(&report.status)? == FaiStatus::Approved;
     p.line(
         9.0,
         &format!(

@@ -4,89 +4,28 @@ use crate::builds::model::{Build, Unit};
 use crate::context::ContextExt;
 use crate::entities::{build, fai_characteristic, fai_evidence, fai_report, signature, unit};
 use crate::error::{ApiError, ApiResult};
-use crate::text_enum;
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use firstpass_shared::domain::UnknownVariant;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::str::FromStr;
 
-text_enum! {
-    /// Why a first article is inspected (AS9102).
-    FaiReason {
-        /// A new part.
-        NewPart => "NEW_PART",
-        /// A change of design.
-        DesignChange => "DESIGN_CHANGE",
-        /// A change of process, method, location or supplier.
-        ProcessChange => "PROCESS_CHANGE",
-        /// Production lapsed for two years or more.
-        ProductionLapse => "PRODUCTION_LAPSE",
-        /// Another reason.
-        Other => "OTHER",
-    }
+pub use firstpass_shared::fai::{
+    CharacteristicKind, CharacteristicStatus, FaiAccountability, FaiReason, FaiScope, FaiStatus,
+    SignatureMeaning,
+};
+
+/// The `record_type` of an FAI report's signatures.
+pub const SIGNED_RECORD: &str = "FaiReport";
+
+/// Reads the stored spelling of one of the FAI closed sets; anything else is a broken row.
+pub fn parse_stored<T: FromStr<Err = UnknownVariant>>(text: &str) -> ApiResult<T> {
+    text.parse().map_err(ApiError::internal)
 }
 
-text_enum! {
-    /// Whether the inspection covers every characteristic or only changed ones.
-    FaiScope {
-        /// Every characteristic.
-        Full => "FULL",
-        /// Only the characteristics affected by a change.
-        Partial => "PARTIAL",
-    }
-}
-
-text_enum! {
-    /// Where an FAI report stands.
-    FaiStatus {
-        /// EMS quality fills it in.
-        Draft => "DRAFT",
-        /// Every characteristic has a result; waiting for the EMS program manager.
-        Submitted => "SUBMITTED",
-        /// Signed by the EMS; waiting for the OEM.
-        EmsApproved => "EMS_APPROVED",
-        /// Signed by both sides: production may start.
-        Approved => "APPROVED",
-    }
-}
-
-text_enum! {
-    /// What a characteristic checks.
-    CharacteristicKind {
-        /// Right part, value, polarity and presence at one designator.
-        Designator => "DESIGNATOR",
-        /// X-ray evidence (BGAs and bottom-terminated parts at class 3).
-        Xray => "XRAY",
-        /// A dimension.
-        Dimension => "DIMENSION",
-        /// A torque.
-        Torque => "TORQUE",
-        /// A visual check.
-        Visual => "VISUAL",
-        /// Anything else.
-        Other => "OTHER",
-    }
-}
-
-text_enum! {
-    /// Whether a characteristic conforms.
-    CharacteristicStatus {
-        /// Conforms.
-        Pass => "PASS",
-        /// Does not conform; give a nonconformance reference.
-        Fail => "FAIL",
-    }
-}
-
-text_enum! {
-    /// What a signature means.
-    SignatureMeaning {
-        /// The signer reviewed the record.
-        Reviewed => "REVIEWED",
-        /// The signer approves the record.
-        Approved => "APPROVED",
-        /// The signer rejects the record; it returns to DRAFT.
-        Rejected => "REJECTED",
-    }
+/// Reads a report's forms 1 and 2 as stored.
+pub fn accountability(row: &fai_report::Model) -> ApiResult<FaiAccountability> {
+    serde_json::from_str(&row.accountability).map_err(ApiError::internal)
 }
 
 /// Fields of a new FAI report.
@@ -160,11 +99,11 @@ impl FaiReport {
     pub fn from_row(row: fai_report::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
-            reason: FaiReason::parse(&row.reason)?,
-            scope: FaiScope::parse(&row.scope)?,
-            status: FaiStatus::parse(&row.status)?,
+            reason: parse_stored(&row.reason)?,
+            scope: parse_stored(&row.scope)?,
+            status: parse_stored(&row.status)?,
             accountability: async_graphql::Json(
-                serde_json::from_str(&row.accountability).map_err(ApiError::internal)?,
+                serde_json::to_value(accountability(&row)?).map_err(ApiError::internal)?,
             ),
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -225,7 +164,7 @@ impl FaiReport {
     /// Every signature, oldest first (rejected cycles included).
     async fn signatures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Signature>> {
         let rows = signature::Entity::find()
-            .filter(signature::Column::RecordType.eq("FaiReport"))
+            .filter(signature::Column::RecordType.eq(SIGNED_RECORD))
             .filter(signature::Column::RecordId.eq(self.row.id))
             .order_by_asc(signature::Column::Id)
             .all(&ctx.state().db)
@@ -284,17 +223,13 @@ impl FaiCharacteristic {
         Ok(Self {
             id: ID(row.id.to_string()),
             number: row.number,
-            kind: CharacteristicKind::parse(&row.kind)?,
+            kind: parse_stored(&row.kind)?,
             designator: row.designator,
             requirement: row.requirement,
             method: row.method,
             criteria: row.criteria,
             result: row.result,
-            status: row
-                .status
-                .as_deref()
-                .map(CharacteristicStatus::parse)
-                .transpose()?,
+            status: row.status.as_deref().map(parse_stored).transpose()?,
             nonconformance_ref: row.nonconformance_ref,
         })
     }
@@ -361,7 +296,7 @@ impl Signature {
     pub fn from_row(row: signature::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
-            meaning: SignatureMeaning::parse(&row.meaning)?,
+            meaning: parse_stored(&row.meaning)?,
             signer: Signer {
                 email: row.email,
                 printed_name: row.printed_name,

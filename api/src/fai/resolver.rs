@@ -1,9 +1,9 @@
 //! GraphQL queries and mutations of first-article inspection.
 
 use super::model::{
-    AddFaiCharacteristicInput, CreateFaiReportInput, FaiCharacteristicUpdate, FaiReport,
-    FaiReportConnection, FaiReportFilter, FaiVerification, SignatureCheck, SignatureMeaning,
-    Signer,
+    parse_stored, AddFaiCharacteristicInput, CreateFaiReportInput, FaiCharacteristicUpdate,
+    FaiReport, FaiReportConnection, FaiReportFilter, FaiStatus, FaiVerification, SignatureCheck,
+    SignatureMeaning, Signer,
 };
 use super::service;
 use crate::context::ContextExt;
@@ -83,7 +83,7 @@ impl FaiQuery {
             .into_iter()
             .map(|(s, ok)| {
                 Ok(SignatureCheck {
-                    meaning: SignatureMeaning::parse(&s.meaning)?,
+                    meaning: parse_stored(&s.meaning)?,
                     signer: Signer {
                         email: s.email,
                         printed_name: s.printed_name,
@@ -177,7 +177,7 @@ impl FaiMutation {
         let state = ctx.state();
         let id = parse_id(&report_id, "FAI report")?;
         let report = service::load(&state.db, actor, id).await?;
-        if report.status != "DRAFT" {
+        if !parse_stored::<FaiStatus>(&report.status)?.is_editable() {
             return Err(
                 ApiError::conflict("evidence is attached while the report is DRAFT").into(),
             );
@@ -214,7 +214,7 @@ impl FaiMutation {
         let result: ApiResult<fai_report::Model> = async {
             let txn = begin_write(&state.db).await?;
             let report = service::load(&txn, actor, id).await?;
-            if report.status != "DRAFT" {
+            if !parse_stored::<FaiStatus>(&report.status)?.is_editable() {
                 return Err(ApiError::conflict(
                     "evidence is attached while the report is DRAFT",
                 ));

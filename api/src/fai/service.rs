@@ -8,12 +8,12 @@
 
 use super::content;
 use super::model::{
-    AddFaiCharacteristicInput, CharacteristicKind, CharacteristicStatus, FaiCharacteristicUpdate,
-    FaiReason, FaiScope, FaiStatus, SignatureMeaning,
+    parse_stored, AddFaiCharacteristicInput, CharacteristicKind, CharacteristicStatus,
+    FaiCharacteristicUpdate, FaiReason, FaiScope, FaiStatus, SignatureMeaning, SIGNED_RECORD,
 };
 use crate::accounts::service::check_credentials;
 use crate::audit::{self, AuditMeta, Change};
-use crate::builds::model::stations;
+use crate::builds::model::{stations, StationKind};
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::entities::{
@@ -26,11 +26,15 @@ use crate::packages::analysis;
 use crate::tenancy::Actor;
 use chrono::Utc;
 use firstpass_shared::domain::{IpcClass, OrgKind, Role};
+use firstpass_shared::fai::{
+    FaiAccountability, FunctionalTest, LotUsed, Material, PartAccountability,
+    ProductAccountability, SpecialProcess,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -68,7 +72,7 @@ pub async fn load(
 }
 
 fn status_of(report: &fai_report::Model) -> ApiResult<FaiStatus> {
-    FaiStatus::parse(&report.status)
+    parse_stored(&report.status)
 }
 
 /// Creates a DRAFT report for one unit of a build, with forms 1 and 2 filled from the package,
@@ -135,41 +139,84 @@ pub async fn create(
             ))
         })
         .collect();
-    let materials: Vec<Value> = analysis
+    let materials: Vec<Material> = analysis
         .bom_lines
         .iter()
         .filter(|l| !l.dnp)
-        .map(|line| {
-            let used: Vec<Value> = line
+        .map(|line| Material {
+            designators: line.designators.clone(),
+            mpn: line.mpn.clone(),
+            manufacturer: line.manufacturer.clone(),
+            description: line.description.clone(),
+            value: line.value.clone(),
+            lots: line
                 .designators
                 .iter()
-                .filter_map(|d| lot_of.get(d.as_str()).map(|lot| json!({"designator": d, "lotCode": lot.lot_code, "reelId": lot.reel_id, "dateCode": lot.date_code})))
-                .collect();
-            json!({"designators": line.designators, "mpn": line.mpn, "manufacturer": line.manufacturer,
-                   "description": line.description, "value": line.value, "lots": used})
+                .filter_map(|d| {
+                    lot_of.get(d.as_str()).map(|lot| LotUsed {
+                        designator: d.clone(),
+                        lot_code: lot.lot_code.clone(),
+                        reel_id: lot.reel_id.clone(),
+                        date_code: lot.date_code.clone(),
+                        supplier: Some(lot.supplier.clone()).filter(|s| !s.is_empty()),
+                    })
+                })
+                .collect(),
         })
         .collect();
     let routing = stations(&txn, build.id).await?;
-    let special: Vec<Value> = routing
+    let kinds: BTreeMap<Uuid, StationKind> = routing
         .iter()
-        .filter(|s| matches!(s.kind.as_str(), "REFLOW" | "XRAY" | "THT"))
-        .map(|s| json!({"process": s.name, "kind": s.kind}))
+        .map(|s| Ok((s.id, StationKind::parse(&s.kind)?)))
+        .collect::<ApiResult<_>>()?;
+    let special: Vec<SpecialProcess> = routing
+        .iter()
+        .filter(|s| {
+            matches!(
+                kinds.get(&s.id),
+                Some(StationKind::Reflow | StationKind::Xray | StationKind::Tht)
+            )
+        })
+        .map(|s| SpecialProcess {
+            process: s.name.clone(),
+            kind: s.kind.clone(),
+        })
         .collect();
     let events = station_event::Entity::find()
         .filter(station_event::Column::UnitId.eq(unit.id))
         .order_by_asc(station_event::Column::Id)
         .all(&txn)
         .await?;
-    let tests: Vec<Value> = events
-        .iter()
-        .filter_map(|e| {
-            let station = routing.iter().find(|s| s.id == e.station_id)?;
-            matches!(station.kind.as_str(), "ICT" | "FCT" | "AOI" | "XRAY" | "FINAL_QA").then(|| {
-                json!({"procedure": station.name, "kind": station.kind, "result": e.result,
-                       "measurements": serde_json::from_str::<Value>(&e.measurements).unwrap_or(Value::Null), "at": e.created_at})
-            })
-        })
-        .collect();
+    let mut tests: Vec<FunctionalTest> = Vec::new();
+    for e in &events {
+        let Some(station) = routing.iter().find(|s| s.id == e.station_id) else {
+            continue;
+        };
+        if !matches!(
+            kinds.get(&station.id),
+            Some(
+                StationKind::Ict
+                    | StationKind::Fct
+                    | StationKind::Aoi
+                    | StationKind::Xray
+                    | StationKind::FinalQa
+            )
+        ) {
+            continue;
+        }
+        // The time exactly as JSON has always written it (RFC 3339, UTC).
+        let at = match serde_json::to_value(e.created_at).map_err(ApiError::internal)? {
+            serde_json::Value::String(at) => at,
+            other => other.to_string(),
+        };
+        tests.push(FunctionalTest {
+            procedure: station.name.clone(),
+            kind: station.kind.clone(),
+            result: e.result.clone(),
+            measurements: serde_json::from_str(&e.measurements).unwrap_or(serde_json::Value::Null),
+            at,
+        });
+    }
 
     // Form 3: one characteristic per placed designator, plus class 3 additions.
     let mut characteristics: Vec<(CharacteristicKind, Option<String>, String, String)> = Vec::new();
@@ -204,16 +251,28 @@ pub async fn create(
     if class == IpcClass::Class3 {
         class3_added.push("Class 3 workmanship criteria named on every characteristic".to_owned());
     }
-    let accountability = json!({
-        "form1": {
-            "partNumber": product.part_number, "partName": product.name, "revision": package.revision,
-            "serial": unit.serial, "drawingNumber": product.part_number, "drawingRevision": package.revision,
-            "ipcClass": class.as_str(), "class3Additions": class3_added,
-            "organization": ems.name, "customer": oem.name, "reason": reason.as_str(), "scope": scope.as_str(),
-            "buildPhase": build.phase,
+    let accountability = FaiAccountability {
+        form1: PartAccountability {
+            part_number: product.part_number.clone(),
+            part_name: product.name.clone(),
+            revision: package.revision.clone(),
+            serial: unit.serial.clone(),
+            drawing_number: product.part_number.clone(),
+            drawing_revision: package.revision.clone(),
+            ipc_class: class,
+            class3_additions: class3_added,
+            organization: ems.name.clone(),
+            customer: oem.name.clone(),
+            reason,
+            scope,
+            build_phase: build.phase.clone(),
         },
-        "form2": {"materials": materials, "specialProcesses": special, "functionalTests": tests},
-    });
+        form2: ProductAccountability {
+            materials,
+            special_processes: special,
+            functional_tests: tests,
+        },
+    };
     let now = Utc::now();
     let report = fai_report::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -225,7 +284,7 @@ pub async fn create(
         reason: Set(reason.as_str().to_owned()),
         scope: Set(scope.as_str().to_owned()),
         status: Set(FaiStatus::Draft.as_str().to_owned()),
-        accountability: Set(accountability.to_string()),
+        accountability: Set(serde_json::to_string(&accountability).map_err(ApiError::internal)?),
         first_submitted_at: Set(None),
         created_by: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
         created_at: Set(now),
@@ -278,7 +337,7 @@ async fn editable(
     actor.require_role(&[Role::EmsQuality])?;
     let report = load(txn, actor, id).await?;
     let status = status_of(&report)?;
-    if status != FaiStatus::Draft {
+    if !status.is_editable() {
         return Err(ApiError::conflict(format!(
             "the report is {}: only a DRAFT changes (a signed record is frozen)",
             status.as_str()
@@ -441,7 +500,7 @@ pub async fn submit(
         &txn,
         meta,
         Change::new("fai.submit", "FaiReport", report.id)
-            .before(&json!({"status": "DRAFT"}))
+            .before(&json!({"status": FaiStatus::Draft}))
             .after(&json!({"status": report.status})),
     )
     .await?;
@@ -535,7 +594,7 @@ pub async fn sign(
     let now = Utc::now();
     let row = signature::ActiveModel {
         id: Set(Uuid::now_v7()),
-        record_type: Set("FaiReport".to_owned()),
+        record_type: Set(SIGNED_RECORD.to_owned()),
         record_id: Set(report.id),
         organization_id: Set(actor.org_id),
         signer_id: Set(signer.id),
@@ -566,28 +625,39 @@ pub async fn sign(
 }
 
 /// Every signature of a report checked against its content now.
+///
+/// A signature holds when it matches the canonical hash of the content, or the legacy hash of
+/// the same content for signatures made before canonical JSON (see [`content`]).
 pub async fn verify(
     db: &impl ConnectionTrait,
     report: &fai_report::Model,
 ) -> ApiResult<(bool, String, Vec<(signature::Model, bool)>)> {
-    let hash = content::content_hash(db, report).await?;
+    let now = content::content(db, report).await?;
+    let hash = content::hash(&now)?;
     let rows = signature::Entity::find()
-        .filter(signature::Column::RecordType.eq("FaiReport"))
+        .filter(signature::Column::RecordType.eq(SIGNED_RECORD))
         .filter(signature::Column::RecordId.eq(report.id))
         .order_by_asc(signature::Column::Id)
         .all(db)
         .await?;
-    let checks: Vec<(signature::Model, bool)> = rows
-        .into_iter()
-        .map(|s| {
-            let valid = s.content_hash == hash;
-            (s, valid)
-        })
-        .collect();
-    let cycle_start = checks
-        .iter()
-        .rposition(|(s, _)| s.meaning == SignatureMeaning::Rejected.as_str())
-        .map_or(0, |i| i + 1);
+    let mut legacy: Option<String> = None;
+    let mut checks: Vec<(signature::Model, bool)> = Vec::with_capacity(rows.len());
+    let mut cycle_start = 0;
+    for s in rows {
+        let valid = if s.content_hash == hash {
+            true
+        } else {
+            let legacy = match &legacy {
+                Some(legacy) => legacy,
+                None => legacy.insert(content::legacy_hash(&now)?),
+            };
+            s.content_hash == *legacy
+        };
+        if parse_stored::<SignatureMeaning>(&s.meaning)? == SignatureMeaning::Rejected {
+            cycle_start = checks.len() + 1;
+        }
+        checks.push((s, valid));
+    }
     let current = &checks[cycle_start..];
     let valid = !current.is_empty() && current.iter().all(|(_, ok)| *ok);
     Ok((valid, hash, checks))
@@ -610,18 +680,19 @@ pub async fn require_approved_fai(db: &impl ConnectionTrait, package_id: Uuid) -
         .filter(fai_report::Column::PackageId.eq(package_id))
         .all(db)
         .await?;
-    let state = match pending
-        .iter()
-        .map(|r| r.status.as_str())
-        .max_by_key(|s| match *s {
-            "EMS_APPROVED" => 3,
-            "SUBMITTED" => 2,
-            "DRAFT" => 1,
-            _ => 0,
-        }) {
-        Some("EMS_APPROVED") => "an FAI waits for the OEM's signature",
-        Some("SUBMITTED") => "an FAI waits for the EMS program manager's signature",
-        Some("DRAFT") => "an FAI is still in DRAFT",
+    let mut furthest: Option<FaiStatus> = None;
+    for report in &pending {
+        let status = status_of(report)?;
+        if status != FaiStatus::Approved
+            && furthest.is_none_or(|f| status.progress() > f.progress())
+        {
+            furthest = Some(status);
+        }
+    }
+    let state = match furthest {
+        Some(FaiStatus::EmsApproved) => "an FAI waits for the OEM's signature",
+        Some(FaiStatus::Submitted) => "an FAI waits for the EMS program manager's signature",
+        Some(FaiStatus::Draft) => "an FAI is still in DRAFT",
         _ if !approved.is_empty() => "the approved FAI no longer matches its signatures",
         _ => "no FAI has been made on this revision",
     };

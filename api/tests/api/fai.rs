@@ -425,3 +425,169 @@ async fn class_3_asks_for_more() {
         .unwrap_or_default()
         .contains("Class 3")));
 }
+
+/// Creates a report on a fresh pilot unit and reads it back.
+async fn drafted(app: &TestApp, quality: &str, part: &str) -> Value {
+    let (_, build, serial) = pilot_with_unit(app, part).await;
+    let id = app
+        .gql(Some(quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",
+            json!({"i": {"buildId": build, "serial": serial, "reason": "NEW_PART", "scope": "FULL"}}))
+        .await
+        .data()["createFaiReport"]["id"]
+        .clone();
+    app.gql(Some(quality), REPORT, json!({"id": id}))
+        .await
+        .data()["faiReport"]
+        .clone()
+}
+
+async fn content_hash_of(app: &TestApp, token: &str, id: &Value) -> String {
+    app.gql(
+        Some(token),
+        "query($id: ID!) { faiReport(id: $id) { contentHash } }",
+        json!({"id": id}),
+    )
+    .await
+    .data()["faiReport"]["contentHash"]
+        .as_str()
+        .expect("hash")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_content_hash_is_stable_and_follows_the_results() {
+    let app = TestApp::spawn().await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let report = drafted(&app, &quality, "FAIH").await;
+    let id = report["id"].clone();
+    let hash = content_hash_of(&app, &quality, &id).await;
+    assert_eq!(hash.len(), 64, "{hash}");
+    assert_eq!(hash, report["contentHash"].as_str().expect("hash"));
+    assert_eq!(
+        content_hash_of(&app, &quality, &id).await,
+        hash,
+        "the same record hashes the same on every read"
+    );
+    let verify = "query($id: ID!) { verifyFaiReport(id: $id) { valid contentHash } }";
+    let v = app
+        .gql(Some(&quality), verify, json!({"id": id}))
+        .await
+        .data()["verifyFaiReport"]
+        .clone();
+    assert_eq!(v["contentHash"], hash.as_str());
+    assert_eq!(v["valid"], false, "nothing signed yet");
+
+    // A characteristic's result goes into the hash; setting it back restores the hash.
+    let update = "mutation($r: ID!, $u: [FaiCharacteristicUpdate!]!) { updateFaiCharacteristics(reportId: $r, updates: $u) { contentHash } }";
+    let first = report["characteristics"][0]["id"].clone();
+    fill_all(&app, &quality, &report).await;
+    let filled = content_hash_of(&app, &quality, &id).await;
+    assert_ne!(filled, hash, "results change the content");
+    let changed = app
+        .gql(Some(&quality), update, json!({"r": id, "u": [{"id": first, "result": "Wrong value", "status": "FAIL", "nonconformanceRef": "NCR-1"}]}))
+        .await
+        .data()["updateFaiCharacteristics"]["contentHash"]
+        .as_str()
+        .expect("hash")
+        .to_owned();
+    assert_ne!(changed, filled, "a changed result changes the hash");
+    app.gql(
+        Some(&quality),
+        update,
+        json!({"r": id, "u": [{"id": first, "result": "Conforms", "status": "PASS"}]}),
+    )
+    .await
+    .data();
+    assert_eq!(content_hash_of(&app, &quality, &id).await, filled);
+
+    // Workflow state is not content: submitting leaves the hash as it was.
+    app.gql(
+        Some(&quality),
+        "mutation($id: ID!) { submitFaiReport(id: $id) { status } }",
+        json!({"id": id}),
+    )
+    .await
+    .data();
+    assert_eq!(content_hash_of(&app, &quality, &id).await, filled);
+}
+
+#[tokio::test]
+async fn a_signature_made_before_canonical_json_still_verifies() {
+    use firstpass_api::entities::{fai_report, signature};
+    use firstpass_api::fai::content;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::spawn().await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let pm = app.token(who::EMS_PM).await;
+    let report = drafted(&app, &quality, "FAIJ").await;
+    let id = report["id"].as_str().expect("id").to_owned();
+    let uuid = uuid::Uuid::parse_str(&id).expect("uuid");
+    // A report stored with a measurement serde_json wrote as `5.0`, where RFC 8785 writes `5`.
+    let row = fai_report::Entity::find_by_id(uuid)
+        .one(&app.state.db)
+        .await
+        .expect("load")
+        .expect("row");
+    assert!(
+        row.accountability.contains("3.31"),
+        "{}",
+        row.accountability
+    );
+    let mut active: fai_report::ActiveModel = row.clone().into();
+    active.accountability = Set(row.accountability.replace("3.31", "5.0"));
+    active.update(&app.state.db).await.expect("store");
+    fill_all(&app, &quality, &report).await;
+    app.gql(
+        Some(&quality),
+        "mutation($id: ID!) { submitFaiReport(id: $id) { status } }",
+        json!({"id": id}),
+    )
+    .await
+    .data();
+    let signed = app
+        .gql(
+            Some(&pm),
+            SIGN,
+            json!({"id": id, "p": "firstpass-demo", "m": "APPROVED", "r": "Verified"}),
+        )
+        .await;
+    assert_eq!(signed.data()["signFaiReport"]["status"], "EMS_APPROVED");
+
+    // Make the signature what the old code recorded: the legacy hash of the same content.
+    let row = fai_report::Entity::find_by_id(uuid)
+        .one(&app.state.db)
+        .await
+        .expect("load")
+        .expect("row");
+    let now = content::content(&app.state.db, &row)
+        .await
+        .expect("content");
+    let legacy = content::legacy_hash(&now).expect("legacy");
+    let canonical = content::hash(&now).expect("hash");
+    assert_ne!(legacy, canonical, "the bytes differ on 5.0");
+    let sig = signature::Entity::find()
+        .filter(signature::Column::RecordId.eq(uuid))
+        .one(&app.state.db)
+        .await
+        .expect("load")
+        .expect("signature");
+    assert_eq!(sig.content_hash, canonical, "new signatures use RFC 8785");
+    let mut active: signature::ActiveModel = sig.into();
+    active.content_hash = Set(legacy);
+    let sig = active.update(&app.state.db).await.expect("store");
+
+    let verify =
+        "query($id: ID!) { verifyFaiReport(id: $id) { valid contentHash signatures { valid } } }";
+    let v = app.gql(Some(&pm), verify, json!({"id": id})).await.data()["verifyFaiReport"].clone();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["contentHash"], canonical.as_str());
+    assert_eq!(v["signatures"][0]["valid"], true);
+
+    // Neither hash of a changed record matches it.
+    let mut active: signature::ActiveModel = sig.into();
+    active.content_hash = Set("0".repeat(64));
+    active.update(&app.state.db).await.expect("store");
+    let v = app.gql(Some(&pm), verify, json!({"id": id})).await.data()["verifyFaiReport"].clone();
+    assert_eq!(v["valid"], false, "{v}");
+}
