@@ -180,7 +180,7 @@ async fn relay_frontend(
 }
 
 /// A short label for a statement: its first word and the tables it names after `FROM`,
-/// `JOIN`, `INTO` or `UPDATE` (sub-queries skipped).
+/// `JOIN`, `INTO` or `UPDATE` (sub-queries and PostGraphile's `__local_N__` aliases skipped).
 fn label(sql: &str) -> String {
     let words: Vec<&str> = sql.split_whitespace().collect();
     let verb = words.first().map_or("?", |w| w).to_uppercase();
@@ -189,6 +189,7 @@ fn label(sql: &str) -> String {
         let keyword = pair[0].to_lowercase();
         if ["from", "join", "into", "update"].contains(&keyword.as_str())
             && !pair[1].starts_with('(')
+            && !pair[1].starts_with("__")
         {
             let table = pair[1].trim_end_matches([',', ')', ';']);
             if !tables.contains(&table) {
