@@ -26,6 +26,7 @@ pub mod loaders;
 pub mod maintenance;
 pub mod packages;
 pub mod pagination;
+pub mod policy;
 pub mod schema;
 pub mod server;
 pub mod tenancy;

@@ -1,0 +1,191 @@
+//! The one authorization policy: may this actor do this action?
+//!
+//! Every role and scope rule of the API is a row of [`Action::rule`]; services ask
+//! [`authorize`] before they act, the same for GraphQL over HTTP, WebSocket operations and the
+//! plain HTTP routes (whose actor comes from [`crate::http::Reader`]). *Which* records an actor
+//! may act on is the other half of the policy and lives in [`crate::tenancy`]: a record outside
+//! the actor's view answers `NOT_FOUND` before any action is considered.
+
+use crate::error::{ApiError, ApiResult};
+use crate::tenancy::Actor;
+use firstpass_shared::domain::{OrgKind, Role, Scope};
+
+/// Everything the API lets someone do that not every signed-in caller may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create, deactivate and change users of one's organization.
+    ManageUsers,
+    /// Create and revoke API tokens of one's organization.
+    ManageApiTokens,
+    /// Read one's organization's audit trail.
+    ReadAudit,
+    /// Author products and NPI packages: create, upload, submit, revise, comment as the OEM.
+    AuthorPackages,
+    /// Review a submitted package: start review, accept, request changes.
+    ReviewPackages,
+    /// Plan builds: create them and give their units serials.
+    PlanBuilds,
+    /// Work on the floor: station results, defects, lots and their usage, shipping.
+    RecordProduction,
+    /// Write first-article inspection reports: create, fill, attach evidence, submit.
+    WriteFai,
+}
+
+/// Who may do an action: roles of which kind of organization, and whether an API token of
+/// that kind of organization may (with the WRITE scope).
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The kind of organization whose members may act.
+    pub org_kind: Option<OrgKind>,
+    /// The roles that may act.
+    pub roles: &'static [Role],
+    /// Whether a WRITE API token of such an organization may act.
+    pub tokens: bool,
+}
+
+impl Action {
+    /// The rule for this action.
+    pub fn rule(self) -> Rule {
+        const ADMINS: &[Role] = &[Role::OemAdmin, Role::EmsAdmin];
+        const OEM_AUTHORS: &[Role] = &[Role::OemAdmin, Role::OemEngineer];
+        const PLANNERS: &[Role] = &[Role::EmsProgramManager, Role::EmsAdmin];
+        const FLOOR: &[Role] = &[
+            Role::EmsOperator,
+            Role::EmsQuality,
+            Role::EmsProgramManager,
+            Role::EmsAdmin,
+        ];
+        match self {
+            Action::ManageUsers | Action::ManageApiTokens | Action::ReadAudit => Rule {
+                org_kind: None,
+                roles: ADMINS,
+                tokens: false,
+            },
+            Action::AuthorPackages => Rule {
+                org_kind: Some(OrgKind::Oem),
+                roles: OEM_AUTHORS,
+                tokens: false,
+            },
+            Action::ReviewPackages => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: &[Role::EmsProgramManager],
+                tokens: false,
+            },
+            Action::PlanBuilds => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: PLANNERS,
+                tokens: false,
+            },
+            Action::RecordProduction => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: FLOOR,
+                tokens: true,
+            },
+            Action::WriteFai => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: &[Role::EmsQuality],
+                tokens: false,
+            },
+        }
+    }
+
+    /// What the action is called in a refusal.
+    fn describe(self) -> &'static str {
+        match self {
+            Action::ManageUsers => "manage users",
+            Action::ManageApiTokens => "manage API tokens",
+            Action::ReadAudit => "read the audit trail",
+            Action::AuthorPackages => "author products and packages",
+            Action::ReviewPackages => "review packages",
+            Action::PlanBuilds => "plan builds",
+            Action::RecordProduction => "record production",
+            Action::WriteFai => "write first-article reports",
+        }
+    }
+}
+
+/// Refuses with `FORBIDDEN` (naming what is missing) unless `actor` may do `action`.
+pub fn authorize(actor: &Actor, action: Action) -> ApiResult<()> {
+    let rule = action.rule();
+    if rule.org_kind.is_some_and(|kind| kind != actor.org_kind) {
+        let who = match rule.org_kind {
+            Some(OrgKind::Oem) => "the OEM",
+            _ => "the EMS",
+        };
+        return Err(ApiError::forbidden(format!(
+            "only {who} may {}",
+            action.describe()
+        )));
+    }
+    match actor.role() {
+        Some(role) if rule.roles.contains(&role) => Ok(()),
+        Some(role) => Err(ApiError::forbidden(format!(
+            "the {role} role may not {}",
+            action.describe()
+        ))),
+        None if rule.tokens => actor.require_scope(Scope::Write),
+        None => Err(ApiError::forbidden(format!(
+            "API tokens may not {}; sign in as a user",
+            action.describe()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenancy::Principal;
+    use uuid::Uuid;
+
+    fn user(org_kind: OrgKind, role: Role) -> Actor {
+        Actor {
+            org_id: Uuid::nil(),
+            org_kind,
+            principal: Principal::User {
+                id: Uuid::nil(),
+                email: "someone@example.com".into(),
+                role,
+            },
+        }
+    }
+
+    fn token(org_kind: OrgKind, scopes: Vec<Scope>) -> Actor {
+        Actor {
+            org_id: Uuid::nil(),
+            org_kind,
+            principal: Principal::ApiToken {
+                id: Uuid::nil(),
+                name: "mes".into(),
+                scopes,
+            },
+        }
+    }
+
+    #[test]
+    fn the_floor_takes_ems_users_and_write_tokens_only() {
+        let ems = OrgKind::Ems;
+        assert!(authorize(&user(ems, Role::EmsOperator), Action::RecordProduction).is_ok());
+        assert!(authorize(&token(ems, vec![Scope::Write]), Action::RecordProduction).is_ok());
+        assert!(authorize(&token(ems, vec![Scope::Read]), Action::RecordProduction).is_err());
+        assert!(authorize(
+            &user(OrgKind::Oem, Role::OemAdmin),
+            Action::RecordProduction
+        )
+        .is_err());
+        assert!(authorize(&user(ems, Role::EmsOperator), Action::PlanBuilds).is_err());
+        assert!(authorize(&token(ems, vec![Scope::Write]), Action::PlanBuilds).is_err());
+    }
+
+    #[test]
+    fn administration_is_for_admins_of_either_kind() {
+        for action in [
+            Action::ManageUsers,
+            Action::ManageApiTokens,
+            Action::ReadAudit,
+        ] {
+            assert!(authorize(&user(OrgKind::Oem, Role::OemAdmin), action).is_ok());
+            assert!(authorize(&user(OrgKind::Ems, Role::EmsAdmin), action).is_ok());
+            assert!(authorize(&user(OrgKind::Oem, Role::OemEngineer), action).is_err());
+        }
+    }
+}
