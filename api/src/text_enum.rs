@@ -1,4 +1,4 @@
-//! Closed sets stored as text: a GraphQL enum with its stable spelling, declared once.
+//! Closed sets stored as text: reading their stored spelling, and the GraphQL enum macro still used where a set has not moved to `firstpass_shared::domain` yet.
 
 /// Declares a GraphQL enum whose variants are stored as the given text, with `as_str` and a
 /// `parse` that turns an unknown stored spelling into an internal error.
@@ -24,4 +24,14 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+/// Reads a stored spelling of one of the closed sets of `firstpass_shared::domain`; text that
+/// names no member is a fault of the database, not of the caller, so it is an internal error.
+pub fn stored<T>(text: &str) -> crate::error::ApiResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse::<T>().map_err(crate::error::ApiError::internal)
 }

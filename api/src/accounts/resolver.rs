@@ -187,7 +187,7 @@ impl AccountsMutation {
         let new = NewUser {
             email: input.email,
             full_name: input.full_name,
-            role: input.role.into(),
+            role: input.role,
             password: input.password,
         };
         let user = service::create_user(db, &org, new, &ctx.audit_meta(actor)).await?;

@@ -6,18 +6,9 @@ use crate::context::ContextExt;
 use crate::entities::api_token;
 use crate::error::ApiResult;
 use crate::ids::parse_id;
-use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-
-/// What an API token may do for its organization.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::Scope")]
-pub enum Scope {
-    /// Run queries.
-    Read,
-    /// Run mutations.
-    Write,
-}
+pub use firstpass_shared::domain::Scope;
 
 /// An API token, without its secret.
 #[derive(SimpleObject, Clone, Debug)]
@@ -43,9 +34,7 @@ impl ApiToken {
         Ok(Self {
             id: ID(model.id.to_string()),
             scopes: parse_scopes(&model.scopes)?
-                .into_iter()
-                .map(Scope::from)
-                .collect(),
+                .into_iter().collect(),
             name: model.name,
             expires_at: model.expires_at,
             last_used_at: model.last_used_at,
@@ -96,7 +85,7 @@ impl ApiTokensMutation {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<CreatedApiToken> {
         let actor = ctx.writer()?;
-        let scopes: Vec<_> = scopes.into_iter().map(Into::into).collect();
+        let scopes: Vec<_> = scopes.into_iter().collect();
         let (token, secret) = service::create(
             &ctx.state().db,
             actor,

@@ -6,131 +6,14 @@ use crate::entities::{
     station_event, unit,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::text_enum;
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-text_enum! {
-    /// Where a build stands in new product introduction.
-    BuildPhase {
-        /// First boards, to prove the design.
-        Prototype => "PROTOTYPE",
-        /// A small run, to prove the process; first articles come from here.
-        Pilot => "PILOT",
-        /// Volume production.
-        Production => "PRODUCTION",
-    }
-}
-
-text_enum! {
-    /// Where a build stands.
-    BuildStatus {
-        /// Planned; no unit has a result yet.
-        Planned => "PLANNED",
-        /// Units are moving through the routing.
-        InProgress => "IN_PROGRESS",
-        /// Every unit has an outcome (completed or scrapped).
-        Completed => "COMPLETED",
-        /// Units have been shipped.
-        Shipped => "SHIPPED",
-    }
-}
-
-text_enum! {
-    /// What a station of the routing does.
-    StationKind {
-        /// Paste print and pick-and-place, top side.
-        SmtTop => "SMT_TOP",
-        /// Paste print and pick-and-place, bottom side.
-        SmtBottom => "SMT_BOTTOM",
-        /// Reflow soldering.
-        Reflow => "REFLOW",
-        /// Automated optical inspection.
-        Aoi => "AOI",
-        /// X-ray inspection.
-        Xray => "XRAY",
-        /// Through-hole assembly.
-        Tht => "THT",
-        /// In-circuit test.
-        Ict => "ICT",
-        /// Functional test.
-        Fct => "FCT",
-        /// Box build: integration into the enclosure.
-        BoxBuild => "BOX_BUILD",
-        /// Final quality assurance.
-        FinalQa => "FINAL_QA",
-        /// Packing.
-        Pack => "PACK",
-    }
-}
-
-text_enum! {
-    /// The outcome of a unit at a station.
-    StationResult {
-        /// Passed.
-        Pass => "PASS",
-        /// Failed; a defect must be recorded before the unit moves on.
-        Fail => "FAIL",
-    }
-}
-
-text_enum! {
-    /// Where a unit stands.
-    UnitStatus {
-        /// Moving through the routing.
-        InWork => "IN_WORK",
-        /// Failed at a station; waiting for its defect and disposition.
-        OnHold => "ON_HOLD",
-        /// Passed every station.
-        Completed => "COMPLETED",
-        /// Scrapped.
-        Scrapped => "SCRAPPED",
-        /// Shipped.
-        Shipped => "SHIPPED",
-    }
-}
-
-text_enum! {
-    /// IPC-A-610-style defect codes.
-    DefectCode {
-        /// Solder connecting conductors that should not be connected.
-        SolderBridge => "SOLDER_BRIDGE",
-        /// Not enough solder for an acceptable joint.
-        InsufficientSolder => "INSUFFICIENT_SOLDER",
-        /// A chip component standing on one end.
-        Tombstone => "TOMBSTONE",
-        /// A component that should be there is not.
-        MissingComponent => "MISSING_COMPONENT",
-        /// The wrong part in a location.
-        WrongComponent => "WRONG_COMPONENT",
-        /// A polarized part turned the wrong way.
-        WrongPolarity => "WRONG_POLARITY",
-        /// A lead lifted off its land.
-        LiftedLead => "LIFTED_LEAD",
-        /// Solder balls.
-        SolderBall => "SOLDER_BALL",
-        /// Voids in a joint (X-ray).
-        Void => "VOID",
-        /// A damaged component.
-        DamagedComponent => "DAMAGED_COMPONENT",
-        /// Anything else; describe it.
-        Other => "OTHER",
-    }
-}
-
-text_enum! {
-    /// What happens to a unit after a defect.
-    Disposition {
-        /// Repair, then test again at the failed station.
-        Rework => "REWORK",
-        /// Scrap the unit.
-        Scrap => "SCRAP",
-        /// Accept the deviation and move on.
-        UseAsIs => "USE_AS_IS",
-    }
-}
+pub use firstpass_shared::domain::{
+    BuildPhase, BuildStatus, DefectCode, Disposition, StationKind, StationResult, UnitStatus,
+};
 
 /// A station of the routing, as given when planning a build.
 #[derive(InputObject, Debug, Clone)]
@@ -286,10 +169,10 @@ impl Build {
     pub fn from_row(row: build::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
-            phase: BuildPhase::parse(&row.phase)?,
+            phase: crate::text_enum::stored::<BuildPhase>(&row.phase)?,
             quantity: row.quantity,
             due_date: row.due_date,
-            status: BuildStatus::parse(&row.status)?,
+            status: crate::text_enum::stored::<BuildStatus>(&row.status)?,
             created_at: row.created_at,
             row,
         })
@@ -417,7 +300,7 @@ impl Station {
         Ok(Self {
             id: ID(row.id.to_string()),
             position: row.position,
-            kind: StationKind::parse(&row.kind)?,
+            kind: crate::text_enum::stored::<StationKind>(&row.kind)?,
             name: row.name,
         })
     }
@@ -465,7 +348,7 @@ impl Unit {
         Ok(Self {
             id: ID(row.id.to_string()),
             serial: row.serial.clone(),
-            status: UnitStatus::parse(&row.status)?,
+            status: crate::text_enum::stored::<UnitStatus>(&row.status)?,
             first_pass: !row.failed_ever,
             created_at: row.created_at,
             completed_at: row.completed_at,
@@ -595,7 +478,7 @@ impl StationEvent {
         Ok(Self {
             id: ID(row.id.to_string()),
             station,
-            result: StationResult::parse(&row.result)?,
+            result: crate::text_enum::stored::<StationResult>(&row.result)?,
             measurements: async_graphql::Json(
                 serde_json::from_str(&row.measurements).unwrap_or(serde_json::Value::Null),
             ),
@@ -633,9 +516,9 @@ impl Defect {
             id: ID(row.id.to_string()),
             station,
             designator: row.designator,
-            code: DefectCode::parse(&row.code)?,
+            code: crate::text_enum::stored::<DefectCode>(&row.code)?,
             description: row.description,
-            disposition: Disposition::parse(&row.disposition)?,
+            disposition: crate::text_enum::stored::<Disposition>(&row.disposition)?,
             recorded_by: row.recorded_by,
             created_at: row.created_at,
         })

@@ -529,7 +529,7 @@ fn apply_result(
                 .join(", ")
         )));
     };
-    let status = UnitStatus::parse(&unit.status)?;
+    let status = crate::text_enum::stored::<UnitStatus>(&unit.status)?;
     match status {
         UnitStatus::OnHold => {
             return Err(ApiError::conflict(format!(
@@ -831,7 +831,7 @@ pub async fn record_defect(
             input.station
         )));
     };
-    let status = UnitStatus::parse(&unit.status)?;
+    let status = crate::text_enum::stored::<UnitStatus>(&unit.status)?;
     if matches!(status, UnitStatus::Scrapped | UnitStatus::Shipped) {
         return Err(ApiError::conflict(format!(
             "unit {} is {}",

@@ -143,7 +143,7 @@ impl BuildContext {
             serial: row.serial.clone(),
             designators,
             build_id: ID(build.id.to_string()),
-            build_phase: BuildPhase::parse(&build.phase)?,
+            build_phase: crate::text_enum::stored::<BuildPhase>(&build.phase)?,
             part_number: product.part_number.clone(),
             revision: package.revision.clone(),
             oem: oem.name.clone(),

@@ -88,7 +88,7 @@ impl PackagesQuery {
         let mut select = actor.select::<npi_package::Entity>();
         let filter = filter.unwrap_or_default();
         if let Some(status) = filter.status {
-            let status: firstpass_shared::domain::PackageStatus = status.into();
+            let status: firstpass_shared::domain::PackageStatus = status;
             select = select.filter(npi_package::Column::Status.eq(status.as_str()));
         }
         if let Some(product_id) = &filter.product_id {
@@ -100,7 +100,7 @@ impl PackagesQuery {
                 select.filter(npi_package::Column::EmsId.eq(parse_id(ems_id, "organization")?));
         }
         if let Some(class) = filter.ipc_class {
-            let class: firstpass_shared::domain::IpcClass = class.into();
+            let class: firstpass_shared::domain::IpcClass = class;
             select = select.filter(npi_package::Column::IpcClass.eq(class.as_str()));
         }
         if let Some(cursor) = after.as_deref() {
@@ -169,7 +169,7 @@ impl PackagesMutation {
             product_id: parse_id(&input.product_id, "product")?,
             revision: input.revision,
             ems_id: parse_id(&input.ems_organization_id, "EMS organization")?,
-            ipc_class: input.ipc_class.into(),
+            ipc_class: input.ipc_class,
             quantities: input.quantities,
             notes: input.notes,
         };
@@ -236,7 +236,7 @@ impl PackagesMutation {
             ctx.state(),
             actor,
             file_id,
-            function.into(),
+            function,
             &ctx.audit_meta(actor),
         )
         .await?
