@@ -121,6 +121,14 @@ impl ApiError {
     }
 }
 
+/// An identifier (serial, MPN, designator, lot code, name) that breaks its rules is the caller's
+/// mistake: `BAD_USER_INPUT` with the sentence of the error.
+impl From<firstpass_shared::text::IdentifierError> for ApiError {
+    fn from(err: firstpass_shared::text::IdentifierError) -> Self {
+        ApiError::BadUserInput(err.to_string())
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         ApiError::internal(err)

@@ -5,7 +5,10 @@ use crate::entities::{
     build, build_station, component_lot, defect, lot_usage, npi_package, organization, product,
     station_event, unit,
 };
+use super::service;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::parse_id;
+use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -130,6 +133,115 @@ pub struct RecordLotUsageInput {
     pub serials: Option<Vec<String>>,
     /// …or by a serial range of the build.
     pub serial_range: Option<SerialRange>,
+}
+
+impl CreateBuildInput {
+    /// The build to plan, its names checked.
+    pub fn into_command(self) -> ApiResult<service::NewBuild> {
+        Ok(service::NewBuild {
+            package_id: parse_id(&self.package_id, "NPI package")?,
+            phase: self.phase,
+            quantity: self.quantity,
+            due_date: self.due_date,
+            routing: self
+                .routing
+                .into_iter()
+                .map(|s| {
+                    Ok(service::NewStation {
+                        kind: s.kind,
+                        name: DisplayName::parse(&s.name)?,
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
+        })
+    }
+}
+
+impl StationResultInput {
+    /// The result to record, its serial and station name checked.
+    pub fn into_command(self) -> ApiResult<service::NewResult> {
+        Ok(service::NewResult {
+            serial: Serial::parse(&self.serial)?,
+            station: DisplayName::parse(&self.station)?,
+            result: self.result,
+            measurements: self.measurements.map(|m| m.0),
+            idempotency_key: self.idempotency_key,
+        })
+    }
+}
+
+impl DefectInput {
+    /// The defect to record, its serial, station and designator checked.
+    pub fn into_command(self) -> ApiResult<service::NewDefect> {
+        Ok(service::NewDefect {
+            serial: Serial::parse(&self.serial)?,
+            station: DisplayName::parse(&self.station)?,
+            designator: Designator::parse(&self.designator)?,
+            code: self.code,
+            description: self.description,
+            disposition: self.disposition,
+        })
+    }
+}
+
+impl ShipUnitsInput {
+    /// The shipment, its serials checked.
+    pub fn into_command(self) -> ApiResult<service::Shipping> {
+        Ok(service::Shipping {
+            build_id: parse_id(&self.build_id, "build")?,
+            serials: serials(&self.serials)?,
+            destination: self.destination,
+            carrier: self.carrier,
+            tracking_number: self.tracking_number,
+        })
+    }
+}
+
+impl ReceiveComponentLotInput {
+    /// The lot received, its MPN, manufacturer and lot code checked.
+    pub fn into_command(self) -> ApiResult<service::NewLot> {
+        Ok(service::NewLot {
+            mpn: Mpn::parse(&self.mpn)?,
+            manufacturer: DisplayName::parse(&self.manufacturer)?,
+            lot_code: LotCode::parse(&self.lot_code)?,
+            date_code: self.date_code,
+            reel_id: self.reel_id,
+            quantity: self.quantity,
+            supplier: self.supplier,
+        })
+    }
+}
+
+impl RecordLotUsageInput {
+    /// The usage to record, its designators and serials checked.
+    pub fn into_command(self) -> ApiResult<service::LotUsage> {
+        let units = match (self.serials, self.serial_range) {
+            (Some(list), None) => service::UnitSelection::Serials(serials(&list)?),
+            (None, Some(range)) => service::UnitSelection::Range {
+                from: Serial::parse(&range.from)?,
+                to: Serial::parse(&range.to)?,
+            },
+            _ => return Err(ApiError::bad_input("give either serials or serialRange")),
+        };
+        Ok(service::LotUsage {
+            lot_id: parse_id(&self.lot_id, "component lot")?,
+            build_id: parse_id(&self.build_id, "build")?,
+            designators: self
+                .designators
+                .iter()
+                .map(|d| Designator::parse(d))
+                .collect::<Result<_, _>>()?,
+            units,
+        })
+    }
+}
+
+/// Checks every serial of a list.
+pub fn serials(list: &[String]) -> ApiResult<Vec<Serial>> {
+    Ok(list
+        .iter()
+        .map(|s| Serial::parse(s))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Filters for `builds`.

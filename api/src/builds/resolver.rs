@@ -7,6 +7,7 @@ use super::model::{
 };
 use super::service::{self, Recorded};
 use super::trace::{self, Trace};
+use firstpass_shared::text::{LotCode, Mpn};
 use crate::context::ContextExt;
 use crate::entities::{build, component_lot, unit};
 use crate::error::{ApiError, ApiResult};
@@ -171,6 +172,7 @@ impl BuildsQuery {
     ) -> Result<Trace> {
         let actor = ctx.reader()?;
         let db = &ctx.state().db;
+        let (mpn, lot_code) = (Mpn::parse(&mpn)?, LotCode::parse(&lot_code)?);
         let lots = trace::lots_by_code(db, actor, &mpn, &lot_code).await?;
         Ok(trace::trace(db, actor, lots).await?)
     }
@@ -200,7 +202,12 @@ impl BuildsMutation {
     /// Plans a build of an ACCEPTED package of a partner (EMS program manager or admin).
     async fn create_build(&self, ctx: &Context<'_>, input: CreateBuildInput) -> Result<Build> {
         let actor = ctx.writer()?;
-        let row = service::create_build(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
+        let row = service::create_build(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        ).await?;
         Ok(Build::from_row(row)?)
     }
 
@@ -247,7 +254,7 @@ impl BuildsMutation {
             ctx.state(),
             actor,
             build_id,
-            serials,
+            super::model::serials(&serials)?,
             allow_over_quantity,
             &ctx.audit_meta(actor),
         )
@@ -267,7 +274,12 @@ impl BuildsMutation {
     ) -> Result<RecordedResult> {
         let actor = ctx.writer()?;
         let mut results =
-            service::record_results(ctx.state(), actor, vec![input], &ctx.audit_meta(actor))
+            service::record_results(
+            ctx.state(),
+            actor,
+            vec![input.into_command()?],
+            &ctx.audit_meta(actor),
+        )
                 .await?;
         Ok(recorded(results.remove(0))?)
     }
@@ -280,8 +292,19 @@ impl BuildsMutation {
         inputs: Vec<StationResultInput>,
     ) -> Result<Vec<RecordedResult>> {
         let actor = ctx.writer()?;
+        let many = inputs.len() > 1;
+        let commands = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(index, input)| match input.into_command() {
+                Err(ApiError::BadUserInput(m)) if many => {
+                    Err(ApiError::BadUserInput(format!("result {index}: {m}")))
+                }
+                other => other,
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
         let results =
-            service::record_results(ctx.state(), actor, inputs, &ctx.audit_meta(actor)).await?;
+            service::record_results(ctx.state(), actor, commands, &ctx.audit_meta(actor)).await?;
         Ok(results
             .into_iter()
             .map(recorded)
@@ -293,7 +316,12 @@ impl BuildsMutation {
     async fn record_defect(&self, ctx: &Context<'_>, input: DefectInput) -> Result<RecordedDefect> {
         let actor = ctx.writer()?;
         let (defect, unit, station) =
-            service::record_defect(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
+            service::record_defect(
+                ctx.state(),
+                actor,
+                input.into_command()?,
+                &ctx.audit_meta(actor),
+            ).await?;
         Ok(RecordedDefect {
             defect: Defect::from_row(defect, station)?,
             unit: Unit::from_row(unit)?,
@@ -304,7 +332,12 @@ impl BuildsMutation {
     async fn ship_units(&self, ctx: &Context<'_>, input: ShipUnitsInput) -> Result<Shipment> {
         let actor = ctx.writer()?;
         let count = input.serials.len() as i32;
-        let row = service::ship_units(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
+        let row = service::ship_units(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        ).await?;
         Ok(Shipment {
             id: ID(row.id.to_string()),
             destination: row.destination,
@@ -323,7 +356,12 @@ impl BuildsMutation {
     ) -> Result<ComponentLot> {
         let actor = ctx.writer()?;
         Ok(
-            service::receive_lot(ctx.state(), actor, input, &ctx.audit_meta(actor))
+            service::receive_lot(
+                ctx.state(),
+                actor,
+                input.into_command()?,
+                &ctx.audit_meta(actor),
+            )
                 .await?
                 .into(),
         )
@@ -333,7 +371,12 @@ impl BuildsMutation {
     /// range); answers the number of (unit, designator) usages recorded.
     async fn record_lot_usage(&self, ctx: &Context<'_>, input: RecordLotUsageInput) -> Result<i32> {
         let actor = ctx.writer()?;
-        Ok(service::record_lot_usage(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?)
+        Ok(service::record_lot_usage(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        ).await?)
     }
 }
 

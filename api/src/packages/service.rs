@@ -183,7 +183,7 @@ pub async fn create_package(
         ipc_class: Set(new.ipc_class.as_str().to_owned()),
         quantities: Set(quantities),
         notes: Set(notes),
-        status: Set(PackageStatus::Draft.as_str().to_owned()),
+        status: Set(PackageStatus::Draft.into()),
         content_hash: Set(None),
         first_submitted_at: Set(None),
         previous_package_id: Set(None),
@@ -465,7 +465,7 @@ pub async fn submit(
     let before = snapshot(&package);
     let first = package.first_submitted_at;
     let mut active: npi_package::ActiveModel = package.into();
-    active.status = Set(PackageStatus::Submitted.as_str().to_owned());
+    active.status = Set(PackageStatus::Submitted.into());
     active.content_hash = Set(Some(hash));
     active.first_submitted_at = Set(Some(first.unwrap_or(now)));
     active.updated_at = Set(now);
@@ -556,7 +556,7 @@ async fn transition(
                 if status_of(&old) == PackageStatus::Accepted {
                     let before = snapshot(&old);
                     let mut active: npi_package::ActiveModel = old.into();
-                    active.status = Set(PackageStatus::Superseded.as_str().to_owned());
+                    active.status = Set(PackageStatus::Superseded.into());
                     active.updated_at = Set(now);
                     let old = active.update(&txn).await?;
                     audit::record(
@@ -734,7 +734,7 @@ pub async fn create_revision(
             ipc_class: Set(source.ipc_class.clone()),
             quantities: Set(source.quantities.clone()),
             notes: Set(source.notes.clone()),
-            status: Set(PackageStatus::Draft.as_str().to_owned()),
+            status: Set(PackageStatus::Draft.into()),
             content_hash: Set(None),
             first_submitted_at: Set(None),
             previous_package_id: Set(Some(source.id)),
