@@ -4,6 +4,7 @@ use crate::accounts::service::{self, NewUser};
 use crate::audit::AuditMeta;
 use crate::entities::{partnership, user};
 use crate::error::{ApiError, ApiResult};
+use firstpass_shared::text::DisplayName;
 use firstpass_shared::domain::{
     BuildPhase, BuildStatus, IpcClass, OrgKind, PackageStatus, Role, StationKind, UnitStatus,
 };
@@ -70,7 +71,8 @@ pub async fn seed(db: &DatabaseConnection) -> ApiResult<()> {
         let org = match service::organization_by_name(db, demo.name).await {
             Ok(org) => org,
             Err(ApiError::NotFound(_)) => {
-                service::create_organization(db, demo.name, demo.kind).await?
+                service::create_organization(db, &DisplayName::parse(demo.name)?, demo.kind)
+                    .await?
             }
             Err(err) => return Err(err),
         };
@@ -83,7 +85,7 @@ pub async fn seed(db: &DatabaseConnection) -> ApiResult<()> {
             if !exists {
                 let new = NewUser {
                     email: (*email).to_owned(),
-                    full_name: (*full_name).to_owned(),
+                    full_name: DisplayName::parse(full_name)?,
                     role: *role,
                     password: DEMO_PASSWORD.to_owned(),
                 };

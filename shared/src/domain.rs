@@ -375,6 +375,59 @@ mod tests {
         assert!(err.to_string().contains("OEM_ADMIN"));
     }
 
+    /// Every member of every closed set: its spelling parses back to it, serde writes and reads
+    /// the same spelling, and `Display` prints it.
+    fn round_trips<T>(all: &[T], as_str: fn(T) -> &'static str)
+    where
+        T: Copy
+            + PartialEq
+            + fmt::Debug
+            + fmt::Display
+            + FromStr<Err = UnknownVariant>
+            + Serialize
+            + for<'de> Deserialize<'de>,
+    {
+        for member in all {
+            let text = as_str(*member);
+            assert_eq!(text.parse::<T>(), Ok(*member), "{text}");
+            assert_eq!(text.to_ascii_lowercase().parse::<T>(), Ok(*member));
+            assert_eq!(member.to_string(), text);
+            let wire = serde_json::to_string(member).expect("serialize");
+            assert_eq!(wire, format!("\"{text}\""));
+            let back: T = serde_json::from_str(&wire).expect("deserialize");
+            assert_eq!(back, *member);
+        }
+        assert!("NOT_A_MEMBER".parse::<T>().is_err());
+    }
+
+    #[test]
+    fn every_closed_set_round_trips_through_its_spelling() {
+        round_trips(OrgKind::ALL, OrgKind::as_str);
+        round_trips(Role::ALL, Role::as_str);
+        round_trips(Scope::ALL, Scope::as_str);
+        round_trips(PackageStatus::ALL, PackageStatus::as_str);
+        round_trips(IpcClass::ALL, IpcClass::as_str);
+        round_trips(ReviewDecision::ALL, ReviewDecision::as_str);
+        round_trips(BuildPhase::ALL, BuildPhase::as_str);
+        round_trips(BuildStatus::ALL, BuildStatus::as_str);
+        round_trips(StationKind::ALL, StationKind::as_str);
+        round_trips(StationResult::ALL, StationResult::as_str);
+        round_trips(UnitStatus::ALL, UnitStatus::as_str);
+        round_trips(DefectCode::ALL, DefectCode::as_str);
+        round_trips(Disposition::ALL, Disposition::as_str);
+    }
+
+    #[test]
+    fn stored_spellings_are_the_ones_in_the_database() {
+        assert_eq!(UnitStatus::OnHold.as_str(), "ON_HOLD");
+        assert_eq!(StationResult::Pass.as_str(), "PASS");
+        assert_eq!(StationKind::BoxBuild.as_str(), "BOX_BUILD");
+        assert_eq!(StationKind::Xray.as_str(), "XRAY");
+        assert_eq!(Disposition::UseAsIs.as_str(), "USE_AS_IS");
+        assert_eq!(IpcClass::Class3.as_str(), "CLASS_3");
+        assert_eq!(String::from(BuildStatus::InProgress), "IN_PROGRESS");
+    }
+
     #[test]
     fn wire_spelling_is_the_stable_spelling() {
         assert_eq!(

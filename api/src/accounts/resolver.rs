@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::tenancy::Actor;
 use async_graphql::{Context, Object, Result, ID};
+use firstpass_shared::text::DisplayName;
 use axum::http::header;
 use sea_orm::{EntityTrait, QueryOrder};
 
@@ -186,7 +187,7 @@ impl AccountsMutation {
         let org = actor.load::<organization::Entity>(db, actor.org_id).await?;
         let new = NewUser {
             email: input.email,
-            full_name: input.full_name,
+            full_name: DisplayName::parse(&input.full_name)?,
             role: input.role,
             password: input.password,
         };

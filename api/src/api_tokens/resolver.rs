@@ -9,6 +9,7 @@ use crate::ids::parse_id;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 pub use firstpass_shared::domain::Scope;
+use firstpass_shared::text::DisplayName;
 
 /// An API token, without its secret.
 #[derive(SimpleObject, Clone, Debug)]
@@ -89,7 +90,7 @@ impl ApiTokensMutation {
         let (token, secret) = service::create(
             &ctx.state().db,
             actor,
-            &name,
+            &DisplayName::parse(&name)?,
             &scopes,
             expires_at,
             &ctx.audit_meta(actor),

@@ -7,7 +7,7 @@ use super::model::{
 };
 use super::service::{self, Recorded};
 use super::trace::{self, Trace};
-use firstpass_shared::text::{LotCode, Mpn};
+use firstpass_shared::text::{LotCode, Mpn, Serial};
 use crate::context::ContextExt;
 use crate::entities::{build, component_lot, unit};
 use crate::error::{ApiError, ApiResult};
@@ -81,10 +81,10 @@ impl BuildsQuery {
         let mut select = actor.select::<build::Entity>();
         let filter = filter.unwrap_or_default();
         if let Some(status) = filter.status {
-            select = select.filter(build::Column::Status.eq(status.as_str()));
+            select = select.filter(build::Column::Status.eq(status));
         }
         if let Some(phase) = filter.phase {
-            select = select.filter(build::Column::Phase.eq(phase.as_str()));
+            select = select.filter(build::Column::Phase.eq(phase));
         }
         if let Some(package_id) = &filter.package_id {
             select =
@@ -119,9 +119,10 @@ impl BuildsQuery {
     /// A unit by serial number, with its history, defects and lots.
     async fn unit(&self, ctx: &Context<'_>, serial: String) -> Result<Unit> {
         let actor = ctx.reader()?;
+        let serial = Serial::parse(&serial)?;
         let row = actor
             .select::<unit::Entity>()
-            .filter(unit::Column::Serial.eq(serial.trim()))
+            .filter(unit::Column::Serial.eq(serial.as_str()))
             .one(&ctx.state().db)
             .await
             .map_err(ApiError::from)?
@@ -137,11 +138,13 @@ impl BuildsQuery {
         lot_code: Option<String>,
     ) -> Result<Vec<ComponentLot>> {
         let actor = ctx.reader()?;
+        let mpn = Mpn::parse(&mpn)?;
         let mut select = actor
             .select::<component_lot::Entity>()
-            .filter(component_lot::Column::Mpn.eq(mpn.trim()));
+            .filter(component_lot::Column::Mpn.eq(mpn.as_str()));
         if let Some(code) = lot_code {
-            select = select.filter(component_lot::Column::LotCode.eq(code.trim()));
+            let code = LotCode::parse(&code)?;
+            select = select.filter(component_lot::Column::LotCode.eq(code.as_str()));
         }
         let rows = select
             .order_by_desc(component_lot::Column::Id)

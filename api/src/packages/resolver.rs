@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::pagination::{clamp_first, decode_cursor, page};
 use async_graphql::{Context, Object, Result, Upload, ID};
+use firstpass_shared::text::DisplayName;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 
@@ -89,7 +90,7 @@ impl PackagesQuery {
         let filter = filter.unwrap_or_default();
         if let Some(status) = filter.status {
             let status: firstpass_shared::domain::PackageStatus = status;
-            select = select.filter(npi_package::Column::Status.eq(status.as_str()));
+            select = select.filter(npi_package::Column::Status.eq(status));
         }
         if let Some(product_id) = &filter.product_id {
             select =
@@ -101,7 +102,7 @@ impl PackagesQuery {
         }
         if let Some(class) = filter.ipc_class {
             let class: firstpass_shared::domain::IpcClass = class;
-            select = select.filter(npi_package::Column::IpcClass.eq(class.as_str()));
+            select = select.filter(npi_package::Column::IpcClass.eq(class));
         }
         if let Some(cursor) = after.as_deref() {
             select = select.filter(npi_package::Column::Id.lt(decode_cursor(cursor)?));
@@ -149,7 +150,7 @@ impl PackagesMutation {
             &ctx.state().db,
             actor,
             &input.part_number,
-            &input.name,
+            &DisplayName::parse(&input.name)?,
             &input.description,
             &ctx.audit_meta(actor),
         )

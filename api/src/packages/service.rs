@@ -18,6 +18,7 @@ use crate::tenancy::Actor;
 use chrono::Utc;
 use firstpass_shared::cad::LayerFunction;
 use firstpass_shared::domain::{IpcClass, OrgKind, PackageStatus, ReviewDecision, Role};
+use firstpass_shared::text::DisplayName;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -51,13 +52,13 @@ pub async fn create_product(
     db: &DatabaseConnection,
     actor: &Actor,
     part_number: &str,
-    name: &str,
+    name: &DisplayName,
     description: &str,
     meta: &AuditMeta,
 ) -> ApiResult<product::Model> {
     require_oem_user(actor)?;
     let part_number = text("the part number", part_number, 100, true)?;
-    let name = text("the name", name, 200, true)?;
+    let name = name.to_string();
     let description = text("the description", description, 4000, false)?;
     let txn = begin_write(db).await?;
     let row = product::ActiveModel {
@@ -180,7 +181,7 @@ pub async fn create_package(
         oem_id: Set(actor.org_id),
         ems_id: Set(new.ems_id),
         revision: Set(revision.clone()),
-        ipc_class: Set(new.ipc_class.as_str().to_owned()),
+        ipc_class: Set(new.ipc_class.into()),
         quantities: Set(quantities),
         notes: Set(notes),
         status: Set(PackageStatus::Draft.into()),
@@ -525,7 +526,7 @@ async fn transition(
             id: Set(Uuid::now_v7()),
             package_id: Set(package.id),
             submission_id: Set(latest.id),
-            decision: Set(decision.as_str().to_owned()),
+            decision: Set(decision.into()),
             comment: Set(comment),
             reviewer_id: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
             created_at: Set(now),
@@ -536,7 +537,7 @@ async fn transition(
     let before = snapshot(&package);
     let previous = package.previous_package_id;
     let mut active: npi_package::ActiveModel = package.into();
-    active.status = Set(to.as_str().to_owned());
+    active.status = Set(to.into());
     active.updated_at = Set(now);
     let package = active.update(&txn).await?;
     audit::record(

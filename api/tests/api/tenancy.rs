@@ -6,6 +6,7 @@
 
 use crate::harness::{who, TestApp};
 use firstpass_api::accounts::service::{self, NewUser};
+use firstpass_shared::text::DisplayName;
 use firstpass_api::audit::AuditMeta;
 use firstpass_shared::cad::fixtures::{self, Style};
 use firstpass_shared::domain::Role;
@@ -97,7 +98,7 @@ impl World {
             &org,
             NewUser {
                 email: format!("victim{n}@acme.example"),
-                full_name: format!("Victim {n}"),
+                full_name: DisplayName::parse(&format!("Victim {n}")).expect("name"),
                 role: Role::OemEngineer,
                 password: "victim password 123".into(),
             },
