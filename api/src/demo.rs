@@ -4,10 +4,10 @@ use crate::accounts::service::{self, NewUser};
 use crate::audit::AuditMeta;
 use crate::entities::{partnership, user};
 use crate::error::{ApiError, ApiResult};
-use firstpass_shared::text::DisplayName;
 use firstpass_shared::domain::{
     BuildPhase, BuildStatus, IpcClass, OrgKind, PackageStatus, Role, StationKind, UnitStatus,
 };
+use firstpass_shared::text::DisplayName;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// The password of every demo account.
@@ -71,8 +71,7 @@ pub async fn seed(db: &DatabaseConnection) -> ApiResult<()> {
         let org = match service::organization_by_name(db, demo.name).await {
             Ok(org) => org,
             Err(ApiError::NotFound(_)) => {
-                service::create_organization(db, &DisplayName::parse(demo.name)?, demo.kind)
-                    .await?
+                service::create_organization(db, &DisplayName::parse(demo.name)?, demo.kind).await?
             }
             Err(err) => return Err(err),
         };

@@ -194,7 +194,7 @@ fn guard_subscription<'s>(
     recheck: Duration,
 ) -> BoxStream<'s, Response> {
     enum Item {
-        Event(Response),
+        Event(Box<Response>),
         Tick,
         End,
     }
@@ -203,7 +203,7 @@ fn guard_subscription<'s>(
         Some((Item::Tick, ()))
     });
     let events = events
-        .map(Item::Event)
+        .map(|response| Item::Event(Box::new(response)))
         .chain(stream::once(async { Item::End }));
     let merged = stream::select(events, ticks).boxed();
     stream::unfold(Some((merged, state, credential)), |running| async move {
@@ -212,7 +212,7 @@ fn guard_subscription<'s>(
             let event = match merged.next().await? {
                 Item::End => return None,
                 Item::Tick => None,
-                Item::Event(response) => Some(response),
+                Item::Event(response) => Some(*response),
             };
             let still_valid = match credential.authenticate(&state).await {
                 Ok(auth) => !matches!(auth, Authentication::Invalid),

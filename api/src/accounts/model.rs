@@ -7,10 +7,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::tenancy::{Actor, Tenanted};
 use async_graphql::{ComplexObject, Context, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+pub use firstpass_shared::domain::{OrgKind, Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
-pub use firstpass_shared::domain::{OrgKind, Role};
 
 /// The actor to resolve for: the one attached to the object, else the request's reader.
 fn viewer<'a>(ctx: &'a Context<'_>, attached: Option<&'a Actor>) -> ApiResult<&'a Actor> {

@@ -9,8 +9,8 @@ use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::tenancy::Actor;
 use async_graphql::{Context, Object, Result, ID};
-use firstpass_shared::text::DisplayName;
 use axum::http::header;
+use firstpass_shared::text::DisplayName;
 use sea_orm::{EntityTrait, QueryOrder};
 
 /// Answers with a session, putting the refresh token in the cookie when asked to.

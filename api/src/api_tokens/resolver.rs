@@ -34,8 +34,7 @@ impl ApiToken {
     fn from_model(model: api_token::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(model.id.to_string()),
-            scopes: parse_scopes(&model.scopes)?
-                .into_iter().collect(),
+            scopes: parse_scopes(&model.scopes)?.into_iter().collect(),
             name: model.name,
             expires_at: model.expires_at,
             last_used_at: model.last_used_at,

@@ -1,16 +1,16 @@
 //! GraphQL types of the builds capability.
 
+use super::service;
 use crate::context::ContextExt;
 use crate::entities::{
     build, build_station, component_lot, defect, lot_usage, npi_package, organization, product,
     station_event, unit,
 };
-use super::service;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
-use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
+use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 

@@ -7,7 +7,6 @@ use super::model::{
 };
 use super::service::{self, Recorded};
 use super::trace::{self, Trace};
-use firstpass_shared::text::{LotCode, Mpn, Serial};
 use crate::context::ContextExt;
 use crate::entities::{build, component_lot, unit};
 use crate::error::{ApiError, ApiResult};
@@ -15,6 +14,7 @@ use crate::ids::parse_id;
 use crate::pagination::{clamp_first, decode_cursor, page};
 use async_graphql::{Context, Object, Result, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use firstpass_shared::text::{LotCode, Mpn, Serial};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::error::RecvError;
@@ -210,7 +210,8 @@ impl BuildsMutation {
             actor,
             input.into_command()?,
             &ctx.audit_meta(actor),
-        ).await?;
+        )
+        .await?;
         Ok(Build::from_row(row)?)
     }
 
@@ -276,14 +277,13 @@ impl BuildsMutation {
         input: StationResultInput,
     ) -> Result<RecordedResult> {
         let actor = ctx.writer()?;
-        let mut results =
-            service::record_results(
+        let mut results = service::record_results(
             ctx.state(),
             actor,
             vec![input.into_command()?],
             &ctx.audit_meta(actor),
         )
-                .await?;
+        .await?;
         Ok(recorded(results.remove(0))?)
     }
 
@@ -318,13 +318,13 @@ impl BuildsMutation {
     /// to that station, SCRAP ends it, USE_AS_IS lets it move on.
     async fn record_defect(&self, ctx: &Context<'_>, input: DefectInput) -> Result<RecordedDefect> {
         let actor = ctx.writer()?;
-        let (defect, unit, station) =
-            service::record_defect(
-                ctx.state(),
-                actor,
-                input.into_command()?,
-                &ctx.audit_meta(actor),
-            ).await?;
+        let (defect, unit, station) = service::record_defect(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(RecordedDefect {
             defect: Defect::from_row(defect, station)?,
             unit: Unit::from_row(unit)?,
@@ -340,7 +340,8 @@ impl BuildsMutation {
             actor,
             input.into_command()?,
             &ctx.audit_meta(actor),
-        ).await?;
+        )
+        .await?;
         Ok(Shipment {
             id: ID(row.id.to_string()),
             destination: row.destination,
@@ -358,16 +359,14 @@ impl BuildsMutation {
         input: ReceiveComponentLotInput,
     ) -> Result<ComponentLot> {
         let actor = ctx.writer()?;
-        Ok(
-            service::receive_lot(
-                ctx.state(),
-                actor,
-                input.into_command()?,
-                &ctx.audit_meta(actor),
-            )
-                .await?
-                .into(),
+        Ok(service::receive_lot(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
         )
+        .await?
+        .into())
     }
 
     /// Records that a lot fed a set of designators over many units (by serials or a serial
@@ -379,7 +378,8 @@ impl BuildsMutation {
             actor,
             input.into_command()?,
             &ctx.audit_meta(actor),
-        ).await?)
+        )
+        .await?)
     }
 }
 

@@ -674,9 +674,7 @@ fn apply_result(
     let measurements = input
         .measurements
         .as_ref()
-        .map_or(serde_json::Value::Object(Default::default()), |m| {
-            m.clone()
-        })
+        .map_or(serde_json::Value::Object(Default::default()), |m| m.clone())
         .to_string();
     if measurements.len() > 64 * 1024 {
         return Err(ApiError::bad_input(
@@ -855,10 +853,7 @@ async fn record_batch(
     let started: BTreeSet<Uuid> = changed.iter().map(|id| units[id].build_id).collect();
     for build_id in started {
         build::Entity::update_many()
-            .col_expr(
-                build::Column::Status,
-                Expr::value(BuildStatus::InProgress),
-            )
+            .col_expr(build::Column::Status, Expr::value(BuildStatus::InProgress))
             .col_expr(build::Column::UpdatedAt, Expr::value(now))
             .filter(build::Column::Id.eq(build_id))
             .filter(build::Column::Status.eq(BuildStatus::Planned))
@@ -979,9 +974,7 @@ pub async fn record_defect(
             active.completed_at = Set(Some(now));
         }
         // Rework: back to the failed station for a new result.
-        Disposition::Rework if on_hold_here => {
-            active.status = Set(UnitStatus::InWork.into())
-        }
+        Disposition::Rework if on_hold_here => active.status = Set(UnitStatus::InWork.into()),
         Disposition::Rework => active.failed_ever = Set(true),
         Disposition::UseAsIs if on_hold_here => {
             let last = stations.len() as i32 - 1;
@@ -1083,10 +1076,7 @@ pub async fn ship_units(
     .insert(&txn)
     .await?;
     unit::Entity::update_many()
-        .col_expr(
-            unit::Column::Status,
-            Expr::value(UnitStatus::Shipped),
-        )
+        .col_expr(unit::Column::Status, Expr::value(UnitStatus::Shipped))
         .col_expr(unit::Column::ShippedAt, Expr::value(now))
         .col_expr(unit::Column::ShipmentId, Expr::value(shipment.id))
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))

@@ -10,11 +10,11 @@ use crate::packages::analysis::{self, Picture, Pictures};
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use firstpass_shared::cad;
+pub use firstpass_shared::cad::{FileKind, LayerFunction, LayerSource, Severity, Side};
+pub use firstpass_shared::domain::{IpcClass, PackageStatus, ReviewDecision};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::Arc;
 use uuid::Uuid;
-pub use firstpass_shared::cad::{FileKind, LayerFunction, LayerSource, Severity, Side};
-pub use firstpass_shared::domain::{IpcClass, PackageStatus, ReviewDecision};
 
 /// How many times the selection under `layers` counts against the query complexity limit: a
 /// typical number of layers, since each may fetch a picture.

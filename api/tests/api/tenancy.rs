@@ -6,10 +6,10 @@
 
 use crate::harness::{who, TestApp};
 use firstpass_api::accounts::service::{self, NewUser};
-use firstpass_shared::text::DisplayName;
 use firstpass_api::audit::AuditMeta;
 use firstpass_shared::cad::fixtures::{self, Style};
 use firstpass_shared::domain::Role;
+use firstpass_shared::text::DisplayName;
 use serde_json::{json, Value};
 
 /// Who calls.

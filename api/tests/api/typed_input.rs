@@ -76,12 +76,20 @@ async fn serials_with_control_characters_or_too_long_are_refused_and_nothing_is_
 
     let add = "mutation($b: ID!, $s: [String!]!) { addUnits(buildId: $b, serials: $s) { serial } }";
     let tab = app
-        .gql(Some(&operator), add, json!({"b": build, "s": ["TY-0003", "TY\t0004"]}))
+        .gql(
+            Some(&operator),
+            add,
+            json!({"b": build, "s": ["TY-0003", "TY\t0004"]}),
+        )
         .await;
     refused(&tab, &control("serial number"));
     let long = "S".repeat(65);
     let over = app
-        .gql(Some(&operator), add, json!({"b": build, "s": ["TY-0005", long]}))
+        .gql(
+            Some(&operator),
+            add,
+            json!({"b": build, "s": ["TY-0005", long]}),
+        )
         .await;
     refused(&over, &too_long("serial number", 64, 65));
 
@@ -143,10 +151,9 @@ async fn mpns_lot_codes_and_designators_are_checked_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let operator = app.token(who::EMS_OPERATOR).await;
     let build = build_with_units(&app, "TYPED-2", &["TZ-0001", "TZ-0002"]).await;
-    let receive = "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }";
-    let lot = |mpn: &str, lot_code: &str, reel: &str| {
-        json!({"i": {"mpn": mpn, "manufacturer": "Murata", "lotCode": lot_code, "reelId": reel, "quantity": 100}})
-    };
+    let receive =
+        "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }";
+    let lot = |mpn: &str, lot_code: &str, reel: &str| json!({"i": {"mpn": mpn, "manufacturer": "Murata", "lotCode": lot_code, "reelId": reel, "quantity": 100}});
     let lots = count::<component_lot::Entity>(&app).await;
     refused(
         &app.gql(Some(&operator), receive, lot("GRM188\t", "LOT-A", "R-1"))
@@ -154,25 +161,45 @@ async fn mpns_lot_codes_and_designators_are_checked_and_nothing_is_stored() {
         &control("part number"),
     );
     refused(
-        &app.gql(Some(&operator), receive, lot(&"M".repeat(101), "LOT-A", "R-2"))
-            .await,
+        &app.gql(
+            Some(&operator),
+            receive,
+            lot(&"M".repeat(101), "LOT-A", "R-2"),
+        )
+        .await,
         &too_long("part number", 100, 101),
     );
     refused(
-        &app.gql(Some(&operator), receive, lot("GRM188R71H104KA93D", "LOT\tA", "R-3"))
-            .await,
+        &app.gql(
+            Some(&operator),
+            receive,
+            lot("GRM188R71H104KA93D", "LOT\tA", "R-3"),
+        )
+        .await,
         &control("lot code"),
     );
     refused(
-        &app.gql(Some(&operator), receive, lot("GRM188R71H104KA93D", &"L".repeat(65), "R-4"))
-            .await,
+        &app.gql(
+            Some(&operator),
+            receive,
+            lot("GRM188R71H104KA93D", &"L".repeat(65), "R-4"),
+        )
+        .await,
         &too_long("lot code", 64, 65),
     );
-    assert_eq!(count::<component_lot::Entity>(&app).await, lots, "no lot stored");
+    assert_eq!(
+        count::<component_lot::Entity>(&app).await,
+        lots,
+        "no lot stored"
+    );
 
     // A real MPN and lot code are taken as they are.
     let lot_id = app
-        .gql(Some(&operator), receive, lot("GRM188R71H104KA93D", "LOT-2446-A", "R-5"))
+        .gql(
+            Some(&operator),
+            receive,
+            lot("GRM188R71H104KA93D", "LOT-2446-A", "R-5"),
+        )
         .await
         .data()["receiveComponentLot"]["id"]
         .as_str()
@@ -200,15 +227,24 @@ async fn mpns_lot_codes_and_designators_are_checked_and_nothing_is_stored() {
     );
     assert_eq!(count::<lot_usage::Entity>(&app).await, 0, "no usage stored");
 
-    let trace = "query($m: String!, $l: String!) { traceComponent(mpn: $m, lotCode: $l) { totalUnits } }";
+    let trace =
+        "query($m: String!, $l: String!) { traceComponent(mpn: $m, lotCode: $l) { totalUnits } }";
     refused(
-        &app.gql(Some(&operator), trace, json!({"m": "GRM188R71H104KA93D", "l": "L".repeat(65)}))
-            .await,
+        &app.gql(
+            Some(&operator),
+            trace,
+            json!({"m": "GRM188R71H104KA93D", "l": "L".repeat(65)}),
+        )
+        .await,
         &too_long("lot code", 64, 65),
     );
     refused(
-        &app.gql(Some(&operator), trace, json!({"m": "GRM\t188", "l": "LOT-2446-A"}))
-            .await,
+        &app.gql(
+            Some(&operator),
+            trace,
+            json!({"m": "GRM\t188", "l": "LOT-2446-A"}),
+        )
+        .await,
         &control("part number"),
     );
 
