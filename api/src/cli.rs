@@ -8,6 +8,7 @@ use crate::{db, demo, schema, server};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use firstpass_shared::domain::{OrgKind, Role};
+use firstpass_shared::text::DisplayName;
 use std::io::{BufRead, Write};
 
 /// Firstpass: the portal between OEMs and their EMS contract manufacturers.
@@ -152,6 +153,7 @@ impl Cli {
                     KindArg::Oem => OrgKind::Oem,
                     KindArg::Ems => OrgKind::Ems,
                 };
+                let name = DisplayName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
                 let org = service::create_organization(&conn, &name, kind).await?;
                 say(format_args!(
                     "created {} organization \"{}\" ({})",
@@ -172,7 +174,8 @@ impl Cli {
                 let password = read_password()?;
                 let new = NewUser {
                     email,
-                    full_name: name,
+                    full_name: DisplayName::parse(&name)
+                        .map_err(|e| anyhow::anyhow!("--name: {e}"))?,
                     role,
                     password,
                 };

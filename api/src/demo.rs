@@ -4,7 +4,10 @@ use crate::accounts::service::{self, NewUser};
 use crate::audit::AuditMeta;
 use crate::entities::{partnership, user};
 use crate::error::{ApiError, ApiResult};
-use firstpass_shared::domain::{OrgKind, Role};
+use firstpass_shared::domain::{
+    BuildPhase, BuildStatus, IpcClass, OrgKind, PackageStatus, Role, StationKind, UnitStatus,
+};
+use firstpass_shared::text::DisplayName;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// The password of every demo account.
@@ -68,7 +71,7 @@ pub async fn seed(db: &DatabaseConnection) -> ApiResult<()> {
         let org = match service::organization_by_name(db, demo.name).await {
             Ok(org) => org,
             Err(ApiError::NotFound(_)) => {
-                service::create_organization(db, demo.name, demo.kind).await?
+                service::create_organization(db, &DisplayName::parse(demo.name)?, demo.kind).await?
             }
             Err(err) => return Err(err),
         };
@@ -81,7 +84,7 @@ pub async fn seed(db: &DatabaseConnection) -> ApiResult<()> {
             if !exists {
                 let new = NewUser {
                     email: (*email).to_owned(),
-                    full_name: (*full_name).to_owned(),
+                    full_name: DisplayName::parse(full_name)?,
                     role: *role,
                     password: DEMO_PASSWORD.to_owned(),
                 };
@@ -199,10 +202,10 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
         oem_id: Set(oem.id),
         ems_id: Set(ems.id),
         revision: Set("A".to_owned()),
-        ipc_class: Set("CLASS_2".to_owned()),
+        ipc_class: Set(IpcClass::Class2.into()),
         quantities: Set(units.to_string()),
         notes: Set(String::new()),
-        status: Set("ACCEPTED".to_owned()),
+        status: Set(PackageStatus::Accepted.into()),
         content_hash: Set(None),
         first_submitted_at: Set(Some(now)),
         previous_package_id: Set(None),
@@ -240,10 +243,15 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
             product_id: Set(product.id),
             oem_id: Set(oem.id),
             ems_id: Set(ems.id),
-            phase: Set(if b == 0 { "PILOT" } else { "PRODUCTION" }.to_owned()),
+            phase: Set(if b == 0 {
+                BuildPhase::Pilot
+            } else {
+                BuildPhase::Production
+            }
+            .into()),
             quantity: Set(count as i32),
             due_date: Set(now.date_naive()),
-            status: Set("COMPLETED".to_owned()),
+            status: Set(BuildStatus::Completed.into()),
             created_by: Set(pm.id),
             created_at: Set(now),
             updated_at: Set(now),
@@ -251,12 +259,12 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
         .insert(&txn)
         .await?;
         for (position, (kind, name)) in [
-            ("SMT_TOP", "SMT"),
-            ("REFLOW", "Reflow"),
-            ("AOI", "AOI"),
-            ("ICT", "ICT"),
-            ("FCT", "FCT"),
-            ("BOX_BUILD", "Box build"),
+            (StationKind::SmtTop, "SMT"),
+            (StationKind::Reflow, "Reflow"),
+            (StationKind::Aoi, "AOI"),
+            (StationKind::Ict, "ICT"),
+            (StationKind::Fct, "FCT"),
+            (StationKind::BoxBuild, "Box build"),
         ]
         .iter()
         .enumerate()
@@ -265,7 +273,7 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
                 id: Set(Uuid::now_v7()),
                 build_id: Set(row.id),
                 position: Set(position as i32),
-                kind: Set((*kind).to_owned()),
+                kind: Set((*kind).into()),
                 name: Set((*name).to_owned()),
             }
             .insert(&txn)
@@ -294,7 +302,7 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
                 build_id: Set(row.id),
                 ems_id: Set(ems.id),
                 serial: Set(format!("S{tag}-{b:05}-{i:04}")),
-                status: Set("COMPLETED".to_owned()),
+                status: Set(UnitStatus::Completed.into()),
                 next_position: Set(6),
                 failed_ever: Set(false),
                 shipment_id: Set(None),

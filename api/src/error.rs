@@ -121,6 +121,14 @@ impl ApiError {
     }
 }
 
+/// An identifier (serial, MPN, designator, lot code, name) that breaks its rules is the caller's
+/// mistake: `BAD_USER_INPUT` with the sentence of the error.
+impl From<firstpass_shared::text::IdentifierError> for ApiError {
+    fn from(err: firstpass_shared::text::IdentifierError) -> Self {
+        ApiError::BadUserInput(err.to_string())
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         ApiError::internal(err)
@@ -154,6 +162,16 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Reads a stored spelling of one of the closed sets of `firstpass_shared`; text that names no
+/// member is a fault of the database, not of the caller, so it is an internal error.
+pub fn stored<T>(text: &str) -> ApiResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse::<T>().map_err(ApiError::internal)
 }
 
 /// Turns a unique-key violation into `CONFLICT` with the given message; other errors pass on.

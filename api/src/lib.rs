@@ -30,5 +30,4 @@ pub mod policy;
 pub mod schema;
 pub mod server;
 pub mod tenancy;
-pub mod text_enum;
 pub mod web_assets;

@@ -1,4 +1,9 @@
-//! Account and organization vocabulary: the closed sets both sides agree on.
+//! The closed sets both sides agree on: accounts and organizations, packages, builds.
+//!
+//! Each set is declared once here with its stable spelling (`as_str`, `FromStr`, serde). With
+//! the `server` feature it is also a GraphQL enum (its doc comments are the descriptions, its
+//! value names the stable spelling) and a sea-orm text value (`DeriveActiveEnum` over `Text`),
+//! so filters and stored columns use the same spelling as the wire.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -20,8 +25,18 @@ macro_rules! closed_set {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(
+            feature = "server",
+            derive(async_graphql::Enum, sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+            sea_orm(rs_type = "String", db_type = "Text")
+        )]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $(
+                $(#[$vmeta])*
+                #[serde(rename = $text)]
+                #[cfg_attr(feature = "server", graphql(name = $text), sea_orm(string_value = $text))]
+                $variant
+            ),+
         }
 
         impl $name {
@@ -39,6 +54,12 @@ macro_rules! closed_set {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
             }
         }
 
@@ -75,7 +96,7 @@ closed_set! {
 }
 
 closed_set! {
-    /// A user's role; every user has exactly one, within one organization.
+    /// A user's role; every user has exactly one.
     Role, "role" {
         /// Manages the OEM's users and API tokens, and does everything an engineer does.
         OemAdmin => "OEM_ADMIN",
@@ -87,17 +108,17 @@ closed_set! {
         EmsProgramManager => "EMS_PROGRAM_MANAGER",
         /// Prepares FAI reports and records defects.
         EmsQuality => "EMS_QUALITY",
-        /// Records serial numbers, station results and lot usage on the floor.
+        /// Records serial numbers, station results and lot usage.
         EmsOperator => "EMS_OPERATOR",
     }
 }
 
 closed_set! {
-    /// What an API token may do on behalf of its organization.
+    /// What an API token may do for its organization.
     Scope, "scope" {
-        /// Queries.
+        /// Run queries.
         Read => "READ",
-        /// Mutations (implies nothing about READ; grant both for a full integration).
+        /// Run mutations.
         Write => "WRITE",
     }
 }
@@ -128,7 +149,7 @@ impl PackageStatus {
 }
 
 closed_set! {
-    /// IPC-A-610 acceptability class of an assembly.
+    /// IPC-A-610 acceptability class.
     IpcClass, "IPC class" {
         /// General electronic products.
         Class1 => "CLASS_1",
@@ -140,12 +161,132 @@ closed_set! {
 }
 
 closed_set! {
-    /// An EMS decision on a submitted package.
+    /// An EMS decision on a submission.
     ReviewDecision, "review decision" {
         /// Accepted for manufacture.
         Accept => "ACCEPT",
         /// Sent back to the OEM with comments.
         RequestChanges => "REQUEST_CHANGES",
+    }
+}
+
+closed_set! {
+    /// Where a build stands in new product introduction.
+    BuildPhase, "build phase" {
+        /// First boards, to prove the design.
+        Prototype => "PROTOTYPE",
+        /// A small run, to prove the process; first articles come from here.
+        Pilot => "PILOT",
+        /// Volume production.
+        Production => "PRODUCTION",
+    }
+}
+
+closed_set! {
+    /// Where a build stands.
+    BuildStatus, "build status" {
+        /// Planned; no unit has a result yet.
+        Planned => "PLANNED",
+        /// Units are moving through the routing.
+        InProgress => "IN_PROGRESS",
+        /// Every unit has an outcome (completed or scrapped).
+        Completed => "COMPLETED",
+        /// Units have been shipped.
+        Shipped => "SHIPPED",
+    }
+}
+
+closed_set! {
+    /// What a station of the routing does.
+    StationKind, "station kind" {
+        /// Paste print and pick-and-place, top side.
+        SmtTop => "SMT_TOP",
+        /// Paste print and pick-and-place, bottom side.
+        SmtBottom => "SMT_BOTTOM",
+        /// Reflow soldering.
+        Reflow => "REFLOW",
+        /// Automated optical inspection.
+        Aoi => "AOI",
+        /// X-ray inspection.
+        Xray => "XRAY",
+        /// Through-hole assembly.
+        Tht => "THT",
+        /// In-circuit test.
+        Ict => "ICT",
+        /// Functional test.
+        Fct => "FCT",
+        /// Box build: integration into the enclosure.
+        BoxBuild => "BOX_BUILD",
+        /// Final quality assurance.
+        FinalQa => "FINAL_QA",
+        /// Packing.
+        Pack => "PACK",
+    }
+}
+
+closed_set! {
+    /// The outcome of a unit at a station.
+    StationResult, "station result" {
+        /// Passed.
+        Pass => "PASS",
+        /// Failed; a defect must be recorded before the unit moves on.
+        Fail => "FAIL",
+    }
+}
+
+closed_set! {
+    /// Where a unit stands.
+    UnitStatus, "unit status" {
+        /// Moving through the routing.
+        InWork => "IN_WORK",
+        /// Failed at a station; waiting for its defect and disposition.
+        OnHold => "ON_HOLD",
+        /// Passed every station.
+        Completed => "COMPLETED",
+        /// Scrapped.
+        Scrapped => "SCRAPPED",
+        /// Shipped.
+        Shipped => "SHIPPED",
+    }
+}
+
+closed_set! {
+    /// IPC-A-610-style defect codes.
+    DefectCode, "defect code" {
+        /// Solder connecting conductors that should not be connected.
+        SolderBridge => "SOLDER_BRIDGE",
+        /// Not enough solder for an acceptable joint.
+        InsufficientSolder => "INSUFFICIENT_SOLDER",
+        /// A chip component standing on one end.
+        Tombstone => "TOMBSTONE",
+        /// A component that should be there is not.
+        MissingComponent => "MISSING_COMPONENT",
+        /// The wrong part in a location.
+        WrongComponent => "WRONG_COMPONENT",
+        /// A polarized part turned the wrong way.
+        WrongPolarity => "WRONG_POLARITY",
+        /// A lead lifted off its land.
+        LiftedLead => "LIFTED_LEAD",
+        /// Solder balls.
+        SolderBall => "SOLDER_BALL",
+        /// Voids in a joint (X-ray).
+        Void => "VOID",
+        /// A damaged component.
+        DamagedComponent => "DAMAGED_COMPONENT",
+        /// Anything else; describe it.
+        Other => "OTHER",
+    }
+}
+
+closed_set! {
+    /// What happens to a unit after a defect.
+    Disposition, "disposition" {
+        /// Repair, then test again at the failed station.
+        Rework => "REWORK",
+        /// Scrap the unit.
+        Scrap => "SCRAP",
+        /// Accept the deviation and move on.
+        UseAsIs => "USE_AS_IS",
     }
 }
 
@@ -235,6 +376,59 @@ mod tests {
             panic!("`boss` is not a role");
         };
         assert!(err.to_string().contains("OEM_ADMIN"));
+    }
+
+    /// Every member of every closed set: its spelling parses back to it, serde writes and reads
+    /// the same spelling, and `Display` prints it.
+    fn round_trips<T>(all: &[T], as_str: fn(T) -> &'static str)
+    where
+        T: Copy
+            + PartialEq
+            + fmt::Debug
+            + fmt::Display
+            + FromStr<Err = UnknownVariant>
+            + Serialize
+            + for<'de> Deserialize<'de>,
+    {
+        for member in all {
+            let text = as_str(*member);
+            assert_eq!(text.parse::<T>(), Ok(*member), "{text}");
+            assert_eq!(text.to_ascii_lowercase().parse::<T>(), Ok(*member));
+            assert_eq!(member.to_string(), text);
+            let wire = serde_json::to_string(member).expect("serialize");
+            assert_eq!(wire, format!("\"{text}\""));
+            let back: T = serde_json::from_str(&wire).expect("deserialize");
+            assert_eq!(back, *member);
+        }
+        assert!("NOT_A_MEMBER".parse::<T>().is_err());
+    }
+
+    #[test]
+    fn every_closed_set_round_trips_through_its_spelling() {
+        round_trips(OrgKind::ALL, OrgKind::as_str);
+        round_trips(Role::ALL, Role::as_str);
+        round_trips(Scope::ALL, Scope::as_str);
+        round_trips(PackageStatus::ALL, PackageStatus::as_str);
+        round_trips(IpcClass::ALL, IpcClass::as_str);
+        round_trips(ReviewDecision::ALL, ReviewDecision::as_str);
+        round_trips(BuildPhase::ALL, BuildPhase::as_str);
+        round_trips(BuildStatus::ALL, BuildStatus::as_str);
+        round_trips(StationKind::ALL, StationKind::as_str);
+        round_trips(StationResult::ALL, StationResult::as_str);
+        round_trips(UnitStatus::ALL, UnitStatus::as_str);
+        round_trips(DefectCode::ALL, DefectCode::as_str);
+        round_trips(Disposition::ALL, Disposition::as_str);
+    }
+
+    #[test]
+    fn stored_spellings_are_the_ones_in_the_database() {
+        assert_eq!(UnitStatus::OnHold.as_str(), "ON_HOLD");
+        assert_eq!(StationResult::Pass.as_str(), "PASS");
+        assert_eq!(StationKind::BoxBuild.as_str(), "BOX_BUILD");
+        assert_eq!(StationKind::Xray.as_str(), "XRAY");
+        assert_eq!(Disposition::UseAsIs.as_str(), "USE_AS_IS");
+        assert_eq!(IpcClass::Class3.as_str(), "CLASS_3");
+        assert_eq!(String::from(BuildStatus::InProgress), "IN_PROGRESS");
     }
 
     #[test]

@@ -12,7 +12,6 @@ use std::str::FromStr;
 
 closed_set! {
     /// Why a first article is inspected (AS9102).
-    #[cfg_attr(feature = "server", derive(async_graphql::Enum))]
     FaiReason, "FAI reason" {
         /// A new part.
         NewPart => "NEW_PART",
@@ -29,7 +28,6 @@ closed_set! {
 
 closed_set! {
     /// Whether the inspection covers every characteristic or only changed ones.
-    #[cfg_attr(feature = "server", derive(async_graphql::Enum))]
     FaiScope, "FAI scope" {
         /// Every characteristic.
         Full => "FULL",
@@ -40,7 +38,6 @@ closed_set! {
 
 closed_set! {
     /// Where an FAI report stands.
-    #[cfg_attr(feature = "server", derive(async_graphql::Enum))]
     FaiStatus, "FAI status" {
         /// EMS quality fills it in.
         Draft => "DRAFT",
@@ -55,7 +52,6 @@ closed_set! {
 
 closed_set! {
     /// What a characteristic checks.
-    #[cfg_attr(feature = "server", derive(async_graphql::Enum))]
     CharacteristicKind, "characteristic kind" {
         /// Right part, value, polarity and presence at one designator.
         Designator => "DESIGNATOR",
@@ -74,7 +70,6 @@ closed_set! {
 
 closed_set! {
     /// Whether a characteristic conforms.
-    #[cfg_attr(feature = "server", derive(async_graphql::Enum))]
     CharacteristicStatus, "characteristic status" {
         /// Conforms.
         Pass => "PASS",
@@ -85,7 +80,6 @@ closed_set! {
 
 closed_set! {
     /// What a signature means.
-    #[cfg_attr(feature = "server", derive(async_graphql::Enum))]
     SignatureMeaning, "signature meaning" {
         /// The signer reviewed the record.
         Reviewed => "REVIEWED",

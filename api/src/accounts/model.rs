@@ -5,8 +5,9 @@ use crate::context::ContextExt;
 use crate::entities::{organization, partnership, user};
 use crate::error::{ApiError, ApiResult};
 use crate::tenancy::{Actor, Tenanted};
-use async_graphql::{ComplexObject, Context, Enum, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+pub use firstpass_shared::domain::{OrgKind, Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
@@ -17,34 +18,6 @@ fn viewer<'a>(ctx: &'a Context<'_>, attached: Option<&'a Actor>) -> ApiResult<&'
         Some(actor) => Ok(actor),
         None => ctx.reader(),
     }
-}
-
-/// A user's role; every user has exactly one.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::Role")]
-pub enum Role {
-    /// Manages the OEM's users and API tokens, and does everything an engineer does.
-    OemAdmin,
-    /// Creates products and NPI packages, follows builds, signs FAIs as the customer.
-    OemEngineer,
-    /// Manages the EMS's users and API tokens.
-    EmsAdmin,
-    /// Reviews packages, plans builds, signs FAIs for the EMS.
-    EmsProgramManager,
-    /// Prepares FAI reports and records defects.
-    EmsQuality,
-    /// Records serial numbers, station results and lot usage.
-    EmsOperator,
-}
-
-/// Whether an organization designs products (OEM) or builds them (EMS).
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::OrgKind")]
-pub enum OrgKind {
-    /// Original equipment manufacturer: owns the design.
-    Oem,
-    /// Electronics manufacturing services provider: builds the boards.
-    Ems,
 }
 
 /// An OEM or an EMS provider.
@@ -74,7 +47,7 @@ impl Organization {
         Ok(Self {
             id: ID(model.id.to_string()),
             name: model.name,
-            kind: parse_kind(&model.kind)?.into(),
+            kind: parse_kind(&model.kind)?,
             created_at: model.created_at,
             uuid: model.id,
             viewer: None,
@@ -153,7 +126,7 @@ impl User {
             id: ID(model.id.to_string()),
             email: model.email,
             full_name: model.full_name,
-            role: parse_role(&model.role)?.into(),
+            role: parse_role(&model.role)?,
             active: model.active,
             created_at: model.created_at,
             organization_id: model.organization_id,

@@ -10,6 +10,7 @@ use crate::ids::parse_id;
 use crate::tenancy::Actor;
 use async_graphql::{Context, Object, Result, ID};
 use axum::http::header;
+use firstpass_shared::text::DisplayName;
 use sea_orm::{EntityTrait, QueryOrder};
 
 /// Answers with a session, putting the refresh token in the cookie when asked to.
@@ -186,8 +187,8 @@ impl AccountsMutation {
         let org = actor.load::<organization::Entity>(db, actor.org_id).await?;
         let new = NewUser {
             email: input.email,
-            full_name: input.full_name,
-            role: input.role.into(),
+            full_name: DisplayName::parse(&input.full_name)?,
+            role: input.role,
             password: input.password,
         };
         let user = service::create_user(db, &org, new, &ctx.audit_meta(actor)).await?;

@@ -13,6 +13,7 @@ use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::tenancy::Actor;
 use chrono::{DateTime, Duration, Utc};
 use firstpass_shared::domain::{check_password_policy, OrgKind, Role};
+use firstpass_shared::text::DisplayName;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter,
@@ -55,28 +56,18 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
     }
 }
 
-fn clean_name(what: &str, name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::bad_input(format!(
-            "the {what} must have 1 to 200 characters"
-        )));
-    }
-    Ok(name.to_owned())
-}
-
 /// Creates an organization (command line only: there is no self-service sign-up).
 pub async fn create_organization(
     db: &DatabaseConnection,
-    name: &str,
+    name: &DisplayName,
     kind: OrgKind,
 ) -> ApiResult<organization::Model> {
-    let name = clean_name("organization name", name)?;
+    let name = name.to_string();
     let txn = begin_write(db).await?;
     let org = organization::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.clone()),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind.into()),
         created_at: Set(Utc::now()),
     }
     .insert(&txn)
@@ -118,13 +109,13 @@ pub async fn create_partnership(
 ) -> ApiResult<partnership::Model> {
     let oem = organization_by_name(db, oem_name).await?;
     let ems = organization_by_name(db, ems_name).await?;
-    if oem.kind != OrgKind::Oem.as_str() {
+    if oem.kind.parse() != Ok(OrgKind::Oem) {
         return Err(ApiError::bad_input(format!(
             "\"{}\" is not an OEM",
             oem.name
         )));
     }
-    if ems.kind != OrgKind::Ems.as_str() {
+    if ems.kind.parse() != Ok(OrgKind::Ems) {
         return Err(ApiError::bad_input(format!(
             "\"{}\" is not an EMS provider",
             ems.name
@@ -164,7 +155,7 @@ pub struct NewUser {
     /// E-mail address.
     pub email: String,
     /// Full name.
-    pub full_name: String,
+    pub full_name: DisplayName,
     /// Role.
     pub role: Role,
     /// Initial password.
@@ -179,9 +170,9 @@ pub async fn create_user(
     meta: &AuditMeta,
 ) -> ApiResult<user::Model> {
     let email = normalize_email(&new.email)?;
-    let full_name = clean_name("full name", &new.full_name)?;
+    let full_name = new.full_name.into_string();
     check_password_policy(&new.password).map_err(ApiError::BadUserInput)?;
-    if new.role.org_kind().as_str() != org.kind {
+    if org.kind.parse() != Ok(new.role.org_kind()) {
         return Err(ApiError::bad_input(format!(
             "the {} role does not exist in an {} organization",
             new.role, org.kind
@@ -195,7 +186,7 @@ pub async fn create_user(
         organization_id: Set(org.id),
         email: Set(email.clone()),
         full_name: Set(full_name),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role.into()),
         password_hash: Set(password_hash),
         active: Set(true),
         created_at: Set(now),

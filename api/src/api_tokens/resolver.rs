@@ -6,18 +6,10 @@ use crate::context::ContextExt;
 use crate::entities::api_token;
 use crate::error::ApiResult;
 use crate::ids::parse_id;
-use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-
-/// What an API token may do for its organization.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::Scope")]
-pub enum Scope {
-    /// Run queries.
-    Read,
-    /// Run mutations.
-    Write,
-}
+pub use firstpass_shared::domain::Scope;
+use firstpass_shared::text::DisplayName;
 
 /// An API token, without its secret.
 #[derive(SimpleObject, Clone, Debug)]
@@ -42,10 +34,7 @@ impl ApiToken {
     fn from_model(model: api_token::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(model.id.to_string()),
-            scopes: parse_scopes(&model.scopes)?
-                .into_iter()
-                .map(Scope::from)
-                .collect(),
+            scopes: parse_scopes(&model.scopes)?.into_iter().collect(),
             name: model.name,
             expires_at: model.expires_at,
             last_used_at: model.last_used_at,
@@ -96,11 +85,11 @@ impl ApiTokensMutation {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<CreatedApiToken> {
         let actor = ctx.writer()?;
-        let scopes: Vec<_> = scopes.into_iter().map(Into::into).collect();
+        let scopes: Vec<_> = scopes.into_iter().collect();
         let (token, secret) = service::create(
             &ctx.state().db,
             actor,
-            &name,
+            &DisplayName::parse(&name)?,
             &scopes,
             expires_at,
             &ctx.audit_meta(actor),

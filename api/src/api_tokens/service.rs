@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::tenancy::Actor;
 use chrono::{DateTime, Utc};
 use firstpass_shared::domain::Scope;
+use firstpass_shared::text::DisplayName;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
@@ -16,7 +17,7 @@ use uuid::Uuid;
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
-    name: &str,
+    name: &DisplayName,
     scopes: &[Scope],
     expires_at: Option<DateTime<Utc>>,
     meta: &AuditMeta,
@@ -25,12 +26,7 @@ pub async fn create(
     let creator = actor
         .user_id()
         .ok_or_else(|| ApiError::forbidden("API tokens may not create tokens"))?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::bad_input(
-            "the token name must have 1 to 200 characters",
-        ));
-    }
+    let name = name.as_str();
     if scopes.is_empty() {
         return Err(ApiError::bad_input("give the token at least one scope"));
     }

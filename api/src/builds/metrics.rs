@@ -4,7 +4,7 @@
 
 use super::model::{
     BuildMetrics, DefectCode, DefectCount, OrganizationMetrics, Station, StationProgress,
-    StationYield, UnitStatus, WeeklyMetrics,
+    StationResult, StationYield, UnitStatus, WeeklyMetrics,
 };
 use super::service::placed_designators;
 use crate::entities::{build, defect, shipment, station_event, unit};
@@ -25,7 +25,7 @@ pub async fn progress(
     build: &build::Model,
 ) -> ApiResult<Vec<StationProgress>> {
     let stations = super::model::stations(db, build.id).await?;
-    let counts: Vec<(i32, String, i64)> = unit::Entity::find()
+    let counts: Vec<(i32, UnitStatus, i64)> = unit::Entity::find()
         .select_only()
         .column(unit::Column::NextPosition)
         .column(unit::Column::Status)
@@ -42,7 +42,7 @@ pub async fn progress(
             let at = |status: UnitStatus| {
                 counts
                     .iter()
-                    .filter(|(p, s, _)| *p == station.position && s == status.as_str())
+                    .filter(|(p, s, _)| *p == station.position && *s == status)
                     .map(|(_, _, n)| *n)
                     .sum::<i64>() as i32
             };
@@ -66,7 +66,7 @@ pub async fn build_metrics(
     db: &impl ConnectionTrait,
     build: &build::Model,
 ) -> ApiResult<BuildMetrics> {
-    let units: Vec<(Uuid, String, bool)> = unit::Entity::find()
+    let units: Vec<(Uuid, UnitStatus, bool)> = unit::Entity::find()
         .select_only()
         .column(unit::Column::Id)
         .column(unit::Column::Status)
@@ -75,7 +75,7 @@ pub async fn build_metrics(
         .into_tuple()
         .all(db)
         .await?;
-    let events: Vec<(Uuid, Uuid, String)> = station_event::Entity::find()
+    let events: Vec<(Uuid, Uuid, StationResult)> = station_event::Entity::find()
         .select_only()
         .column(station_event::Column::UnitId)
         .column(station_event::Column::StationId)
@@ -85,7 +85,7 @@ pub async fn build_metrics(
         .into_tuple()
         .all(db)
         .await?;
-    let codes: Vec<String> = defect::Entity::find()
+    let codes: Vec<DefectCode> = defect::Entity::find()
         .select_only()
         .column(defect::Column::Code)
         .filter(defect::Column::BuildId.eq(build.id))
@@ -96,29 +96,24 @@ pub async fn build_metrics(
     let opportunities = placed_designators(db, build.package_id).await?.len();
 
     let started: HashSet<Uuid> = events.iter().map(|(u, _, _)| *u).collect();
-    let completed = units.iter().filter(|(_, s, _)| {
-        s == UnitStatus::Completed.as_str() || s == UnitStatus::Shipped.as_str()
-    });
+    let completed = units
+        .iter()
+        .filter(|(_, s, _)| matches!(s, UnitStatus::Completed | UnitStatus::Shipped));
     let completed_count = completed.clone().count();
     let first_pass = completed.filter(|(_, _, failed)| !failed).count();
     let scrapped = units
         .iter()
-        .filter(|(_, s, _)| s == UnitStatus::Scrapped.as_str())
+        .filter(|(_, s, _)| *s == UnitStatus::Scrapped)
         .count();
 
-    let mut per_code: BTreeMap<String, i32> = BTreeMap::new();
+    let mut per_code: HashMap<DefectCode, i32> = HashMap::new();
     for code in &codes {
-        *per_code.entry(code.clone()).or_default() += 1;
+        *per_code.entry(*code).or_default() += 1;
     }
     let mut defects_by_code = per_code
         .into_iter()
-        .map(|(code, count)| {
-            Ok(DefectCount {
-                code: DefectCode::parse(&code)?,
-                count,
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+        .map(|(code, count)| DefectCount { code, count })
+        .collect::<Vec<_>>();
     defects_by_code.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
@@ -130,7 +125,7 @@ pub async fn build_metrics(
     for (unit_id, station_id, result) in &events {
         first_results
             .entry((*unit_id, *station_id))
-            .or_insert(result == "PASS");
+            .or_insert(*result == StationResult::Pass);
     }
     let yield_by_station = stations
         .iter()
@@ -161,7 +156,7 @@ pub async fn build_metrics(
 }
 
 /// A unit's id, build, status, whether it ever failed, and when it reached its outcome.
-type UnitOutcome = (Uuid, Uuid, String, bool, Option<DateTime<Utc>>);
+type UnitOutcome = (Uuid, Uuid, UnitStatus, bool, Option<DateTime<Utc>>);
 
 fn week_start(at: DateTime<Utc>) -> NaiveDate {
     let day = at.date_naive();
@@ -236,7 +231,7 @@ pub async fn organization_metrics(
             entry.insert(placed_designators(db, b.package_id).await?.len());
         }
     }
-    let first_pass = |u: &&UnitOutcome| u.2 != UnitStatus::Scrapped.as_str() && !u.3;
+    let first_pass = |u: &&UnitOutcome| u.2 != UnitStatus::Scrapped && !u.3;
     let defects: usize = defects_per_unit.values().sum();
     let chances: usize = units
         .iter()

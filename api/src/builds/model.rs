@@ -1,136 +1,22 @@
 //! GraphQL types of the builds capability.
 
+use super::service;
 use crate::context::ContextExt;
 use crate::entities::{
     build, build_station, component_lot, defect, lot_usage, npi_package, organization, product,
     station_event, unit,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::text_enum;
+use crate::ids::parse_id;
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
+use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-text_enum! {
-    /// Where a build stands in new product introduction.
-    BuildPhase {
-        /// First boards, to prove the design.
-        Prototype => "PROTOTYPE",
-        /// A small run, to prove the process; first articles come from here.
-        Pilot => "PILOT",
-        /// Volume production.
-        Production => "PRODUCTION",
-    }
-}
-
-text_enum! {
-    /// Where a build stands.
-    BuildStatus {
-        /// Planned; no unit has a result yet.
-        Planned => "PLANNED",
-        /// Units are moving through the routing.
-        InProgress => "IN_PROGRESS",
-        /// Every unit has an outcome (completed or scrapped).
-        Completed => "COMPLETED",
-        /// Units have been shipped.
-        Shipped => "SHIPPED",
-    }
-}
-
-text_enum! {
-    /// What a station of the routing does.
-    StationKind {
-        /// Paste print and pick-and-place, top side.
-        SmtTop => "SMT_TOP",
-        /// Paste print and pick-and-place, bottom side.
-        SmtBottom => "SMT_BOTTOM",
-        /// Reflow soldering.
-        Reflow => "REFLOW",
-        /// Automated optical inspection.
-        Aoi => "AOI",
-        /// X-ray inspection.
-        Xray => "XRAY",
-        /// Through-hole assembly.
-        Tht => "THT",
-        /// In-circuit test.
-        Ict => "ICT",
-        /// Functional test.
-        Fct => "FCT",
-        /// Box build: integration into the enclosure.
-        BoxBuild => "BOX_BUILD",
-        /// Final quality assurance.
-        FinalQa => "FINAL_QA",
-        /// Packing.
-        Pack => "PACK",
-    }
-}
-
-text_enum! {
-    /// The outcome of a unit at a station.
-    StationResult {
-        /// Passed.
-        Pass => "PASS",
-        /// Failed; a defect must be recorded before the unit moves on.
-        Fail => "FAIL",
-    }
-}
-
-text_enum! {
-    /// Where a unit stands.
-    UnitStatus {
-        /// Moving through the routing.
-        InWork => "IN_WORK",
-        /// Failed at a station; waiting for its defect and disposition.
-        OnHold => "ON_HOLD",
-        /// Passed every station.
-        Completed => "COMPLETED",
-        /// Scrapped.
-        Scrapped => "SCRAPPED",
-        /// Shipped.
-        Shipped => "SHIPPED",
-    }
-}
-
-text_enum! {
-    /// IPC-A-610-style defect codes.
-    DefectCode {
-        /// Solder connecting conductors that should not be connected.
-        SolderBridge => "SOLDER_BRIDGE",
-        /// Not enough solder for an acceptable joint.
-        InsufficientSolder => "INSUFFICIENT_SOLDER",
-        /// A chip component standing on one end.
-        Tombstone => "TOMBSTONE",
-        /// A component that should be there is not.
-        MissingComponent => "MISSING_COMPONENT",
-        /// The wrong part in a location.
-        WrongComponent => "WRONG_COMPONENT",
-        /// A polarized part turned the wrong way.
-        WrongPolarity => "WRONG_POLARITY",
-        /// A lead lifted off its land.
-        LiftedLead => "LIFTED_LEAD",
-        /// Solder balls.
-        SolderBall => "SOLDER_BALL",
-        /// Voids in a joint (X-ray).
-        Void => "VOID",
-        /// A damaged component.
-        DamagedComponent => "DAMAGED_COMPONENT",
-        /// Anything else; describe it.
-        Other => "OTHER",
-    }
-}
-
-text_enum! {
-    /// What happens to a unit after a defect.
-    Disposition {
-        /// Repair, then test again at the failed station.
-        Rework => "REWORK",
-        /// Scrap the unit.
-        Scrap => "SCRAP",
-        /// Accept the deviation and move on.
-        UseAsIs => "USE_AS_IS",
-    }
-}
+pub use firstpass_shared::domain::{
+    BuildPhase, BuildStatus, DefectCode, Disposition, StationKind, StationResult, UnitStatus,
+};
 
 /// A station of the routing, as given when planning a build.
 #[derive(InputObject, Debug, Clone)]
@@ -249,6 +135,115 @@ pub struct RecordLotUsageInput {
     pub serial_range: Option<SerialRange>,
 }
 
+impl CreateBuildInput {
+    /// The build to plan, its names checked.
+    pub fn into_command(self) -> ApiResult<service::NewBuild> {
+        Ok(service::NewBuild {
+            package_id: parse_id(&self.package_id, "NPI package")?,
+            phase: self.phase,
+            quantity: self.quantity,
+            due_date: self.due_date,
+            routing: self
+                .routing
+                .into_iter()
+                .map(|s| {
+                    Ok(service::NewStation {
+                        kind: s.kind,
+                        name: DisplayName::parse(&s.name)?,
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
+        })
+    }
+}
+
+impl StationResultInput {
+    /// The result to record, its serial and station name checked.
+    pub fn into_command(self) -> ApiResult<service::NewResult> {
+        Ok(service::NewResult {
+            serial: Serial::parse(&self.serial)?,
+            station: DisplayName::parse(&self.station)?,
+            result: self.result,
+            measurements: self.measurements.map(|m| m.0),
+            idempotency_key: self.idempotency_key,
+        })
+    }
+}
+
+impl DefectInput {
+    /// The defect to record, its serial, station and designator checked.
+    pub fn into_command(self) -> ApiResult<service::NewDefect> {
+        Ok(service::NewDefect {
+            serial: Serial::parse(&self.serial)?,
+            station: DisplayName::parse(&self.station)?,
+            designator: Designator::parse(&self.designator)?,
+            code: self.code,
+            description: self.description,
+            disposition: self.disposition,
+        })
+    }
+}
+
+impl ShipUnitsInput {
+    /// The shipment, its serials checked.
+    pub fn into_command(self) -> ApiResult<service::Shipping> {
+        Ok(service::Shipping {
+            build_id: parse_id(&self.build_id, "build")?,
+            serials: serials(&self.serials)?,
+            destination: self.destination,
+            carrier: self.carrier,
+            tracking_number: self.tracking_number,
+        })
+    }
+}
+
+impl ReceiveComponentLotInput {
+    /// The lot received, its MPN, manufacturer and lot code checked.
+    pub fn into_command(self) -> ApiResult<service::NewLot> {
+        Ok(service::NewLot {
+            mpn: Mpn::parse(&self.mpn)?,
+            manufacturer: DisplayName::parse(&self.manufacturer)?,
+            lot_code: LotCode::parse(&self.lot_code)?,
+            date_code: self.date_code,
+            reel_id: self.reel_id,
+            quantity: self.quantity,
+            supplier: self.supplier,
+        })
+    }
+}
+
+impl RecordLotUsageInput {
+    /// The usage to record, its designators and serials checked.
+    pub fn into_command(self) -> ApiResult<service::LotUsage> {
+        let units = match (self.serials, self.serial_range) {
+            (Some(list), None) => service::UnitSelection::Serials(serials(&list)?),
+            (None, Some(range)) => service::UnitSelection::Range {
+                from: Serial::parse(&range.from)?,
+                to: Serial::parse(&range.to)?,
+            },
+            _ => return Err(ApiError::bad_input("give either serials or serialRange")),
+        };
+        Ok(service::LotUsage {
+            lot_id: parse_id(&self.lot_id, "component lot")?,
+            build_id: parse_id(&self.build_id, "build")?,
+            designators: self
+                .designators
+                .iter()
+                .map(|d| Designator::parse(d))
+                .collect::<Result<_, _>>()?,
+            units,
+        })
+    }
+}
+
+/// Checks every serial of a list.
+pub fn serials(list: &[String]) -> ApiResult<Vec<Serial>> {
+    Ok(list
+        .iter()
+        .map(|s| Serial::parse(s))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Filters for `builds`.
 #[derive(InputObject, Debug, Default)]
 pub struct BuildFilter {
@@ -286,10 +281,10 @@ impl Build {
     pub fn from_row(row: build::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
-            phase: BuildPhase::parse(&row.phase)?,
+            phase: crate::error::stored::<BuildPhase>(&row.phase)?,
             quantity: row.quantity,
             due_date: row.due_date,
-            status: BuildStatus::parse(&row.status)?,
+            status: crate::error::stored::<BuildStatus>(&row.status)?,
             created_at: row.created_at,
             row,
         })
@@ -417,7 +412,7 @@ impl Station {
         Ok(Self {
             id: ID(row.id.to_string()),
             position: row.position,
-            kind: StationKind::parse(&row.kind)?,
+            kind: crate::error::stored::<StationKind>(&row.kind)?,
             name: row.name,
         })
     }
@@ -465,7 +460,7 @@ impl Unit {
         Ok(Self {
             id: ID(row.id.to_string()),
             serial: row.serial.clone(),
-            status: UnitStatus::parse(&row.status)?,
+            status: crate::error::stored::<UnitStatus>(&row.status)?,
             first_pass: !row.failed_ever,
             created_at: row.created_at,
             completed_at: row.completed_at,
@@ -595,7 +590,7 @@ impl StationEvent {
         Ok(Self {
             id: ID(row.id.to_string()),
             station,
-            result: StationResult::parse(&row.result)?,
+            result: crate::error::stored::<StationResult>(&row.result)?,
             measurements: async_graphql::Json(
                 serde_json::from_str(&row.measurements).unwrap_or(serde_json::Value::Null),
             ),
@@ -633,9 +628,9 @@ impl Defect {
             id: ID(row.id.to_string()),
             station,
             designator: row.designator,
-            code: DefectCode::parse(&row.code)?,
+            code: crate::error::stored::<DefectCode>(&row.code)?,
             description: row.description,
-            disposition: Disposition::parse(&row.disposition)?,
+            disposition: crate::error::stored::<Disposition>(&row.disposition)?,
             recorded_by: row.recorded_by,
             created_at: row.created_at,
         })

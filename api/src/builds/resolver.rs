@@ -14,6 +14,7 @@ use crate::ids::parse_id;
 use crate::pagination::{clamp_first, decode_cursor, page};
 use async_graphql::{Context, Object, Result, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use firstpass_shared::text::{LotCode, Mpn, Serial};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::error::RecvError;
@@ -80,10 +81,10 @@ impl BuildsQuery {
         let mut select = actor.select::<build::Entity>();
         let filter = filter.unwrap_or_default();
         if let Some(status) = filter.status {
-            select = select.filter(build::Column::Status.eq(status.as_str()));
+            select = select.filter(build::Column::Status.eq(status));
         }
         if let Some(phase) = filter.phase {
-            select = select.filter(build::Column::Phase.eq(phase.as_str()));
+            select = select.filter(build::Column::Phase.eq(phase));
         }
         if let Some(package_id) = &filter.package_id {
             select =
@@ -118,9 +119,10 @@ impl BuildsQuery {
     /// A unit by serial number, with its history, defects and lots.
     async fn unit(&self, ctx: &Context<'_>, serial: String) -> Result<Unit> {
         let actor = ctx.reader()?;
+        let serial = Serial::parse(&serial)?;
         let row = actor
             .select::<unit::Entity>()
-            .filter(unit::Column::Serial.eq(serial.trim()))
+            .filter(unit::Column::Serial.eq(serial.as_str()))
             .one(&ctx.state().db)
             .await
             .map_err(ApiError::from)?
@@ -136,11 +138,13 @@ impl BuildsQuery {
         lot_code: Option<String>,
     ) -> Result<Vec<ComponentLot>> {
         let actor = ctx.reader()?;
+        let mpn = Mpn::parse(&mpn)?;
         let mut select = actor
             .select::<component_lot::Entity>()
-            .filter(component_lot::Column::Mpn.eq(mpn.trim()));
+            .filter(component_lot::Column::Mpn.eq(mpn.as_str()));
         if let Some(code) = lot_code {
-            select = select.filter(component_lot::Column::LotCode.eq(code.trim()));
+            let code = LotCode::parse(&code)?;
+            select = select.filter(component_lot::Column::LotCode.eq(code.as_str()));
         }
         let rows = select
             .order_by_desc(component_lot::Column::Id)
@@ -171,6 +175,7 @@ impl BuildsQuery {
     ) -> Result<Trace> {
         let actor = ctx.reader()?;
         let db = &ctx.state().db;
+        let (mpn, lot_code) = (Mpn::parse(&mpn)?, LotCode::parse(&lot_code)?);
         let lots = trace::lots_by_code(db, actor, &mpn, &lot_code).await?;
         Ok(trace::trace(db, actor, lots).await?)
     }
@@ -200,7 +205,13 @@ impl BuildsMutation {
     /// Plans a build of an ACCEPTED package of a partner (EMS program manager or admin).
     async fn create_build(&self, ctx: &Context<'_>, input: CreateBuildInput) -> Result<Build> {
         let actor = ctx.writer()?;
-        let row = service::create_build(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
+        let row = service::create_build(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(Build::from_row(row)?)
     }
 
@@ -247,7 +258,7 @@ impl BuildsMutation {
             ctx.state(),
             actor,
             build_id,
-            serials,
+            super::model::serials(&serials)?,
             allow_over_quantity,
             &ctx.audit_meta(actor),
         )
@@ -266,9 +277,13 @@ impl BuildsMutation {
         input: StationResultInput,
     ) -> Result<RecordedResult> {
         let actor = ctx.writer()?;
-        let mut results =
-            service::record_results(ctx.state(), actor, vec![input], &ctx.audit_meta(actor))
-                .await?;
+        let mut results = service::record_results(
+            ctx.state(),
+            actor,
+            vec![input.into_command()?],
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(recorded(results.remove(0))?)
     }
 
@@ -280,8 +295,19 @@ impl BuildsMutation {
         inputs: Vec<StationResultInput>,
     ) -> Result<Vec<RecordedResult>> {
         let actor = ctx.writer()?;
+        let many = inputs.len() > 1;
+        let commands = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(index, input)| match input.into_command() {
+                Err(ApiError::BadUserInput(m)) if many => {
+                    Err(ApiError::BadUserInput(format!("result {index}: {m}")))
+                }
+                other => other,
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
         let results =
-            service::record_results(ctx.state(), actor, inputs, &ctx.audit_meta(actor)).await?;
+            service::record_results(ctx.state(), actor, commands, &ctx.audit_meta(actor)).await?;
         Ok(results
             .into_iter()
             .map(recorded)
@@ -292,8 +318,13 @@ impl BuildsMutation {
     /// to that station, SCRAP ends it, USE_AS_IS lets it move on.
     async fn record_defect(&self, ctx: &Context<'_>, input: DefectInput) -> Result<RecordedDefect> {
         let actor = ctx.writer()?;
-        let (defect, unit, station) =
-            service::record_defect(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
+        let (defect, unit, station) = service::record_defect(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(RecordedDefect {
             defect: Defect::from_row(defect, station)?,
             unit: Unit::from_row(unit)?,
@@ -304,7 +335,13 @@ impl BuildsMutation {
     async fn ship_units(&self, ctx: &Context<'_>, input: ShipUnitsInput) -> Result<Shipment> {
         let actor = ctx.writer()?;
         let count = input.serials.len() as i32;
-        let row = service::ship_units(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?;
+        let row = service::ship_units(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
         Ok(Shipment {
             id: ID(row.id.to_string()),
             destination: row.destination,
@@ -322,18 +359,27 @@ impl BuildsMutation {
         input: ReceiveComponentLotInput,
     ) -> Result<ComponentLot> {
         let actor = ctx.writer()?;
-        Ok(
-            service::receive_lot(ctx.state(), actor, input, &ctx.audit_meta(actor))
-                .await?
-                .into(),
+        Ok(service::receive_lot(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
         )
+        .await?
+        .into())
     }
 
     /// Records that a lot fed a set of designators over many units (by serials or a serial
     /// range); answers the number of (unit, designator) usages recorded.
     async fn record_lot_usage(&self, ctx: &Context<'_>, input: RecordLotUsageInput) -> Result<i32> {
         let actor = ctx.writer()?;
-        Ok(service::record_lot_usage(ctx.state(), actor, input, &ctx.audit_meta(actor)).await?)
+        Ok(service::record_lot_usage(
+            ctx.state(),
+            actor,
+            input.into_command()?,
+            &ctx.audit_meta(actor),
+        )
+        .await?)
     }
 }
 

@@ -7,8 +7,7 @@
 //! the build's subscribers hear of it once it is committed.
 
 use super::model::{
-    BuildPhase, BuildStatus, DefectInput, Disposition, RecordLotUsageInput, StationResult,
-    StationResultInput, UnitStatus,
+    BuildPhase, BuildStatus, DefectCode, Disposition, StationKind, StationResult, UnitStatus,
 };
 use crate::audit::{self, AuditMeta, Change};
 use crate::context::AppState;
@@ -18,11 +17,11 @@ use crate::entities::{
     unit,
 };
 use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
-use crate::ids::parse_id;
 use crate::packages::{analysis, model::status_of};
 use crate::tenancy::Actor;
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use firstpass_shared::domain::{OrgKind, PackageStatus, Role, Scope};
+use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -69,21 +68,137 @@ fn clean(what: &str, value: &str, max: usize) -> ApiResult<String> {
     Ok(value.to_owned())
 }
 
+/// A station of a planned routing.
+#[derive(Debug, Clone)]
+pub struct NewStation {
+    /// What the station does.
+    pub kind: StationKind,
+    /// Its name, unique in the build.
+    pub name: DisplayName,
+}
+
+/// A build to plan.
+#[derive(Debug, Clone)]
+pub struct NewBuild {
+    /// The ACCEPTED package revision to build.
+    pub package_id: Uuid,
+    /// Prototype, pilot or production.
+    pub phase: BuildPhase,
+    /// Units to build.
+    pub quantity: i32,
+    /// When the units are due.
+    pub due_date: NaiveDate,
+    /// The stations, in order.
+    pub routing: Vec<NewStation>,
+}
+
+/// One station result to record.
+#[derive(Debug, Clone)]
+pub struct NewResult {
+    /// The unit.
+    pub serial: Serial,
+    /// The station's name in the unit's routing.
+    pub station: DisplayName,
+    /// PASS or FAIL.
+    pub result: StationResult,
+    /// Measurements, any JSON.
+    pub measurements: Option<serde_json::Value>,
+    /// Repeating a key answers the first result instead of recording a second.
+    pub idempotency_key: Option<String>,
+}
+
+/// A defect to record, with its disposition.
+#[derive(Debug, Clone)]
+pub struct NewDefect {
+    /// The unit.
+    pub serial: Serial,
+    /// The station's name in the unit's routing.
+    pub station: DisplayName,
+    /// Where on the board.
+    pub designator: Designator,
+    /// What is wrong.
+    pub code: DefectCode,
+    /// Free description (required for OTHER).
+    pub description: String,
+    /// What happens to the unit.
+    pub disposition: Disposition,
+}
+
+/// Units leaving the factory.
+#[derive(Debug, Clone)]
+pub struct Shipping {
+    /// The build they belong to.
+    pub build_id: Uuid,
+    /// The COMPLETED units.
+    pub serials: Vec<Serial>,
+    /// Where they go.
+    pub destination: String,
+    /// Who carries them.
+    pub carrier: String,
+    /// The carrier's tracking number.
+    pub tracking_number: String,
+}
+
+/// A reel or lot received.
+#[derive(Debug, Clone)]
+pub struct NewLot {
+    /// Manufacturer part number.
+    pub mpn: Mpn,
+    /// Manufacturer.
+    pub manufacturer: DisplayName,
+    /// The manufacturer's lot code.
+    pub lot_code: LotCode,
+    /// Date code, may be empty.
+    pub date_code: String,
+    /// The reel's id at the EMS.
+    pub reel_id: String,
+    /// Parts on the reel.
+    pub quantity: i32,
+    /// Supplier, may be empty.
+    pub supplier: String,
+}
+
+/// Which units of a build a lot fed.
+#[derive(Debug, Clone)]
+pub enum UnitSelection {
+    /// These serials.
+    Serials(Vec<Serial>),
+    /// Every serial between these two, inclusive.
+    Range {
+        /// The first serial.
+        from: Serial,
+        /// The last serial.
+        to: Serial,
+    },
+}
+
+/// A lot that fed designators over units of a build.
+#[derive(Debug, Clone)]
+pub struct LotUsage {
+    /// The lot.
+    pub lot_id: Uuid,
+    /// The build.
+    pub build_id: Uuid,
+    /// The designators it fed.
+    pub designators: Vec<Designator>,
+    /// The units.
+    pub units: UnitSelection,
+}
+
 /// Plans a build of an ACCEPTED package addressed to the caller's EMS.
 pub async fn create_build(
     state: &AppState,
     actor: &Actor,
-    input: super::model::CreateBuildInput,
+    input: NewBuild,
     meta: &AuditMeta,
 ) -> ApiResult<build::Model> {
     require_ems(actor, PLANNERS, false)?;
-    let package_id = parse_id(&input.package_id, "NPI package")?;
-    let super::model::CreateBuildInput {
+    let NewBuild {
+        package_id,
         phase,
         quantity,
         due_date,
         routing,
-        ..
     } = input;
     if !(1..=1_000_000).contains(&quantity) {
         return Err(ApiError::bad_input(
@@ -95,7 +210,7 @@ pub async fn create_build(
     }
     let mut names = BTreeSet::new();
     for station in &routing {
-        let name = clean("a station name", &station.name, 100)?;
+        let name = station.name.as_str();
         if !names.insert(name.to_lowercase()) {
             return Err(ApiError::bad_input(format!(
                 "the station name \"{name}\" appears twice in the routing"
@@ -120,10 +235,10 @@ pub async fn create_build(
         product_id: Set(package.product_id),
         oem_id: Set(package.oem_id),
         ems_id: Set(package.ems_id),
-        phase: Set(phase.as_str().to_owned()),
+        phase: Set(phase.into()),
         quantity: Set(quantity),
         due_date: Set(due_date),
-        status: Set(BuildStatus::Planned.as_str().to_owned()),
+        status: Set(BuildStatus::Planned.into()),
         created_by: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
         created_at: Set(now),
         updated_at: Set(now),
@@ -135,15 +250,15 @@ pub async fn create_build(
             id: Set(Uuid::now_v7()),
             build_id: Set(row.id),
             position: Set(position as i32),
-            kind: Set(station.kind.as_str().to_owned()),
-            name: Set(station.name.trim().to_owned()),
+            kind: Set(station.kind.into()),
+            name: Set(station.name.to_string()),
         }
         .insert(&txn)
         .await?;
     }
     let stations: Vec<_> = routing
         .iter()
-        .map(|s| json!({"kind": s.kind.as_str(), "name": s.name.trim()}))
+        .map(|s| json!({"kind": s.kind, "name": s.name.as_str()}))
         .collect();
     audit::record(
         &txn,
@@ -209,7 +324,7 @@ pub fn expand_pattern(pattern: &str, today: NaiveDate, sequence: u64) -> ApiResu
 async fn insert_units(
     txn: &DatabaseTransaction,
     build: &build::Model,
-    serials: Vec<String>,
+    serials: Vec<Serial>,
     allow_over_quantity: bool,
 ) -> ApiResult<Vec<unit::Model>> {
     if serials.is_empty() || serials.len() > MAX_UNITS_PER_CALL {
@@ -232,7 +347,7 @@ async fn insert_units(
     let now = Utc::now();
     let mut rows = Vec::with_capacity(serials.len());
     for serial in serials {
-        let serial = clean("a serial", &serial, 100)?;
+        let serial = serial.into_string();
         if !seen.insert(serial.clone()) {
             return Err(ApiError::bad_input(format!(
                 "serial {serial} appears twice"
@@ -243,7 +358,7 @@ async fn insert_units(
             build_id: Set(build.id),
             ems_id: Set(build.ems_id),
             serial: Set(serial),
-            status: Set(UnitStatus::InWork.as_str().to_owned()),
+            status: Set(UnitStatus::InWork.into()),
             next_position: Set(0),
             failed_ever: Set(false),
             shipment_id: Set(None),
@@ -305,7 +420,7 @@ pub async fn serialize_units(
         + 1;
     let today = Utc::now().date_naive();
     let serials = (0..count as u64)
-        .map(|i| expand_pattern(pattern, today, start + i))
+        .map(|i| Ok(Serial::parse(&expand_pattern(pattern, today, start + i)?)?))
         .collect::<ApiResult<Vec<_>>>()?;
     let units = insert_units(&txn, &build, serials, allow_over_quantity).await?;
     audit::record(
@@ -326,7 +441,7 @@ pub async fn add_units(
     state: &AppState,
     actor: &Actor,
     build_id: Uuid,
-    serials: Vec<String>,
+    serials: Vec<Serial>,
     allow_over_quantity: bool,
     meta: &AuditMeta,
 ) -> ApiResult<Vec<unit::Model>> {
@@ -371,11 +486,11 @@ const KEY_RACE_RETRIES: usize = 3;
 async fn find_unit(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    serial: &str,
+    serial: &Serial,
 ) -> ApiResult<unit::Model> {
     unit::Entity::find()
         .filter(unit::Column::EmsId.eq(actor.org_id))
-        .filter(unit::Column::Serial.eq(serial.trim()))
+        .filter(unit::Column::Serial.eq(serial.as_str()))
         .lock_exclusive()
         .one(txn)
         .await?
@@ -466,7 +581,7 @@ async fn routings(
 }
 
 /// A result's idempotency key, trimmed; `None` when absent or blank.
-fn key_of(input: &StationResultInput) -> Option<&str> {
+fn key_of(input: &NewResult) -> Option<&str> {
     input
         .idempotency_key
         .as_deref()
@@ -509,7 +624,7 @@ struct UnitState {
 /// event. Errors are those of a single result (the caller adds its index).
 fn apply_result(
     actor: &Actor,
-    input: &StationResultInput,
+    input: &NewResult,
     key: Option<&str>,
     unit: &mut unit::Model,
     stations: &[build_station::Model],
@@ -517,7 +632,7 @@ fn apply_result(
 ) -> ApiResult<(station_event::Model, String)> {
     let Some(station) = stations
         .iter()
-        .find(|s| s.name.eq_ignore_ascii_case(input.station.trim()))
+        .find(|s| s.name.eq_ignore_ascii_case(input.station.as_str()))
     else {
         return Err(ApiError::bad_input(format!(
             "\"{}\" is not a station of this build's routing ({})",
@@ -529,7 +644,7 @@ fn apply_result(
                 .join(", ")
         )));
     };
-    let status = UnitStatus::parse(&unit.status)?;
+    let status = crate::error::stored::<UnitStatus>(&unit.status)?;
     match status {
         UnitStatus::OnHold => {
             return Err(ApiError::conflict(format!(
@@ -559,9 +674,7 @@ fn apply_result(
     let measurements = input
         .measurements
         .as_ref()
-        .map_or(serde_json::Value::Object(Default::default()), |m| {
-            m.0.clone()
-        })
+        .map_or(serde_json::Value::Object(Default::default()), |m| m.clone())
         .to_string();
     if measurements.len() > 64 * 1024 {
         return Err(ApiError::bad_input(
@@ -574,7 +687,7 @@ fn apply_result(
         build_id: unit.build_id,
         station_id: station.id,
         ems_id: actor.org_id,
-        result: input.result.as_str().to_owned(),
+        result: input.result.into(),
         measurements,
         idempotency_key: key.map(str::to_owned),
         recorded_by: actor.label(),
@@ -584,12 +697,12 @@ fn apply_result(
     match input.result {
         StationResult::Pass if station.position == last => {
             unit.next_position = last + 1;
-            unit.status = UnitStatus::Completed.as_str().to_owned();
+            unit.status = UnitStatus::Completed.into();
             unit.completed_at = Some(now);
         }
         StationResult::Pass => unit.next_position = station.position + 1,
         StationResult::Fail => {
-            unit.status = UnitStatus::OnHold.as_str().to_owned();
+            unit.status = UnitStatus::OnHold.into();
             unit.failed_ever = true;
         }
     }
@@ -602,10 +715,10 @@ fn apply_result(
 async fn record_batch(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    inputs: &[StationResultInput],
+    inputs: &[NewResult],
     meta: &AuditMeta,
 ) -> Result<Vec<Recorded>, Stop> {
-    let serials: BTreeSet<&str> = inputs.iter().map(|i| i.serial.trim()).collect();
+    let serials: BTreeSet<&str> = inputs.iter().map(|i| i.serial.as_str()).collect();
     let mut units = lock_units(txn, actor.org_id, &serials).await?;
     // Keys are read only once the units are locked: a call that waited for another on the same
     // unit then sees the key the other committed.
@@ -682,7 +795,7 @@ async fn record_batch(
             continue;
         }
         let unit = by_serial
-            .get(input.serial.trim())
+            .get(input.serial.as_str())
             .and_then(|id| units.get_mut(id))
             .ok_or(ApiError::NotFound("unit"))?;
         let stations = routing_of(&unit.build_id);
@@ -740,13 +853,10 @@ async fn record_batch(
     let started: BTreeSet<Uuid> = changed.iter().map(|id| units[id].build_id).collect();
     for build_id in started {
         build::Entity::update_many()
-            .col_expr(
-                build::Column::Status,
-                Expr::value(BuildStatus::InProgress.as_str()),
-            )
+            .col_expr(build::Column::Status, Expr::value(BuildStatus::InProgress))
             .col_expr(build::Column::UpdatedAt, Expr::value(now))
             .filter(build::Column::Id.eq(build_id))
-            .filter(build::Column::Status.eq(BuildStatus::Planned.as_str()))
+            .filter(build::Column::Status.eq(BuildStatus::Planned))
             .exec(txn)
             .await?;
     }
@@ -775,7 +885,7 @@ async fn record_batch(
 pub async fn record_results(
     state: &AppState,
     actor: &Actor,
-    inputs: Vec<StationResultInput>,
+    inputs: Vec<NewResult>,
     meta: &AuditMeta,
 ) -> ApiResult<Vec<Recorded>> {
     require_ems(actor, FLOOR, true)?;
@@ -810,13 +920,13 @@ pub async fn record_results(
 pub async fn record_defect(
     state: &AppState,
     actor: &Actor,
-    input: DefectInput,
+    input: NewDefect,
     meta: &AuditMeta,
 ) -> ApiResult<(defect::Model, unit::Model, String)> {
     require_ems(actor, FLOOR, true)?;
-    let designator = clean("the designator", &input.designator, 64)?;
+    let designator = input.designator.to_string();
     let description = input.description.trim().to_owned();
-    if input.code == super::model::DefectCode::Other && description.is_empty() {
+    if input.code == DefectCode::Other && description.is_empty() {
         return Err(ApiError::bad_input("describe a defect of code OTHER"));
     }
     let txn = begin_write(&state.db).await?;
@@ -824,14 +934,14 @@ pub async fn record_defect(
     let stations = super::model::stations(&txn, unit.build_id).await?;
     let Some(station) = stations
         .iter()
-        .find(|s| s.name.eq_ignore_ascii_case(input.station.trim()))
+        .find(|s| s.name.eq_ignore_ascii_case(input.station.as_str()))
     else {
         return Err(ApiError::bad_input(format!(
             "\"{}\" is not a station of this build's routing",
             input.station
         )));
     };
-    let status = UnitStatus::parse(&unit.status)?;
+    let status = crate::error::stored::<UnitStatus>(&unit.status)?;
     if matches!(status, UnitStatus::Scrapped | UnitStatus::Shipped) {
         return Err(ApiError::conflict(format!(
             "unit {} is {}",
@@ -846,9 +956,9 @@ pub async fn record_defect(
         build_id: Set(unit.build_id),
         station_id: Set(station.id),
         designator: Set(designator),
-        code: Set(input.code.as_str().to_owned()),
+        code: Set(input.code.into()),
         description: Set(description),
-        disposition: Set(input.disposition.as_str().to_owned()),
+        disposition: Set(input.disposition.into()),
         recorded_by: Set(actor.label()),
         created_at: Set(now),
     }
@@ -859,23 +969,21 @@ pub async fn record_defect(
     let mut active: unit::ActiveModel = unit.clone().into();
     match input.disposition {
         Disposition::Scrap => {
-            active.status = Set(UnitStatus::Scrapped.as_str().to_owned());
+            active.status = Set(UnitStatus::Scrapped.into());
             active.failed_ever = Set(true);
             active.completed_at = Set(Some(now));
         }
         // Rework: back to the failed station for a new result.
-        Disposition::Rework if on_hold_here => {
-            active.status = Set(UnitStatus::InWork.as_str().to_owned())
-        }
+        Disposition::Rework if on_hold_here => active.status = Set(UnitStatus::InWork.into()),
         Disposition::Rework => active.failed_ever = Set(true),
         Disposition::UseAsIs if on_hold_here => {
             let last = stations.len() as i32 - 1;
             if station.position == last {
-                active.status = Set(UnitStatus::Completed.as_str().to_owned());
+                active.status = Set(UnitStatus::Completed.into());
                 active.completed_at = Set(Some(now));
                 active.next_position = Set(last + 1);
             } else {
-                active.status = Set(UnitStatus::InWork.as_str().to_owned());
+                active.status = Set(UnitStatus::InWork.into());
                 active.next_position = Set(station.position + 1);
             }
         }
@@ -899,17 +1007,16 @@ pub async fn record_defect(
 pub async fn ship_units(
     state: &AppState,
     actor: &Actor,
-    input: super::model::ShipUnitsInput,
+    input: Shipping,
     meta: &AuditMeta,
 ) -> ApiResult<shipment::Model> {
     require_ems(actor, FLOOR, true)?;
-    let build_id = parse_id(&input.build_id, "build")?;
-    let super::model::ShipUnitsInput {
+    let Shipping {
+        build_id,
         serials,
         destination,
         carrier,
         tracking_number,
-        ..
     } = input;
     let (destination, carrier, tracking_number) = (
         destination.as_str(),
@@ -926,7 +1033,7 @@ pub async fn ship_units(
     let tracking_number = clean("the tracking number", tracking_number, 100)?;
     let txn = begin_write(&state.db).await?;
     let build = planned_build(&txn, actor, build_id).await?;
-    let wanted: BTreeSet<String> = serials.iter().map(|s| s.trim().to_owned()).collect();
+    let wanted: BTreeSet<String> = serials.iter().map(Serial::to_string).collect();
     // Locked in id order, as station results lock them, so the two cannot deadlock.
     let units = unit::Entity::find()
         .filter(unit::Column::BuildId.eq(build.id))
@@ -950,7 +1057,7 @@ pub async fn ship_units(
     }
     if let Some(unit) = units
         .iter()
-        .find(|u| u.status != UnitStatus::Completed.as_str())
+        .find(|u| u.status.parse() != Ok(UnitStatus::Completed))
     {
         return Err(ApiError::conflict(format!(
             "unit {} is {}; only COMPLETED units ship",
@@ -969,17 +1076,14 @@ pub async fn ship_units(
     .insert(&txn)
     .await?;
     unit::Entity::update_many()
-        .col_expr(
-            unit::Column::Status,
-            Expr::value(UnitStatus::Shipped.as_str()),
-        )
+        .col_expr(unit::Column::Status, Expr::value(UnitStatus::Shipped))
         .col_expr(unit::Column::ShippedAt, Expr::value(now))
         .col_expr(unit::Column::ShipmentId, Expr::value(shipment.id))
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))
         .exec(&txn)
         .await?;
     let mut active: build::ActiveModel = build.into();
-    active.status = Set(BuildStatus::Shipped.as_str().to_owned());
+    active.status = Set(BuildStatus::Shipped.into());
     active.updated_at = Set(now);
     let build = active.update(&txn).await?;
     audit::record(
@@ -997,7 +1101,7 @@ pub async fn ship_units(
 pub async fn receive_lot(
     state: &AppState,
     actor: &Actor,
-    input: super::model::ReceiveComponentLotInput,
+    input: NewLot,
     meta: &AuditMeta,
 ) -> ApiResult<component_lot::Model> {
     require_ems(actor, FLOOR, true)?;
@@ -1009,9 +1113,9 @@ pub async fn receive_lot(
     let row = component_lot::ActiveModel {
         id: Set(Uuid::now_v7()),
         ems_id: Set(actor.org_id),
-        mpn: Set(clean("the MPN", &input.mpn, 100)?),
-        manufacturer: Set(clean("the manufacturer", &input.manufacturer, 200)?),
-        lot_code: Set(clean("the lot code", &input.lot_code, 100)?),
+        mpn: Set(input.mpn.into_string()),
+        manufacturer: Set(input.manufacturer.into_string()),
+        lot_code: Set(input.lot_code.into_string()),
         date_code: Set(input.date_code.trim().chars().take(32).collect()),
         reel_id: Set(reel_id.clone()),
         quantity: Set(input.quantity),
@@ -1050,12 +1154,13 @@ pub async fn placed_designators(
 pub async fn record_lot_usage(
     state: &AppState,
     actor: &Actor,
-    input: RecordLotUsageInput,
+    input: LotUsage,
     meta: &AuditMeta,
 ) -> ApiResult<i32> {
     require_ems(actor, FLOOR, true)?;
-    let lot_id = parse_id(&input.lot_id, "component lot")?;
-    let build_id = parse_id(&input.build_id, "build")?;
+    let LotUsage {
+        lot_id, build_id, ..
+    } = input;
     if input.designators.is_empty() || input.designators.len() > 1000 {
         return Err(ApiError::bad_input("give 1 to 1,000 designators"));
     }
@@ -1066,16 +1171,16 @@ pub async fn record_lot_usage(
     let designators: BTreeSet<String> = input
         .designators
         .iter()
-        .map(|d| d.trim().to_owned())
+        .map(Designator::to_string)
         .collect();
     if let Some(unknown) = designators.iter().find(|d| !placed.contains(*d)) {
         return Err(ApiError::bad_input(format!(
             "{unknown} is not a placed designator of this revision's BOM"
         )));
     }
-    let units = match (&input.serials, &input.serial_range) {
-        (Some(serials), None) => {
-            let wanted: BTreeSet<String> = serials.iter().map(|s| s.trim().to_owned()).collect();
+    let units = match &input.units {
+        UnitSelection::Serials(serials) => {
+            let wanted: BTreeSet<String> = serials.iter().map(Serial::to_string).collect();
             let units = unit::Entity::find()
                 .filter(unit::Column::BuildId.eq(build.id))
                 .filter(unit::Column::Serial.is_in(wanted.iter().cloned()))
@@ -1088,22 +1193,20 @@ pub async fn record_lot_usage(
             }
             units
         }
-        (None, Some(range)) => {
+        UnitSelection::Range { from, to } => {
             let units = unit::Entity::find()
                 .filter(unit::Column::BuildId.eq(build.id))
-                .filter(unit::Column::Serial.gte(range.from.trim()))
-                .filter(unit::Column::Serial.lte(range.to.trim()))
+                .filter(unit::Column::Serial.gte(from.as_str()))
+                .filter(unit::Column::Serial.lte(to.as_str()))
                 .all(&txn)
                 .await?;
             if units.is_empty() {
                 return Err(ApiError::bad_input(format!(
-                    "no unit of this build lies between {} and {}",
-                    range.from, range.to
+                    "no unit of this build lies between {from} and {to}"
                 )));
             }
             units
         }
-        _ => return Err(ApiError::bad_input("give either serials or serialRange")),
     };
     if units.len() * designators.len() > 200_000 {
         return Err(ApiError::bad_input("at most 200,000 usages per call"));

@@ -11,6 +11,7 @@ use crate::pagination::{clamp_first, decode_cursor, page};
 use crate::tenancy::{Actor, Tenanted};
 use async_graphql::{ComplexObject, Context, SimpleObject, ID};
 use firstpass_shared::domain::OrgKind;
+use firstpass_shared::text::{LotCode, Mpn};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -143,7 +144,7 @@ impl BuildContext {
             serial: row.serial.clone(),
             designators,
             build_id: ID(build.id.to_string()),
-            build_phase: BuildPhase::parse(&build.phase)?,
+            build_phase: crate::error::stored::<BuildPhase>(&build.phase)?,
             part_number: product.part_number.clone(),
             revision: package.revision.clone(),
             oem: oem.name.clone(),
@@ -258,14 +259,14 @@ pub async fn trace(
 pub async fn lots_by_code(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    mpn: &str,
-    lot_code: &str,
+    mpn: &Mpn,
+    lot_code: &LotCode,
 ) -> ApiResult<Vec<Uuid>> {
     let mut query = component_lot::Entity::find()
         .select_only()
         .column(component_lot::Column::Id)
-        .filter(component_lot::Column::Mpn.eq(mpn.trim()))
-        .filter(component_lot::Column::LotCode.eq(lot_code.trim()));
+        .filter(component_lot::Column::Mpn.eq(mpn.as_str()))
+        .filter(component_lot::Column::LotCode.eq(lot_code.as_str()));
     query = query.filter(component_lot::Entity::visible_to(actor));
     Ok(query.into_tuple().all(db).await?)
 }

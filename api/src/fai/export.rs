@@ -1,9 +1,10 @@
 //! Exports of an FAI report: `GET /fai/{id}.pdf` (the AS9102 three-form layout) and
 //! `GET /fai/{id}/characteristics.csv`, both for anyone who may see the report.
 
-use super::model::{accountability, parse_stored, FaiStatus, SIGNED_RECORD};
+use super::model::{accountability, FaiStatus, SIGNED_RECORD};
 use super::service;
 use crate::entities::{fai_characteristic, fai_report, signature};
+use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{HttpState, Reader};
 use crate::tenancy::Actor;
@@ -328,7 +329,7 @@ fn render(
             ),
         );
     }
-    let approved = parse_stored::<FaiStatus>(&report.status)? == FaiStatus::Approved;
+    let approved = stored::<FaiStatus>(&report.status)? == FaiStatus::Approved;
     p.line(
         9.0,
         &format!(

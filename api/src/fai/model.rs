@@ -3,12 +3,11 @@
 use crate::builds::model::{Build, Unit};
 use crate::context::ContextExt;
 use crate::entities::{build, fai_characteristic, fai_evidence, fai_report, signature, unit};
+use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use firstpass_shared::domain::UnknownVariant;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use std::str::FromStr;
 
 pub use firstpass_shared::fai::{
     CharacteristicKind, CharacteristicStatus, FaiAccountability, FaiReason, FaiScope, FaiStatus,
@@ -17,11 +16,6 @@ pub use firstpass_shared::fai::{
 
 /// The `record_type` of an FAI report's signatures.
 pub const SIGNED_RECORD: &str = "FaiReport";
-
-/// Reads the stored spelling of one of the FAI closed sets; anything else is a broken row.
-pub fn parse_stored<T: FromStr<Err = UnknownVariant>>(text: &str) -> ApiResult<T> {
-    text.parse().map_err(ApiError::internal)
-}
 
 /// Reads a report's forms 1 and 2 as stored.
 pub fn accountability(row: &fai_report::Model) -> ApiResult<FaiAccountability> {
@@ -99,9 +93,9 @@ impl FaiReport {
     pub fn from_row(row: fai_report::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
-            reason: parse_stored(&row.reason)?,
-            scope: parse_stored(&row.scope)?,
-            status: parse_stored(&row.status)?,
+            reason: stored(&row.reason)?,
+            scope: stored(&row.scope)?,
+            status: stored(&row.status)?,
             accountability: async_graphql::Json(
                 serde_json::to_value(accountability(&row)?).map_err(ApiError::internal)?,
             ),
@@ -223,13 +217,13 @@ impl FaiCharacteristic {
         Ok(Self {
             id: ID(row.id.to_string()),
             number: row.number,
-            kind: parse_stored(&row.kind)?,
+            kind: stored(&row.kind)?,
             designator: row.designator,
             requirement: row.requirement,
             method: row.method,
             criteria: row.criteria,
             result: row.result,
-            status: row.status.as_deref().map(parse_stored).transpose()?,
+            status: row.status.as_deref().map(stored).transpose()?,
             nonconformance_ref: row.nonconformance_ref,
         })
     }
@@ -296,7 +290,7 @@ impl Signature {
     pub fn from_row(row: signature::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
-            meaning: parse_stored(&row.meaning)?,
+            meaning: stored(&row.meaning)?,
             signer: Signer {
                 email: row.email,
                 printed_name: row.printed_name,

@@ -1,14 +1,15 @@
 //! GraphQL queries and mutations of first-article inspection.
 
 use super::model::{
-    parse_stored, AddFaiCharacteristicInput, CreateFaiReportInput, FaiCharacteristicUpdate,
-    FaiReport, FaiReportConnection, FaiReportFilter, FaiStatus, FaiVerification, SignatureCheck,
+    AddFaiCharacteristicInput, CreateFaiReportInput, FaiCharacteristicUpdate, FaiReport,
+    FaiReportConnection, FaiReportFilter, FaiStatus, FaiVerification, SignatureCheck,
     SignatureMeaning, Signer,
 };
 use super::service;
 use crate::context::ContextExt;
 use crate::db::begin_write;
 use crate::entities::{fai_characteristic, fai_evidence, fai_report};
+use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
 use crate::packages::upload::{self, Incoming};
@@ -83,7 +84,7 @@ impl FaiQuery {
             .into_iter()
             .map(|(s, ok)| {
                 Ok(SignatureCheck {
-                    meaning: parse_stored(&s.meaning)?,
+                    meaning: stored(&s.meaning)?,
                     signer: Signer {
                         email: s.email,
                         printed_name: s.printed_name,
@@ -177,7 +178,7 @@ impl FaiMutation {
         let state = ctx.state();
         let id = parse_id(&report_id, "FAI report")?;
         let report = service::load(&state.db, actor, id).await?;
-        if !parse_stored::<FaiStatus>(&report.status)?.is_editable() {
+        if !stored::<FaiStatus>(&report.status)?.is_editable() {
             return Err(
                 ApiError::conflict("evidence is attached while the report is DRAFT").into(),
             );
@@ -214,7 +215,7 @@ impl FaiMutation {
         let result: ApiResult<fai_report::Model> = async {
             let txn = begin_write(&state.db).await?;
             let report = service::load(&txn, actor, id).await?;
-            if !parse_stored::<FaiStatus>(&report.status)?.is_editable() {
+            if !crate::error::stored::<FaiStatus>(&report.status)?.is_editable() {
                 return Err(ApiError::conflict(
                     "evidence is attached while the report is DRAFT",
                 ));

@@ -8,8 +8,8 @@
 
 use super::content;
 use super::model::{
-    parse_stored, AddFaiCharacteristicInput, CharacteristicKind, CharacteristicStatus,
-    FaiCharacteristicUpdate, FaiReason, FaiScope, FaiStatus, SignatureMeaning, SIGNED_RECORD,
+    AddFaiCharacteristicInput, CharacteristicKind, CharacteristicStatus, FaiCharacteristicUpdate,
+    FaiReason, FaiScope, FaiStatus, SignatureMeaning, SIGNED_RECORD,
 };
 use crate::accounts::service::check_credentials;
 use crate::audit::{self, AuditMeta, Change};
@@ -20,6 +20,7 @@ use crate::entities::{
     build, component_lot, fai_characteristic, fai_report, lot_usage, npi_package, organization,
     product, signature, station_event, unit, user,
 };
+use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
 use crate::packages::analysis;
@@ -72,7 +73,7 @@ pub async fn load(
 }
 
 fn status_of(report: &fai_report::Model) -> ApiResult<FaiStatus> {
-    parse_stored(&report.status)
+    stored(&report.status)
 }
 
 /// Creates a DRAFT report for one unit of a build, with forms 1 and 2 filled from the package,
@@ -167,7 +168,7 @@ pub async fn create(
     let routing = stations(&txn, build.id).await?;
     let kinds: BTreeMap<Uuid, StationKind> = routing
         .iter()
-        .map(|s| Ok((s.id, StationKind::parse(&s.kind)?)))
+        .map(|s| Ok((s.id, stored::<StationKind>(&s.kind)?)))
         .collect::<ApiResult<_>>()?;
     let special: Vec<SpecialProcess> = routing
         .iter()
@@ -653,7 +654,7 @@ pub async fn verify(
             };
             s.content_hash == *legacy
         };
-        if parse_stored::<SignatureMeaning>(&s.meaning)? == SignatureMeaning::Rejected {
+        if stored::<SignatureMeaning>(&s.meaning)? == SignatureMeaning::Rejected {
             cycle_start = checks.len() + 1;
         }
         checks.push((s, valid));

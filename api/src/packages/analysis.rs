@@ -168,14 +168,7 @@ async fn load_bytes(
 }
 
 fn kind_of(text: &str) -> cad::FileKind {
-    match text {
-        "GERBER" => cad::FileKind::Gerber,
-        "DRILL" => cad::FileKind::Drill,
-        "BOM" => cad::FileKind::Bom,
-        "CENTROID" => cad::FileKind::Centroid,
-        "DRAWING" => cad::FileKind::Drawing,
-        _ => cad::FileKind::Other,
-    }
+    text.parse().unwrap_or(cad::FileKind::Other)
 }
 
 fn inputs(files: &[LoadedFile]) -> Vec<InputFile<'_>> {

@@ -7,9 +7,11 @@ use crate::entities::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::packages::analysis::{self, Picture, Pictures};
-use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use firstpass_shared::cad;
+pub use firstpass_shared::cad::{FileKind, LayerFunction, LayerSource, Severity, Side};
+pub use firstpass_shared::domain::{IpcClass, PackageStatus, ReviewDecision};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -17,140 +19,6 @@ use uuid::Uuid;
 /// How many times the selection under `layers` counts against the query complexity limit: a
 /// typical number of layers, since each may fetch a picture.
 pub const LAYERS_COUNTED: usize = 16;
-
-/// Where an NPI package stands in its review workflow.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::PackageStatus")]
-pub enum PackageStatus {
-    /// The OEM is preparing it; files can change.
-    Draft,
-    /// Sent to the EMS; files are frozen.
-    Submitted,
-    /// The EMS has opened it.
-    InReview,
-    /// Sent back to the OEM, who may edit and submit again.
-    ChangesRequested,
-    /// Accepted by the EMS; frozen for good.
-    Accepted,
-    /// A later revision has been accepted in its place.
-    Superseded,
-}
-
-/// IPC-A-610 acceptability class.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::IpcClass")]
-pub enum IpcClass {
-    /// General electronic products.
-    Class1,
-    /// Dedicated service electronic products.
-    Class2,
-    /// High-performance / harsh-environment electronic products.
-    Class3,
-}
-
-/// An EMS decision on a submission.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "firstpass_shared::domain::ReviewDecision")]
-pub enum ReviewDecision {
-    /// Accepted for manufacture.
-    Accept,
-    /// Sent back to the OEM with comments.
-    RequestChanges,
-}
-
-/// What a package file is.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "cad::FileKind")]
-pub enum FileKind {
-    /// An RS-274X (Gerber) image.
-    Gerber,
-    /// An Excellon drill file.
-    Drill,
-    /// A bill of materials (CSV or XLSX).
-    Bom,
-    /// A centroid (pick-and-place) file.
-    Centroid,
-    /// A drawing.
-    Drawing,
-    /// Anything else.
-    Other,
-}
-
-/// The function of a layer in the board stack.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "cad::LayerFunction")]
-pub enum LayerFunction {
-    /// Top copper.
-    CopperTop,
-    /// An inner copper layer.
-    CopperInner,
-    /// Bottom copper.
-    CopperBottom,
-    /// Top solder mask.
-    SoldermaskTop,
-    /// Bottom solder mask.
-    SoldermaskBottom,
-    /// Top silkscreen (legend).
-    SilkscreenTop,
-    /// Bottom silkscreen (legend).
-    SilkscreenBottom,
-    /// Top solder paste.
-    PasteTop,
-    /// Bottom solder paste.
-    PasteBottom,
-    /// Board outline (profile).
-    Outline,
-    /// Plated holes.
-    DrillPlated,
-    /// Non-plated holes.
-    DrillNonPlated,
-    /// A drawing layer (fabrication, assembly).
-    Drawing,
-    /// Known but not one of the above.
-    Other,
-    /// Not identified: set it with `setLayerFunction`.
-    Unknown,
-}
-
-/// Which side of the board something is on.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "cad::Side")]
-pub enum Side {
-    /// Component side.
-    Top,
-    /// Solder side.
-    Bottom,
-    /// Inside the stack.
-    Inner,
-    /// Through the board (outline, holes).
-    Both,
-    /// Not tied to a side.
-    None,
-}
-
-/// How a layer's function was found.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "cad::LayerSource")]
-pub enum LayerSource {
-    /// From the Gerber X2 `.FileFunction` attribute.
-    X2,
-    /// From the file-name conventions of common CAD tools.
-    FileName,
-    /// Set by a person with `setLayerFunction`.
-    User,
-    /// Not found.
-    None,
-}
-
-/// Whether a finding blocks submission.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "cad::Severity")]
-pub enum Severity {
-    /// Blocks submission.
-    Error,
-    /// Shown; does not block.
-    Warning,
-}
 
 /// An OEM's product.
 #[derive(SimpleObject, Clone, Debug)]
@@ -245,14 +113,10 @@ impl From<npi_package::Model> for NpiPackage {
         Self {
             id: ID(row.id.to_string()),
             revision: row.revision.clone(),
-            ipc_class: row
-                .ipc_class
-                .parse::<firstpass_shared::domain::IpcClass>()
-                .map(Into::into)
-                .unwrap_or(IpcClass::Class2),
+            ipc_class: row.ipc_class.parse().unwrap_or(IpcClass::Class2),
             quantities: parse_quantities(&row.quantities),
             notes: row.notes.clone(),
-            status: status_of(&row).into(),
+            status: status_of(&row),
             content_hash: row.content_hash.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -262,10 +126,8 @@ impl From<npi_package::Model> for NpiPackage {
 }
 
 /// The stored status of a package row.
-pub fn status_of(row: &npi_package::Model) -> firstpass_shared::domain::PackageStatus {
-    row.status
-        .parse()
-        .unwrap_or(firstpass_shared::domain::PackageStatus::Draft)
+pub fn status_of(row: &npi_package::Model) -> PackageStatus {
+    row.status.parse().unwrap_or(PackageStatus::Draft)
 }
 
 /// Reads stored quantities ("10,100,1000").
@@ -408,11 +270,7 @@ impl NpiPackage {
                 .map_or(0, |s| s.number);
             out.push(Review {
                 id: ID(row.id.to_string()),
-                decision: row
-                    .decision
-                    .parse::<firstpass_shared::domain::ReviewDecision>()
-                    .map_err(ApiError::internal)?
-                    .into(),
+                decision: row.decision.parse().map_err(ApiError::internal)?,
                 comment: row.comment,
                 reviewer: person(ctx, row.reviewer_id).await?,
                 submission_number: number,
@@ -497,7 +355,7 @@ impl From<package_file::Model> for PackageFile {
     fn from(row: package_file::Model) -> Self {
         Self {
             id: ID(row.id.to_string()),
-            kind: row.kind.parse_kind().into(),
+            kind: row.kind.parse_kind(),
             name: row.name,
             size_bytes: row.size_bytes,
             sha256: row.sha256,
@@ -505,37 +363,29 @@ impl From<package_file::Model> for PackageFile {
             layer_function_override: row
                 .layer_function_override
                 .as_deref()
-                .and_then(parse_layer_function)
-                .map(Into::into),
+                .and_then(parse_layer_function),
             created_at: row.created_at,
         }
     }
 }
 
 trait ParseKind {
-    fn parse_kind(&self) -> cad::FileKind;
+    fn parse_kind(&self) -> FileKind;
 }
 
 impl ParseKind for String {
-    fn parse_kind(&self) -> cad::FileKind {
-        match self.as_str() {
-            "GERBER" => cad::FileKind::Gerber,
-            "DRILL" => cad::FileKind::Drill,
-            "BOM" => cad::FileKind::Bom,
-            "CENTROID" => cad::FileKind::Centroid,
-            "DRAWING" => cad::FileKind::Drawing,
-            _ => cad::FileKind::Other,
-        }
+    fn parse_kind(&self) -> FileKind {
+        self.parse().unwrap_or(FileKind::Other)
     }
 }
 
 /// Reads a stored layer function spelling.
-pub fn parse_layer_function(text: &str) -> Option<cad::LayerFunction> {
+pub fn parse_layer_function(text: &str) -> Option<LayerFunction> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
 }
 
 /// The stored spelling of a layer function.
-pub fn layer_function_text(function: cad::LayerFunction) -> String {
+pub fn layer_function_text(function: LayerFunction) -> String {
     serde_json::to_value(function)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -566,11 +416,11 @@ pub struct Layer {
 impl Layer {
     /// The layer's function.
     async fn function(&self) -> LayerFunction {
-        self.info.function.into()
+        self.info.function
     }
     /// The side it belongs to.
     async fn side(&self) -> Side {
-        self.info.side.into()
+        self.info.side
     }
     /// For inner copper, its position in the stack (1 = first inner layer).
     async fn inner_index(&self) -> Option<i32> {
@@ -578,7 +428,7 @@ impl Layer {
     }
     /// How the function was found.
     async fn source(&self) -> LayerSource {
-        self.info.source.into()
+        self.info.source
     }
     /// Whether the file parsed.
     async fn parsed(&self) -> bool {
@@ -745,7 +595,7 @@ impl From<cad::centroid::Placement> for Placement {
             x_mm: p.x_mm,
             y_mm: p.y_mm,
             rotation_deg: p.rotation_deg,
-            side: p.side.into(),
+            side: p.side,
             value: p.value,
             package: p.package,
         }
@@ -772,7 +622,7 @@ pub struct Finding {
 impl From<cad::Finding> for Finding {
     fn from(f: cad::Finding) -> Self {
         Self {
-            severity: f.severity.into(),
+            severity: f.severity,
             code: f.code.as_str().to_owned(),
             message: f.message,
             file: f.file,

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::pagination::{clamp_first, decode_cursor, page};
 use async_graphql::{Context, Object, Result, Upload, ID};
+use firstpass_shared::text::DisplayName;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 
@@ -88,8 +89,8 @@ impl PackagesQuery {
         let mut select = actor.select::<npi_package::Entity>();
         let filter = filter.unwrap_or_default();
         if let Some(status) = filter.status {
-            let status: firstpass_shared::domain::PackageStatus = status.into();
-            select = select.filter(npi_package::Column::Status.eq(status.as_str()));
+            let status: firstpass_shared::domain::PackageStatus = status;
+            select = select.filter(npi_package::Column::Status.eq(status));
         }
         if let Some(product_id) = &filter.product_id {
             select =
@@ -100,8 +101,8 @@ impl PackagesQuery {
                 select.filter(npi_package::Column::EmsId.eq(parse_id(ems_id, "organization")?));
         }
         if let Some(class) = filter.ipc_class {
-            let class: firstpass_shared::domain::IpcClass = class.into();
-            select = select.filter(npi_package::Column::IpcClass.eq(class.as_str()));
+            let class: firstpass_shared::domain::IpcClass = class;
+            select = select.filter(npi_package::Column::IpcClass.eq(class));
         }
         if let Some(cursor) = after.as_deref() {
             select = select.filter(npi_package::Column::Id.lt(decode_cursor(cursor)?));
@@ -149,7 +150,7 @@ impl PackagesMutation {
             &ctx.state().db,
             actor,
             &input.part_number,
-            &input.name,
+            &DisplayName::parse(&input.name)?,
             &input.description,
             &ctx.audit_meta(actor),
         )
@@ -169,7 +170,7 @@ impl PackagesMutation {
             product_id: parse_id(&input.product_id, "product")?,
             revision: input.revision,
             ems_id: parse_id(&input.ems_organization_id, "EMS organization")?,
-            ipc_class: input.ipc_class.into(),
+            ipc_class: input.ipc_class,
             quantities: input.quantities,
             notes: input.notes,
         };
@@ -236,7 +237,7 @@ impl PackagesMutation {
             ctx.state(),
             actor,
             file_id,
-            function.into(),
+            function,
             &ctx.audit_meta(actor),
         )
         .await?

@@ -18,6 +18,7 @@ use crate::tenancy::Actor;
 use chrono::Utc;
 use firstpass_shared::cad::LayerFunction;
 use firstpass_shared::domain::{IpcClass, OrgKind, PackageStatus, ReviewDecision, Role};
+use firstpass_shared::text::DisplayName;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -51,13 +52,13 @@ pub async fn create_product(
     db: &DatabaseConnection,
     actor: &Actor,
     part_number: &str,
-    name: &str,
+    name: &DisplayName,
     description: &str,
     meta: &AuditMeta,
 ) -> ApiResult<product::Model> {
     require_oem_user(actor)?;
     let part_number = text("the part number", part_number, 100, true)?;
-    let name = text("the name", name, 200, true)?;
+    let name = name.to_string();
     let description = text("the description", description, 4000, false)?;
     let txn = begin_write(db).await?;
     let row = product::ActiveModel {
@@ -180,10 +181,10 @@ pub async fn create_package(
         oem_id: Set(actor.org_id),
         ems_id: Set(new.ems_id),
         revision: Set(revision.clone()),
-        ipc_class: Set(new.ipc_class.as_str().to_owned()),
+        ipc_class: Set(new.ipc_class.into()),
         quantities: Set(quantities),
         notes: Set(notes),
-        status: Set(PackageStatus::Draft.as_str().to_owned()),
+        status: Set(PackageStatus::Draft.into()),
         content_hash: Set(None),
         first_submitted_at: Set(None),
         previous_package_id: Set(None),
@@ -465,7 +466,7 @@ pub async fn submit(
     let before = snapshot(&package);
     let first = package.first_submitted_at;
     let mut active: npi_package::ActiveModel = package.into();
-    active.status = Set(PackageStatus::Submitted.as_str().to_owned());
+    active.status = Set(PackageStatus::Submitted.into());
     active.content_hash = Set(Some(hash));
     active.first_submitted_at = Set(Some(first.unwrap_or(now)));
     active.updated_at = Set(now);
@@ -525,7 +526,7 @@ async fn transition(
             id: Set(Uuid::now_v7()),
             package_id: Set(package.id),
             submission_id: Set(latest.id),
-            decision: Set(decision.as_str().to_owned()),
+            decision: Set(decision.into()),
             comment: Set(comment),
             reviewer_id: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
             created_at: Set(now),
@@ -536,7 +537,7 @@ async fn transition(
     let before = snapshot(&package);
     let previous = package.previous_package_id;
     let mut active: npi_package::ActiveModel = package.into();
-    active.status = Set(to.as_str().to_owned());
+    active.status = Set(to.into());
     active.updated_at = Set(now);
     let package = active.update(&txn).await?;
     audit::record(
@@ -556,7 +557,7 @@ async fn transition(
                 if status_of(&old) == PackageStatus::Accepted {
                     let before = snapshot(&old);
                     let mut active: npi_package::ActiveModel = old.into();
-                    active.status = Set(PackageStatus::Superseded.as_str().to_owned());
+                    active.status = Set(PackageStatus::Superseded.into());
                     active.updated_at = Set(now);
                     let old = active.update(&txn).await?;
                     audit::record(
@@ -734,7 +735,7 @@ pub async fn create_revision(
             ipc_class: Set(source.ipc_class.clone()),
             quantities: Set(source.quantities.clone()),
             notes: Set(source.notes.clone()),
-            status: Set(PackageStatus::Draft.as_str().to_owned()),
+            status: Set(PackageStatus::Draft.into()),
             content_hash: Set(None),
             first_submitted_at: Set(None),
             previous_package_id: Set(Some(source.id)),

@@ -9,6 +9,7 @@ use firstpass_api::accounts::service::{self, NewUser};
 use firstpass_api::audit::AuditMeta;
 use firstpass_shared::cad::fixtures::{self, Style};
 use firstpass_shared::domain::Role;
+use firstpass_shared::text::DisplayName;
 use serde_json::{json, Value};
 
 /// Who calls.
@@ -100,7 +101,7 @@ impl World {
             &org,
             NewUser {
                 email: format!("victim{n}@acme.example"),
-                full_name: format!("Victim {n}"),
+                full_name: DisplayName::parse(&format!("Victim {n}")).expect("name"),
                 role: Role::OemEngineer,
                 password: "victim password 123".into(),
             },

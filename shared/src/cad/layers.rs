@@ -5,39 +5,40 @@ use serde::{Deserialize, Serialize};
 
 use super::{base_name, extension};
 
-/// The function of a fabrication layer.
+/// The function of a layer in the board stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "server", derive(async_graphql::Enum))]
 pub enum LayerFunction {
-    /// Top (component side) copper.
+    /// Top copper.
     CopperTop,
-    /// An inner copper layer (see [`LayerId::inner_index`]).
+    /// An inner copper layer.
     CopperInner,
-    /// Bottom (solder side) copper.
+    /// Bottom copper.
     CopperBottom,
     /// Top solder mask.
     SoldermaskTop,
     /// Bottom solder mask.
     SoldermaskBottom,
-    /// Top legend.
+    /// Top silkscreen (legend).
     SilkscreenTop,
-    /// Bottom legend.
+    /// Bottom silkscreen (legend).
     SilkscreenBottom,
-    /// Top solder paste stencil.
+    /// Top solder paste.
     PasteTop,
-    /// Bottom solder paste stencil.
+    /// Bottom solder paste.
     PasteBottom,
-    /// Board outline / profile.
+    /// Board outline (profile).
     Outline,
     /// Plated holes.
     DrillPlated,
     /// Non-plated holes.
     DrillNonPlated,
-    /// A drawing (fabrication, assembly, drill map).
+    /// A drawing layer (fabrication, assembly).
     Drawing,
-    /// A known layer that is none of the above (keep-out, courtyard, glue…).
+    /// Known but not one of the above.
     Other,
-    /// Not identified: the user must say what it is.
+    /// Not identified: set it with `setLayerFunction`.
     Unknown,
 }
 
@@ -143,6 +144,7 @@ impl std::str::FromStr for LayerFunction {
 /// Which side of the board something is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "server", derive(async_graphql::Enum))]
 pub enum Side {
     /// Component side.
     Top,
@@ -152,19 +154,20 @@ pub enum Side {
     Inner,
     /// Through the board (outline, holes).
     Both,
-    /// Not tied to a side (drawings, unknown).
+    /// Not tied to a side.
     None,
 }
 
-/// How a layer function was found.
+/// How a layer's function was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "server", derive(async_graphql::Enum))]
 pub enum LayerSource {
-    /// From the X2 `.FileFunction` attribute.
+    /// From the Gerber X2 `.FileFunction` attribute.
     X2,
-    /// From the file name.
+    /// From the file-name conventions of common CAD tools.
     FileName,
-    /// Set by the user.
+    /// Set by a person with `setLayerFunction`.
     User,
     /// Not found.
     None,

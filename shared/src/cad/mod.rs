@@ -22,9 +22,10 @@ use serde::{Deserialize, Serialize};
 pub use layers::{identify_layer, LayerFunction, LayerId, LayerSource, Side};
 pub use validate::{validate_package, Finding, FindingCode, InputFile, PackageAnalysis, Severity};
 
-/// What a package file is, as stored with the file.
+/// What a package file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "server", derive(async_graphql::Enum))]
 pub enum FileKind {
     /// An RS-274X (Gerber) image.
     Gerber,
@@ -32,11 +33,11 @@ pub enum FileKind {
     Drill,
     /// A bill of materials (CSV or XLSX).
     Bom,
-    /// A centroid / pick-and-place file.
+    /// A centroid (pick-and-place) file.
     Centroid,
-    /// A drawing (PDF, DXF, …).
+    /// A drawing.
     Drawing,
-    /// Anything else (readme, job file, …).
+    /// Anything else.
     Other,
 }
 

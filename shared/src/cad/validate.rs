@@ -24,10 +24,11 @@ use super::{guess_file_kind, Extents, FileKind};
 /// Whether a finding blocks submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "server", derive(async_graphql::Enum))]
 pub enum Severity {
     /// Blocks submission.
     Error,
-    /// Shown, does not block.
+    /// Shown; does not block.
     Warning,
 }
 
