@@ -4,7 +4,7 @@
 //! the rows an [`Actor`] may see. Resolvers and services never filter by organization by hand:
 //! they read through [`Actor::select`] and [`Actor::load`], so a record of another tenant is
 //! simply not there and answers `NOT_FOUND`, exactly like a record that does not exist.
-//! Permission checks on what an actor may *do* (roles, scopes) live here too.
+//! What an actor may *do* (roles, scopes) is decided in [`crate::policy`].
 
 use crate::auth::{parse_kind, parse_role};
 use crate::entities::{
@@ -99,24 +99,6 @@ impl Actor {
             ),
             _ => Ok(()),
         }
-    }
-
-    /// Requires a signed-in user with one of `roles`.
-    pub fn require_role(&self, roles: &[Role]) -> ApiResult<Role> {
-        match self.role() {
-            Some(role) if roles.contains(&role) => Ok(role),
-            Some(role) => Err(ApiError::forbidden(format!(
-                "the {role} role may not do this"
-            ))),
-            None => Err(ApiError::forbidden(
-                "API tokens may not do this; sign in as a user",
-            )),
-        }
-    }
-
-    /// Requires an organization administrator (OEM_ADMIN or EMS_ADMIN).
-    pub fn require_admin(&self) -> ApiResult<Role> {
-        self.require_role(&[Role::OemAdmin, Role::EmsAdmin])
     }
 
     /// The rows of `E` this actor may see.

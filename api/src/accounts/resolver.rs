@@ -7,6 +7,7 @@ use crate::context::ContextExt;
 use crate::entities::{organization, user};
 use crate::error::ApiError;
 use crate::ids::parse_id;
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use async_graphql::{Context, Object, Result, ID};
 use axum::http::header;
@@ -182,7 +183,7 @@ impl AccountsMutation {
     /// Creates a user in the admin's organization (OEM_ADMIN, EMS_ADMIN).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let actor = ctx.writer()?;
-        actor.require_admin()?;
+        authorize(actor, Action::ManageUsers)?;
         let db = &ctx.state().db;
         let org = actor.load::<organization::Entity>(db, actor.org_id).await?;
         let new = NewUser {

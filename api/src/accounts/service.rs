@@ -10,6 +10,7 @@ use crate::context::AppState;
 use crate::db::begin_write;
 use crate::entities::{organization, partnership, refresh_token, user};
 use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use chrono::{DateTime, Duration, Utc};
 use firstpass_shared::domain::{check_password_policy, OrgKind, Role};
@@ -214,7 +215,7 @@ pub async fn deactivate_user(
     user_id: Uuid,
     meta: &AuditMeta,
 ) -> ApiResult<user::Model> {
-    actor.require_admin()?;
+    authorize(actor, Action::ManageUsers)?;
     let txn = begin_write(db).await?;
     let before = actor.load::<user::Entity>(&txn, user_id).await?;
     if Some(before.id) == actor.user_id() {

@@ -5,6 +5,7 @@ use crate::auth::{random_secret, secret_hash, API_TOKEN_PREFIX};
 use crate::db::begin_write;
 use crate::entities::api_token;
 use crate::error::{ApiError, ApiResult};
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use chrono::{DateTime, Utc};
 use firstpass_shared::domain::Scope;
@@ -22,7 +23,7 @@ pub async fn create(
     expires_at: Option<DateTime<Utc>>,
     meta: &AuditMeta,
 ) -> ApiResult<(api_token::Model, String)> {
-    actor.require_admin()?;
+    authorize(actor, Action::ManageApiTokens)?;
     let creator = actor
         .user_id()
         .ok_or_else(|| ApiError::forbidden("API tokens may not create tokens"))?;
@@ -71,7 +72,7 @@ pub async fn revoke(
     id: Uuid,
     meta: &AuditMeta,
 ) -> ApiResult<api_token::Model> {
-    actor.require_admin()?;
+    authorize(actor, Action::ManageApiTokens)?;
     let txn = begin_write(db).await?;
     let before = actor.load::<api_token::Entity>(&txn, id).await?;
     if before.revoked_at.is_some() {
@@ -94,7 +95,7 @@ pub async fn revoke(
 
 /// The organization's tokens, newest first (admins only).
 pub async fn list(db: &DatabaseConnection, actor: &Actor) -> ApiResult<Vec<api_token::Model>> {
-    actor.require_admin()?;
+    authorize(actor, Action::ManageApiTokens)?;
     Ok(actor
         .select::<api_token::Entity>()
         .order_by_desc(api_token::Column::Id)

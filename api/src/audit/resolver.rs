@@ -4,6 +4,7 @@ use crate::context::ContextExt;
 use crate::entities::audit_event;
 use crate::error::ApiError;
 use crate::pagination::{clamp_first, decode_cursor, page};
+use crate::policy::{authorize, Action};
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -72,7 +73,7 @@ impl AuditQuery {
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let actor = ctx.reader()?;
-        actor.require_admin()?;
+        authorize(actor, Action::ReadAudit)?;
         let limit = clamp_first(first)?;
         let mut select = actor.select::<audit_event::Entity>();
         if let Some(cursor) = after.as_deref() {

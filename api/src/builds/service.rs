@@ -18,9 +18,10 @@ use crate::entities::{
 };
 use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::packages::{analysis, model::status_of};
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
-use firstpass_shared::domain::{OrgKind, PackageStatus, Role, Scope};
+use firstpass_shared::domain::PackageStatus;
 use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -35,28 +36,6 @@ use uuid::Uuid;
 pub const MAX_UNITS_PER_CALL: usize = 10_000;
 /// Most station results one call may record.
 pub const MAX_RESULTS_PER_CALL: usize = 5_000;
-
-const PLANNERS: &[Role] = &[Role::EmsProgramManager, Role::EmsAdmin];
-const FLOOR: &[Role] = &[
-    Role::EmsOperator,
-    Role::EmsQuality,
-    Role::EmsProgramManager,
-    Role::EmsAdmin,
-];
-
-/// Requires an EMS user with one of `roles`, or (when `tokens` is true) a WRITE token of an EMS.
-fn require_ems(actor: &Actor, roles: &[Role], tokens: bool) -> ApiResult<()> {
-    if actor.org_kind != OrgKind::Ems {
-        return Err(ApiError::forbidden("only the EMS records this"));
-    }
-    match actor.role() {
-        Some(_) => actor.require_role(roles).map(|_| ()),
-        None if tokens => actor.require_scope(Scope::Write),
-        None => Err(ApiError::forbidden(
-            "API tokens may not do this; sign in as a user",
-        )),
-    }
-}
 
 fn clean(what: &str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();
@@ -192,7 +171,7 @@ pub async fn create_build(
     input: NewBuild,
     meta: &AuditMeta,
 ) -> ApiResult<build::Model> {
-    require_ems(actor, PLANNERS, false)?;
+    authorize(actor, Action::PlanBuilds)?;
     let NewBuild {
         package_id,
         phase,
@@ -405,7 +384,7 @@ pub async fn serialize_units(
     allow_over_quantity: bool,
     meta: &AuditMeta,
 ) -> ApiResult<Vec<unit::Model>> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     if count < 1 || count as usize > MAX_UNITS_PER_CALL {
         return Err(ApiError::bad_input(format!(
             "count must be between 1 and {MAX_UNITS_PER_CALL}"
@@ -445,7 +424,7 @@ pub async fn add_units(
     allow_over_quantity: bool,
     meta: &AuditMeta,
 ) -> ApiResult<Vec<unit::Model>> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     let txn = begin_write(&state.db).await?;
     let build = planned_build(&txn, actor, build_id).await?;
     let units = insert_units(&txn, &build, serials, allow_over_quantity).await?;
@@ -888,7 +867,7 @@ pub async fn record_results(
     inputs: Vec<NewResult>,
     meta: &AuditMeta,
 ) -> ApiResult<Vec<Recorded>> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     if inputs.is_empty() || inputs.len() > MAX_RESULTS_PER_CALL {
         return Err(ApiError::bad_input(format!(
             "give 1 to {MAX_RESULTS_PER_CALL} results per call"
@@ -923,7 +902,7 @@ pub async fn record_defect(
     input: NewDefect,
     meta: &AuditMeta,
 ) -> ApiResult<(defect::Model, unit::Model, String)> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     let designator = input.designator.to_string();
     let description = input.description.trim().to_owned();
     if input.code == DefectCode::Other && description.is_empty() {
@@ -1010,7 +989,7 @@ pub async fn ship_units(
     input: Shipping,
     meta: &AuditMeta,
 ) -> ApiResult<shipment::Model> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     let Shipping {
         build_id,
         serials,
@@ -1104,7 +1083,7 @@ pub async fn receive_lot(
     input: NewLot,
     meta: &AuditMeta,
 ) -> ApiResult<component_lot::Model> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     if input.quantity < 1 {
         return Err(ApiError::bad_input("quantity must be at least 1"));
     }
@@ -1157,7 +1136,7 @@ pub async fn record_lot_usage(
     input: LotUsage,
     meta: &AuditMeta,
 ) -> ApiResult<i32> {
-    require_ems(actor, FLOOR, true)?;
+    authorize(actor, Action::RecordProduction)?;
     let LotUsage {
         lot_id, build_id, ..
     } = input;

@@ -14,9 +14,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
 use crate::packages::upload::{self, Incoming};
 use crate::pagination::{clamp_first, decode_cursor, page};
+use crate::policy::{authorize, Action};
 use async_graphql::{Context, Object, Result, Upload, ID};
 use chrono::Utc;
-use firstpass_shared::domain::Role;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -174,7 +174,7 @@ impl FaiMutation {
         files: Vec<Upload>,
     ) -> Result<FaiReport> {
         let actor = ctx.writer()?;
-        actor.require_role(&[Role::EmsQuality])?;
+        authorize(actor, Action::WriteFai)?;
         let state = ctx.state();
         let id = parse_id(&report_id, "FAI report")?;
         let report = service::load(&state.db, actor, id).await?;

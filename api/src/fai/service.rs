@@ -24,6 +24,7 @@ use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
 use crate::packages::analysis;
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use chrono::Utc;
 use firstpass_shared::domain::{IpcClass, OrgKind, Role};
@@ -87,7 +88,7 @@ pub async fn create(
     scope: FaiScope,
     meta: &AuditMeta,
 ) -> ApiResult<fai_report::Model> {
-    actor.require_role(&[Role::EmsQuality])?;
+    authorize(actor, Action::WriteFai)?;
     let txn = begin_write(&state.db).await?;
     let build = actor.load::<build::Entity>(&txn, build_id).await?;
     if build.ems_id != actor.org_id {
@@ -335,7 +336,7 @@ async fn editable(
     actor: &Actor,
     id: Uuid,
 ) -> ApiResult<fai_report::Model> {
-    actor.require_role(&[Role::EmsQuality])?;
+    authorize(actor, Action::WriteFai)?;
     let report = load(txn, actor, id).await?;
     let status = status_of(&report)?;
     if !status.is_editable() {

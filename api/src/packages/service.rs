@@ -14,10 +14,11 @@ use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::packages::analysis;
 use crate::packages::model::{layer_function_text, status_of};
 use crate::packages::upload::{self, Incoming};
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use chrono::Utc;
 use firstpass_shared::cad::LayerFunction;
-use firstpass_shared::domain::{IpcClass, OrgKind, PackageStatus, ReviewDecision, Role};
+use firstpass_shared::domain::{IpcClass, OrgKind, PackageStatus, ReviewDecision};
 use firstpass_shared::text::DisplayName;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -26,13 +27,6 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-
-const OEM_ROLES: &[Role] = &[Role::OemAdmin, Role::OemEngineer];
-const REVIEWERS: &[Role] = &[Role::EmsProgramManager];
-
-fn require_oem_user(actor: &Actor) -> ApiResult<()> {
-    actor.require_role(OEM_ROLES).map(|_| ())
-}
 
 fn text(what: &str, value: &str, max: usize, required: bool) -> ApiResult<String> {
     let value = value.trim();
@@ -56,7 +50,7 @@ pub async fn create_product(
     description: &str,
     meta: &AuditMeta,
 ) -> ApiResult<product::Model> {
-    require_oem_user(actor)?;
+    authorize(actor, Action::AuthorPackages)?;
     let part_number = text("the part number", part_number, 100, true)?;
     let name = name.to_string();
     let description = text("the description", description, 4000, false)?;
@@ -167,7 +161,7 @@ pub async fn create_package(
     new: NewPackage,
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
-    require_oem_user(actor)?;
+    authorize(actor, Action::AuthorPackages)?;
     let revision = clean_revision(&new.revision)?;
     let quantities = quantities_text(&new.quantities)?;
     let notes = text("the notes", &new.notes, 10_000, false)?;
@@ -230,7 +224,7 @@ async fn editable(
     actor: &Actor,
     package_id: Uuid,
 ) -> ApiResult<npi_package::Model> {
-    require_oem_user(actor)?;
+    authorize(actor, Action::AuthorPackages)?;
     let package = actor.load::<npi_package::Entity>(db, package_id).await?;
     let status = status_of(&package);
     if !status.is_editable() {
@@ -421,7 +415,7 @@ pub async fn submit(
     package_id: Uuid,
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
-    require_oem_user(actor)?;
+    authorize(actor, Action::AuthorPackages)?;
     let package = actor
         .load::<npi_package::Entity>(&state.db, package_id)
         .await?;
@@ -498,7 +492,7 @@ async fn transition(
     step: Step<'_>,
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
-    actor.require_role(REVIEWERS)?;
+    authorize(actor, Action::ReviewPackages)?;
     let txn = begin_write(&state.db).await?;
     let package = actor.load::<npi_package::Entity>(&txn, package_id).await?;
     if actor.org_kind != OrgKind::Ems || package.ems_id != actor.org_id {
@@ -695,7 +689,7 @@ pub async fn create_revision(
     revision: &str,
     meta: &AuditMeta,
 ) -> ApiResult<npi_package::Model> {
-    require_oem_user(actor)?;
+    authorize(actor, Action::AuthorPackages)?;
     let revision = clean_revision(revision)?;
     let source = actor
         .load::<npi_package::Entity>(&state.db, from_id)
