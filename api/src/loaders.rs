@@ -207,3 +207,106 @@ where
         .await?
         .ok_or(ApiError::NotFound(E::NOUN))
 }
+
+/// A table whose rows belong to one parent row and are listed in a fixed order under it.
+pub trait ChildList: EntityTrait {
+    /// The column naming the parent.
+    fn parent_column() -> Self::Column;
+    /// The column the children are listed by.
+    fn order_column() -> Self::Column;
+}
+
+macro_rules! child_list {
+    ($($entity:ident: $parent:ident by $order:ident),+ $(,)?) => {
+        $(impl ChildList for crate::entities::$entity::Entity {
+            fn parent_column() -> Self::Column {
+                crate::entities::$entity::Column::$parent
+            }
+            fn order_column() -> Self::Column {
+                crate::entities::$entity::Column::$order
+            }
+        })+
+    };
+}
+
+child_list! {
+    build_station: BuildId by Position,
+    station_event: UnitId by Id,
+    defect: UnitId by Id,
+    package_file: PackageId by Name,
+    package_comment: PackageId by CreatedAt,
+    fai_characteristic: ReportId by Number,
+    fai_evidence: ReportId by Id,
+}
+
+/// The children in `E` of one parent row the actor already sees.
+pub struct ChildrenOf<E>(pub Uuid, PhantomData<fn() -> E>);
+
+impl<E> ChildrenOf<E> {
+    /// The key for the children of `parent`.
+    pub fn parent(parent: Uuid) -> Self {
+        Self(parent, PhantomData)
+    }
+}
+
+impl<E> Clone for ChildrenOf<E> {
+    fn clone(&self) -> Self {
+        Self(self.0, PhantomData)
+    }
+}
+impl<E> PartialEq for ChildrenOf<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for ChildrenOf<E> {}
+impl<E> Hash for ChildrenOf<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<E> Loader<ChildrenOf<E>> for RequestLoader
+where
+    E: ChildList + 'static,
+    E::Model: FromQueryResult + Sync + Send + Clone + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ChildrenOf<E>],
+    ) -> Result<HashMap<ChildrenOf<E>, Vec<E::Model>>, ApiError> {
+        use sea_orm::QueryOrder;
+        let parent = E::parent_column();
+        let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
+        let rows = E::find()
+            .filter(parent.is_in(ids))
+            .order_by_asc(E::order_column())
+            .all(&self.db)
+            .await?;
+        let mut found: HashMap<ChildrenOf<E>, Vec<E::Model>> =
+            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+        for row in rows {
+            if let Value::Uuid(Some(id)) = row.get(parent) {
+                if let Some(children) = found.get_mut(&ChildrenOf::parent(id)) {
+                    children.push(row);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The children in `E` of `parent`, batched with every other parent of the same operation.
+pub async fn children<E>(loaders: &Loaders, parent: Uuid) -> ApiResult<Vec<E::Model>>
+where
+    E: ChildList + 'static,
+    E::Model: FromQueryResult + Sync + Send + Clone + 'static,
+{
+    Ok(loaders
+        .load_one(ChildrenOf::<E>::parent(parent))
+        .await?
+        .unwrap_or_default())
+}

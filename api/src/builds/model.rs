@@ -354,7 +354,8 @@ impl Build {
 
     /// The routing: ordered stations every unit passes.
     async fn routing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Station>> {
-        let rows = stations(&ctx.state().db, self.row.id).await?;
+        let rows =
+            crate::loaders::children::<build_station::Entity>(ctx.loaders(), self.row.id).await?;
         Ok(rows
             .into_iter()
             .map(Station::from_row)
@@ -492,14 +493,10 @@ impl Unit {
 
     /// Every station result, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StationEvent>> {
-        let db = &ctx.state().db;
-        let stations = stations(db, self.row.build_id).await?;
-        let rows = station_event::Entity::find()
-            .filter(station_event::Column::UnitId.eq(self.row.id))
-            .order_by_asc(station_event::Column::Id)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
+        let loaders = ctx.loaders();
+        let stations =
+            crate::loaders::children::<build_station::Entity>(loaders, self.row.build_id).await?;
+        let rows = crate::loaders::children::<station_event::Entity>(loaders, self.row.id).await?;
         rows.into_iter()
             .map(|row| {
                 let name = stations
@@ -514,14 +511,10 @@ impl Unit {
 
     /// Defects recorded on the unit, oldest first.
     async fn defects(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Defect>> {
-        let db = &ctx.state().db;
-        let stations = stations(db, self.row.build_id).await?;
-        let rows = defect::Entity::find()
-            .filter(defect::Column::UnitId.eq(self.row.id))
-            .order_by_asc(defect::Column::Id)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
+        let loaders = ctx.loaders();
+        let stations =
+            crate::loaders::children::<build_station::Entity>(loaders, self.row.build_id).await?;
+        let rows = crate::loaders::children::<defect::Entity>(loaders, self.row.id).await?;
         rows.into_iter()
             .map(|row| {
                 let name = stations

@@ -132,12 +132,9 @@ impl FaiReport {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<FaiCharacteristic>> {
-        let rows = fai_characteristic::Entity::find()
-            .filter(fai_characteristic::Column::ReportId.eq(self.row.id))
-            .order_by_asc(fai_characteristic::Column::Number)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let rows =
+            crate::loaders::children::<fai_characteristic::Entity>(ctx.loaders(), self.row.id)
+                .await?;
         Ok(rows
             .into_iter()
             .map(FaiCharacteristic::from_row)
@@ -146,12 +143,8 @@ impl FaiReport {
 
     /// Files attached as evidence.
     async fn evidence(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FaiEvidence>> {
-        let rows = fai_evidence::Entity::find()
-            .filter(fai_evidence::Column::ReportId.eq(self.row.id))
-            .order_by_asc(fai_evidence::Column::Id)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let rows =
+            crate::loaders::children::<fai_evidence::Entity>(ctx.loaders(), self.row.id).await?;
         Ok(rows.into_iter().map(FaiEvidence::from).collect())
     }
 

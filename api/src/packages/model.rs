@@ -160,12 +160,8 @@ impl NpiPackage {
 
     /// The files, by name.
     async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PackageFile>> {
-        let rows = package_file::Entity::find()
-            .filter(package_file::Column::PackageId.eq(self.row.id))
-            .order_by_asc(package_file::Column::Name)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let rows =
+            crate::loaders::children::<package_file::Entity>(ctx.loaders(), self.row.id).await?;
         Ok(rows.into_iter().map(PackageFile::from).collect())
     }
 
@@ -282,12 +278,8 @@ impl NpiPackage {
 
     /// The review thread, oldest first.
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PackageComment>> {
-        let rows = package_comment::Entity::find()
-            .filter(package_comment::Column::PackageId.eq(self.row.id))
-            .order_by_asc(package_comment::Column::CreatedAt)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?;
+        let rows =
+            crate::loaders::children::<package_comment::Entity>(ctx.loaders(), self.row.id).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(PackageComment::from_row(ctx, row).await?);
