@@ -2,10 +2,13 @@
 
 pub mod builds;
 pub mod fai;
+pub mod floor;
 pub mod home;
 pub mod package;
 pub mod packages;
+pub mod plan;
 pub mod products;
 pub mod sign_in;
+pub mod station;
 pub mod trace;
 pub mod unit;
