@@ -127,6 +127,7 @@ pub fn expand(pattern: &str, today: Date, sequence: u64) -> Result<String, Strin
 }
 
 /// Parses `YYYY-MM-DD`.
+#[cfg(test)]
 pub fn parse_date(text: &str) -> Option<Date> {
     let mut parts = text.trim().splitn(3, '-');
     let year = parts.next()?.parse().ok()?;

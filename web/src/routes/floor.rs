@@ -83,11 +83,6 @@ pub fn plans(role: Role) -> bool {
     matches!(role, Role::EmsProgramManager | Role::EmsAdmin)
 }
 
-/// The signed-in user's role, when signed in.
-pub fn my_role() -> Option<Role> {
-    Session::get().profile().map(|p| p.role)
-}
-
 /// The build of the page's `:id`, refetched whenever `tick` changes; the last good answer stays
 /// while the next one loads.
 pub fn use_floor_build(
