@@ -208,11 +208,11 @@ pub fn FloorBuildsList(role: Role) -> impl IntoView {
                 .edges
                 .into_iter()
                 .map(|e| e.node)
-                .filter(|b| {
-                    matches!(
-                        wire(&b.status).as_str(),
-                        "PLANNED" | "IN_PROGRESS" | "COMPLETED"
-                    )
+                // A build counts as SHIPPED from its first shipment on: it stays on the floor
+                // while units still wait or are held.
+                .filter(|b| match wire(&b.status).as_str() {
+                    "PLANNED" | "IN_PROGRESS" | "COMPLETED" => true,
+                    _ => b.progress.iter().any(|p| p.waiting + p.on_hold > 0),
                 })
                 .collect();
             if rows.is_empty() {

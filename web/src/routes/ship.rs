@@ -121,8 +121,9 @@ pub fn ShipPage() -> impl IntoView {
                 Ok(d) => {
                     let s = d.ship_units;
                     shipped.set(Some(format!(
-                        "Shipped {} units with {}, tracking {} · {}",
+                        "Shipped {} unit{} with {}, tracking {} · {}",
                         s.units,
+                        if s.units == 1 { "" } else { "s" },
                         s.carrier,
                         s.tracking_number,
                         short_time(&s.shipped_at)
