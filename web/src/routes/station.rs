@@ -385,7 +385,7 @@ pub fn StationPage() -> impl IntoView {
                     autocapitalize="characters"
                     spellcheck="false"
                     enterkeyhint="go"
-                    placeholder="Scan or type, then Enter"
+                    placeholder="Scan, or type + Enter"
                     on:blur=on_blur
                 />
             </form>
