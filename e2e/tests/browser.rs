@@ -377,9 +377,13 @@ async fn build_board_follows_station_results_live() {
     let f = factory(&base, "LIVE-1", 3).await;
     Browser::run(move |client| async move {
         sign_in(&client, &base, "pm@northwind.example").await;
+        // The EMS start page lists the builds on the floor, with their stations.
         find(
             &client,
-            "[data-testid=home-builds] [data-testid=build-item]",
+            &format!(
+                "[data-testid=floor-build][data-id='{}'] .station-link[data-station=SMT]",
+                f.build
+            ),
         )
         .await;
         client

@@ -7,11 +7,16 @@ use leptos_router::path;
 
 use crate::routes::builds::{BuildPage, BuildsPage};
 use crate::routes::fai::{FaiListPage, FaiPage};
+use crate::routes::holds::HoldsPage;
 use crate::routes::home::HomePage;
+use crate::routes::lots::LotsPage;
 use crate::routes::package::PackagePage;
 use crate::routes::packages::{NewPackagePage, PackagesPage};
+use crate::routes::plan::{PlanBuildPage, SerializePage};
 use crate::routes::products::{NewProductPage, ProductsPage};
+use crate::routes::ship::ShipPage;
 use crate::routes::sign_in::SignInPage;
+use crate::routes::station::StationPage;
 use crate::routes::trace::TracePage;
 use crate::routes::unit::UnitPage;
 use crate::session::Session;
@@ -35,7 +40,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/packages/new") view=|| view! { <Guard><NewPackagePage /></Guard> } />
                     <Route path=path!("/packages/:id") view=|| view! { <Guard><PackagePage /></Guard> } />
                     <Route path=path!("/builds") view=|| view! { <Guard><BuildsPage /></Guard> } />
+                    <Route path=path!("/builds/new") view=|| view! { <Guard><PlanBuildPage /></Guard> } />
                     <Route path=path!("/builds/:id") view=|| view! { <Guard><BuildPage /></Guard> } />
+                    <Route path=path!("/builds/:id/serialize") view=|| view! { <Guard><SerializePage /></Guard> } />
+                    <Route path=path!("/builds/:id/stations/:name") view=|| view! { <Guard><StationPage /></Guard> } />
+                    <Route path=path!("/builds/:id/holds") view=|| view! { <Guard><HoldsPage /></Guard> } />
+                    <Route path=path!("/builds/:id/lots") view=|| view! { <Guard><LotsPage /></Guard> } />
+                    <Route path=path!("/builds/:id/ship") view=|| view! { <Guard><ShipPage /></Guard> } />
                     <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
                     <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
                     <Route path=path!("/fai") view=|| view! { <Guard><FaiListPage /></Guard> } />

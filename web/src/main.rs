@@ -10,6 +10,7 @@ mod app;
 mod charts;
 mod live;
 mod routes;
+mod serials;
 mod session;
 mod ui;
 mod viewer;

@@ -2,10 +2,16 @@
 
 pub mod builds;
 pub mod fai;
+pub mod floor;
+pub mod holds;
 pub mod home;
+pub mod lots;
 pub mod package;
 pub mod packages;
+pub mod plan;
 pub mod products;
+pub mod ship;
 pub mod sign_in;
+pub mod station;
 pub mod trace;
 pub mod unit;

@@ -205,3 +205,68 @@ operation!(
     SignFaiReport,
     "graphql/fai.graphql"
 );
+operation!(
+    /// Accepted package revisions: what a build can be planned from.
+    AcceptedPackages,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// The BOM designators of a package, for lot usage.
+    PackageDesignators,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// Plan a build of an accepted package.
+    CreateBuild,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// Create units with serials from a pattern.
+    SerializeUnits,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// One build as the floor needs it: routing, progress, units.
+    FloorBuild,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// Builds with their stations, for the floor's start page.
+    FloorBuilds,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// A scanned unit: where it stands and its recent history.
+    ScanUnit,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// A PASS or FAIL at a station.
+    RecordResult,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// A defect with its disposition.
+    RecordDefect,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// Receive a reel or lot.
+    ReceiveLot,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// Lots by MPN (and lot code).
+    FindLots,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// A lot fed designators over units of a build.
+    RecordLotUsage,
+    "graphql/floor.graphql"
+);
+operation!(
+    /// Ship completed units.
+    ShipUnits,
+    "graphql/floor.graphql"
+);

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::ops::{build, builds, organization_metrics, Build, Builds, OrganizationMetrics};
 use crate::charts::{Bar, BarChart, PercentLine, Point};
 use crate::live::{watch_build, Mode};
+use crate::routes::floor::{plans, FloorLinks};
 use crate::routes::products::Pager;
 use crate::session::Session;
 use crate::ui::{from_wire, humanize, label, percent, wire, ErrorLine, Loading, WireBadge};
@@ -55,7 +56,12 @@ pub fn BuildsPage() -> impl IntoView {
         <section class="card" aria-labelledby="builds-title">
             <div class="card-head">
                 <h1 id="builds-title">"Builds"</h1>
-                <A href="/trace" attr:class="button secondary">"Trace a lot"</A>
+                <div class="button-row">
+                    {move || session.profile().is_some_and(|me| plans(me.role)).then(|| view! {
+                        <A href="/builds/new" attr:class="button primary" attr:id="plan-build">"Plan a build"</A>
+                    })}
+                    <A href="/trace" attr:class="button secondary">"Trace a lot"</A>
+                </div>
             </div>
             <div class="filters" role="group" aria-label="Filters">
                 <div class="field inline">
@@ -137,7 +143,7 @@ pub fn BuildsPage() -> impl IntoView {
 }
 
 /// What a station does, as people say it (the acronyms stay acronyms).
-fn station_kind_label(kind: &str) -> String {
+pub fn station_kind_label(kind: &str) -> String {
     match kind {
         "SMT_TOP" => "SMT, top side".to_owned(),
         "SMT_BOTTOM" => "SMT, bottom side".to_owned(),
@@ -243,6 +249,18 @@ fn Board(data: build::BuildBuild, mode: RwSignal<Mode>) -> impl IntoView {
             }
         })
         .collect_view();
+    // The floor's pages of this build, for the EMS building it.
+    let floor = Session::get()
+        .profile()
+        .filter(|me| me.organization.kind == firstpass_shared::domain::OrgKind::Ems)
+        .map(|me| {
+            let stations = build
+                .progress
+                .iter()
+                .map(|p| (p.station.name.clone(), p.waiting, p.on_hold))
+                .collect();
+            view! { <FloorLinks build_id=build.id.clone() stations role=me.role /> }
+        });
     let units = build
         .units
         .clone()
@@ -296,6 +314,7 @@ fn Board(data: build::BuildBuild, mode: RwSignal<Mode>) -> impl IntoView {
         <section class="card" aria-labelledby="stations-title">
             <h2 id="stations-title">"Units per station"</h2>
             <ol class="stations" id="stations">{stations}</ol>
+            {floor}
         </section>
         <section class="card" aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>

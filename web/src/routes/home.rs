@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::ops::{builds, fai_reports, packages, Builds, FaiReports, Packages};
+use crate::routes::floor::{plans, FloorBuildsList};
 use crate::session::{Partner, Profile, Session};
 use crate::ui::{
     from_wire, label, percent, short_time, wire, ErrorLine, Loading, StatusBadge, WireBadge,
@@ -44,11 +45,20 @@ fn partners_heading(kind: OrgKind) -> &'static str {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = Session::get();
-    let kind = move || session.profile().map(|p| p.organization.kind);
+    let me = Memo::new(move |_| session.profile().map(|p| (p.organization.kind, p.role)));
     view! {
-        {move || kind().map(|kind| view! { <WorkList kind /> })}
+        {move || me.get().map(|(kind, role)| match kind {
+            OrgKind::Oem => view! { <WorkList kind /> }.into_any(),
+            // Those who review packages and plan builds see both.
+            OrgKind::Ems if plans(role) => view! {
+                <WorkList kind />
+                <FloorCard role main=false />
+            }.into_any(),
+            // The floor sees its builds and stations first.
+            OrgKind::Ems => view! { <FloorCard role main=true /> }.into_any(),
+        })}
         {move || session.profile().and_then(|p| fai_to_sign(p.role)).map(|status| view! { <FaiToSign status /> })}
-        {move || kind().map(|_| view! { <ActiveBuilds /> })}
+        {move || me.get().filter(|(kind, _)| *kind == OrgKind::Oem).map(|_| view! { <ActiveBuilds /> })}
         {move || session.profile().map(|profile| view! { <ProfileCard profile /> })}
     }
 }
@@ -69,11 +79,18 @@ fn work_groups(kind: OrgKind) -> Vec<(&'static str, &'static str, Vec<PackageSta
                 vec![PackageStatus::Submitted, PackageStatus::InReview],
             ),
         ],
-        OrgKind::Ems => vec![(
-            "Packages to review",
-            "to-review",
-            vec![PackageStatus::Submitted, PackageStatus::InReview],
-        )],
+        OrgKind::Ems => vec![
+            (
+                "Packages to review",
+                "to-review",
+                vec![PackageStatus::Submitted, PackageStatus::InReview],
+            ),
+            (
+                "Ready to build",
+                "ready-to-build",
+                vec![PackageStatus::Accepted],
+            ),
+        ],
     }
 }
 
@@ -129,6 +146,10 @@ fn WorkList(kind: OrgKind) -> impl IntoView {
                                                         </A>
                                                         " "
                                                         <StatusBadge status=n.status />
+                                                        {(n.status == PackageStatus::Accepted && kind == OrgKind::Ems).then(|| view! {
+                                                            " "
+                                                            <A href=format!("/builds/new?package={}", n.id) attr:class="plan-link">"Plan a build"</A>
+                                                        })}
                                                         <span class="muted small">
                                                             {format!(
                                                                 " {} → {} · {}",
@@ -331,6 +352,32 @@ fn ActiveBuilds() -> impl IntoView {
                     .into_any()
                 }
             }}
+        </section>
+    }
+}
+
+/// The builds on the floor with links to their stations: the main card of operators and
+/// quality (`main`), a second one under the packages for program managers.
+#[component]
+fn FloorCard(role: Role, main: bool) -> impl IntoView {
+    let heading = if main {
+        view! { <h1 id="work-title">"Waiting for you"</h1> }.into_any()
+    } else {
+        view! { <h2 id="floor-title">"On the floor"</h2> }.into_any()
+    };
+    let hint = match role {
+        Role::EmsQuality => "Builds on the floor: units on hold wait for your disposition.",
+        Role::EmsOperator => "Builds on the floor: open your station and scan.",
+        _ => "Builds on the floor, with their stations.",
+    };
+    view! {
+        <section class="card" id=if main { "work" } else { "floor" } data-testid="floor">
+            <div class="card-head">
+                {heading}
+                {plans(role).then(|| view! { <A href="/builds/new" attr:class="button primary">"Plan a build"</A> })}
+            </div>
+            <p class="muted small">{hint}</p>
+            <FloorBuildsList role />
         </section>
     }
 }

@@ -205,6 +205,15 @@ fn PackageView(
                 })}
             </dl>
             <review::Actions p=p.clone() reload />
+            {(p.status == PackageStatus::Accepted
+                && Session::get().profile().is_some_and(|me| crate::routes::floor::plans(me.role)))
+                .then(|| view! {
+                    <p class="actions">
+                        <A href=format!("/builds/new?package={}", p.id) attr:class="button primary" attr:id="plan-build">
+                            "Plan a build"
+                        </A>
+                    </p>
+                })}
         </section>
 
         <files::FilesSection p=p.clone() editable uploads stored reload />

@@ -1,0 +1,446 @@
+//! The EMS side in a real browser: the program manager plans a build from an accepted package
+//! and serializes it; the operator records results at two stations by scanning (type and
+//! Enter), one FAIL with its defect, receives a reel, records its usage over a serial range
+//! and ships a finished unit; quality gives the held unit a REWORK. Every new page is then
+//! opened again at its address, at 1280 and 390 px, with screenshots in `e2e/output/`.
+
+use fantoccini::Client;
+use firstpass_e2e::browser::{
+    click, fill, find, overflows, screenshot, skip, wait_text, Api, Browser,
+};
+use firstpass_e2e::{Firstpass, TestDb};
+use firstpass_shared::cad::fixtures::{board, Style};
+use serde_json::json;
+
+const PASSWORD: &str = "firstpass-demo";
+/// The WebDriver Enter key, as a scanner ends a code.
+const ENTER: &str = "\u{E007}";
+
+/// A served Firstpass with the demo data.
+async fn server(db: &TestDb) -> firstpass_e2e::Server {
+    let app = Firstpass::new(db);
+    let out = app.run(&["demo-data"], "");
+    assert!(
+        out.status.success(),
+        "demo-data failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.serve()
+}
+
+async fn sign_in(client: &Client, base: &str, email: &str) {
+    client
+        .goto(&format!("{base}/sign-in"))
+        .await
+        .expect("open sign-in");
+    fill(client, "#email", email).await;
+    fill(client, "#password", PASSWORD).await;
+    click(client, "#sign-in").await;
+    find(client, "#work-title").await;
+}
+
+async fn sign_out(client: &Client) {
+    click(client, "#sign-out").await;
+    find(client, "#sign-in").await;
+}
+
+/// An accepted package of Acme's (the KiCad fixture board) for Northwind; its id.
+async fn accepted_package(base: &str, part_number: &str) -> String {
+    let api = Api::new(base);
+    let engineer = api.login("engineer@acme.example", PASSWORD).await;
+    let pm = api.login("pm@northwind.example", PASSWORD).await;
+    let me = api
+        .gql(
+            Some(&engineer),
+            "{ me { organization { partners { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ems = me["me"]["organization"]["partners"][0]["id"]
+        .as_str()
+        .expect("an EMS partner")
+        .to_owned();
+    let product = api
+        .gql(
+            Some(&engineer),
+            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": { "partNumber": part_number, "name": "Floor test board" } }),
+        )
+        .await["createProduct"]["id"]
+        .as_str()
+        .expect("product")
+        .to_owned();
+    let package = api
+        .gql(
+            Some(&engineer),
+            "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+            json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
+                           "ipcClass": "CLASS_2", "quantities": [3] } }),
+        )
+        .await["createNpiPackage"]["id"]
+        .as_str()
+        .expect("package")
+        .to_owned();
+    api.upload_package_files(&engineer, &package, board(Style::KiCad))
+        .await;
+    let id = json!({ "id": package });
+    api.gql(
+        Some(&engineer),
+        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+        id.clone(),
+    )
+    .await;
+    for op in ["startReview", "acceptNpiPackage"] {
+        api.gql(
+            Some(&pm),
+            &format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}"),
+            id.clone(),
+        )
+        .await;
+    }
+    package
+}
+
+/// The id of the element that has the focus.
+async fn focused(client: &Client) -> String {
+    client
+        .execute(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
+        .await
+        .expect("read the focus")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Types `text` then Enter into the focused serial field, as a scanner does.
+async fn scan(client: &Client, css: &str, text: &str) {
+    find(client, css)
+        .await
+        .send_keys(&format!("{text}{ENTER}"))
+        .await
+        .unwrap_or_else(|e| panic!("scan {text}: {e}"));
+}
+
+/// Waits for the station's panel to show `state`.
+async fn state_is(client: &Client, state: &str) {
+    find(client, &format!("#scan-state[data-state={state}]")).await;
+}
+
+#[tokio::test]
+async fn ems_floor_in_the_browser() {
+    if skip("ems_floor_in_the_browser") {
+        return;
+    }
+    let db = TestDb::new().await;
+    let server = server(&db).await;
+    let base = server.base.clone();
+    let package = accepted_package(&base, "EMS-1").await;
+    Browser::run(move |client| async move {
+        // Program manager: the accepted package is ready to build; plan from its page.
+        sign_in(&client, &base, "pm@northwind.example").await;
+        find(
+            &client,
+            "[data-testid=ready-to-build] [data-testid=work-item] .plan-link",
+        )
+        .await;
+        find(&client, "[data-testid=floor]").await;
+        screenshot(&client, "ems-home-pm").await;
+        client
+            .goto(&format!("{base}/packages/{package}"))
+            .await
+            .expect("open the package");
+        click(&client, "#plan-build").await;
+        find(&client, "#plan-package").await;
+        fill(&client, "#plan-quantity", "3").await;
+        client
+            .execute(
+                "const d = document.querySelector('#plan-due'); d.value = '2099-01-31';
+                 d.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![],
+            )
+            .await
+            .expect("set the due date");
+        // AOI first, then SMT moved up above it, renamed.
+        find(&client, "#add-kind")
+            .await
+            .select_by_value("AOI")
+            .await
+            .expect("choose AOI");
+        click(&client, "#add-station").await;
+        find(&client, "#add-kind")
+            .await
+            .select_by_value("SMT_TOP")
+            .await
+            .expect("choose SMT");
+        click(&client, "#add-station").await;
+        click(&client, ".routing-step:nth-child(2) .step-up").await;
+        find(&client, ".routing-step:nth-child(1)[data-kind=SMT_TOP]").await;
+        fill(&client, ".routing-step:nth-child(1) .step-name", "SMT").await;
+        screenshot(&client, "ems-plan-build").await;
+        click(&client, "#create-build").await;
+
+        // Serialize three units; the preview is what the server then creates.
+        find(&client, "#serialize-title").await;
+        let url = client.current_url().await.expect("url").to_string();
+        let build = url
+            .split("/builds/")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .expect("the build id in the address")
+            .to_owned();
+        wait_text(&client, "#routing-summary", "SMT").await;
+        fill(&client, "#serial-pattern", "EMS1-{YY}{WW}-{SEQ:3}").await;
+        fill(&client, "#serial-count", "3").await;
+        let first = wait_text(&client, "#preview-first", "EMS1-").await;
+        let last = wait_text(&client, "#preview-last", "-003").await;
+        assert!(first.ends_with("-001"), "first serial: {first}");
+        click(&client, "#serialize").await;
+        let created = wait_text(&client, "#serialized", "Created 3 units").await;
+        assert!(
+            created.contains(&first) && created.contains(&last),
+            "the server made other serials than the preview: {created} vs {first} … {last}"
+        );
+        find(&client, "#unit-count[data-count='3']").await;
+        find(&client, "#build-status [data-status=PLANNED]").await;
+        screenshot(&client, "ems-serialize").await;
+        let serials: Vec<String> = (1..=3)
+            .map(|i| format!("{}{i:03}", first.trim_end_matches("001")))
+            .collect();
+        sign_out(&client).await;
+
+        // Operator: the start page leads to the stations.
+        sign_in(&client, &base, "operator@northwind.example").await;
+        click(
+            &client,
+            &format!(
+                "[data-testid=floor-build][data-id='{build}'] .station-link[data-station=SMT]"
+            ),
+        )
+        .await;
+        find(&client, "#station-counts[data-waiting='3']").await;
+        assert_eq!(
+            focused(&client).await,
+            "scan",
+            "the serial field has the focus"
+        );
+        // 1: scan, PASS button.
+        scan(&client, "#scan", &serials[0]).await;
+        state_is(&client, "ready").await;
+        wait_text(&client, "#unit-panel", &serials[0]).await;
+        click(&client, "#pass").await;
+        state_is(&client, "pass").await;
+        assert_eq!(focused(&client).await, "scan", "focus back after PASS");
+        // 2: scan, PASS as a command barcode.
+        scan(&client, "#scan", &serials[1]).await;
+        state_is(&client, "ready").await;
+        scan(&client, "#scan", "PASS").await;
+        wait_text(
+            &client,
+            "#scan-state",
+            &format!("PASS recorded for {}", serials[1]),
+        )
+        .await;
+        // 3: scan, FAIL with the defect seen.
+        scan(&client, "#scan", &serials[2]).await;
+        state_is(&client, "ready").await;
+        click(&client, "#fail").await;
+        find(&client, "#defect-code")
+            .await
+            .select_by_value("SOLDER_BRIDGE")
+            .await
+            .expect("choose the defect");
+        fill(&client, "#defect-designator", &format!("R1{ENTER}")).await;
+        state_is(&client, "fail").await;
+        assert_eq!(focused(&client).await, "scan", "focus back after FAIL");
+        find(
+            &client,
+            "#station-counts[data-passed='2'][data-on-hold='1']",
+        )
+        .await;
+        let value = find(&client, "#scan")
+            .await
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(value.as_deref(), Some(""), "the field is cleared");
+        screenshot(&client, "ems-station").await;
+
+        // AOI: a PASS from the keyboard (Alt+P), and the held unit is refused.
+        client
+            .goto(&format!("{base}/builds/{build}/stations/AOI"))
+            .await
+            .expect("open AOI");
+        find(&client, "#station-counts[data-waiting='2']").await;
+        scan(&client, "#scan", &serials[0]).await;
+        state_is(&client, "ready").await;
+        find(&client, "#scan")
+            .await
+            .send_keys("\u{E00A}p\u{E000}")
+            .await
+            .expect("Alt+P");
+        wait_text(
+            &client,
+            "#scan-state",
+            &format!("PASS recorded for {}", serials[0]),
+        )
+        .await;
+        scan(&client, "#scan", &serials[2]).await;
+        state_is(&client, "refused").await;
+        wait_text(&client, "#scan-state", "on hold").await;
+
+        // A reel received as a scanner types it, and its usage over the build's range.
+        client
+            .goto(&format!("{base}/builds/{build}/lots"))
+            .await
+            .expect("open lots");
+        find(&client, "#lot-mpn").await;
+        fill(&client, "#lot-mpn", &format!("RC0603FR-0710KL{ENTER}")).await;
+        assert_eq!(focused(&client).await, "lot-manufacturer", "Enter moves on");
+        fill(&client, "#lot-manufacturer", "Yageo").await;
+        fill(&client, "#lot-code", "LOT-EMS-1").await;
+        fill(&client, "#lot-date-code", "2451").await;
+        fill(&client, "#lot-reel", "REEL-EMS-1").await;
+        fill(&client, "#lot-quantity", "5000").await;
+        click(&client, "#receive-lot").await;
+        wait_text(&client, "#received", "REEL-EMS-1").await;
+        // The BOM's designators for this MPN are suggested.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let value = find(&client, "#usage-designators")
+                .await
+                .prop("value")
+                .await
+                .expect("value")
+                .unwrap_or_default();
+            if value.contains("R1") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no designators suggested: {value:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        fill(&client, "#usage-designators", "R1, R2").await;
+        click(&client, "#record-usage").await;
+        wait_text(&client, "#usage-done", "Recorded 6 usages").await;
+        screenshot(&client, "ems-lots").await;
+
+        // Ship the finished unit: scanned; the held one is refused.
+        client
+            .goto(&format!("{base}/builds/{build}/ship"))
+            .await
+            .expect("open shipping");
+        find(
+            &client,
+            &format!("[data-testid=finished-unit][data-serial='{}']", serials[0]),
+        )
+        .await;
+        scan(&client, "#ship-scan", &serials[2]).await;
+        wait_text(&client, "#pick-note", "only finished units ship").await;
+        scan(&client, "#ship-scan", &serials[0]).await;
+        wait_text(&client, "#pick-note", "picked").await;
+        fill(&client, "#ship-destination", "Acme, Receiving dock 2").await;
+        fill(&client, "#ship-carrier", "DHL").await;
+        fill(&client, "#ship-tracking", "JD0146000").await;
+        click(&client, "#ship").await;
+        wait_text(&client, "#shipped", "Shipped 1 unit with DHL").await;
+        screenshot(&client, "ems-ship").await;
+        sign_out(&client).await;
+
+        // Quality: the held unit, with the operator's defect, gets a REWORK.
+        sign_in(&client, &base, "quality@northwind.example").await;
+        click(
+            &client,
+            &format!("[data-testid=floor-build][data-id='{build}'] a[href$='/holds']"),
+        )
+        .await;
+        let hold = format!("[data-testid=hold][data-serial='{}']", serials[2]);
+        find(&client, &hold).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let value = find(&client, &format!("{hold} .hold-designator"))
+                .await
+                .prop("value")
+                .await
+                .expect("value")
+                .unwrap_or_default();
+            if value == "R1" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "designator not filled in: {value:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        fill(
+            &client,
+            &format!("{hold} .hold-reason"),
+            "Bridge reflowed by hand",
+        )
+        .await;
+        screenshot(&client, "ems-holds").await;
+        click(&client, &format!("{hold} .hold-submit")).await;
+        wait_text(&client, "#decided", "Rework").await;
+        find(&client, "#no-holds").await;
+        client
+            .goto(&format!("{base}/units/{}", serials[2]))
+            .await
+            .expect("open the reworked unit");
+        wait_text(&client, "#defects", "Bridge reflowed by hand").await;
+        wait_text(&client, "#unit-status", "In work").await;
+
+        // Every new page again at its address, wide and at phone width.
+        let pages = [
+            (
+                format!("/builds/new?package={package}"),
+                "#plan-title",
+                "plan",
+            ),
+            (
+                format!("/builds/{build}/serialize"),
+                "#serialize-title",
+                "serialize",
+            ),
+            (
+                format!("/builds/{build}/stations/SMT"),
+                "#station-counts",
+                "station",
+            ),
+            (format!("/builds/{build}/holds"), "#no-holds", "holds"),
+            (format!("/builds/{build}/lots"), "#lots-title", "lots"),
+            (format!("/builds/{build}/ship"), "#ship-title", "ship"),
+            ("/".to_owned(), "[data-testid=floor-build]", "home-quality"),
+        ];
+        for (width, height) in [(1280, 900), (390, 844)] {
+            client.set_window_size(width, height).await.expect("resize");
+            for (path, ready, name) in &pages {
+                client
+                    .goto(&format!("{base}{path}"))
+                    .await
+                    .expect("open the page");
+                find(&client, ready).await;
+                if width < 400 {
+                    let wide = overflows(&client).await;
+                    assert!(wide.is_empty(), "{path} overflows at 390 px: {wide:?}");
+                }
+                screenshot(&client, &format!("ems-{name}-{width}px")).await;
+            }
+        }
+        // The station at tablet width.
+        client.set_window_size(768, 1024).await.expect("resize");
+        client
+            .goto(&format!("{base}/builds/{build}/stations/SMT"))
+            .await
+            .expect("open SMT");
+        find(&client, "#station-counts").await;
+        let wide = overflows(&client).await;
+        assert!(wide.is_empty(), "the station overflows at 768 px: {wide:?}");
+        screenshot(&client, "ems-station-768px").await;
+    })
+    .await;
+}
