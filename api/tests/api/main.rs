@@ -12,3 +12,4 @@ mod request_path;
 mod schema;
 mod tenancy;
 mod tokens_audit;
+mod web_assets;
