@@ -174,7 +174,9 @@ async fn sigterm_stops_the_server_with_a_websocket_open() {
         .expect("connect");
     socket
         .send(tokio_tungstenite::tungstenite::Message::Text(
-            json!({"type": "connection_init", "payload": {}}).to_string().into(),
+            json!({"type": "connection_init", "payload": {}})
+                .to_string()
+                .into(),
         ))
         .await
         .expect("init");
