@@ -162,7 +162,8 @@ impl Encoding {
 
 /// The encodings an `Accept-Encoding` value allows, most preferred first (RFC 9110, 12.5.3):
 /// each coding's own q-value, else that of `*`; `q=0` refuses a coding. With equal q-values
-/// brotli (smaller) beats gzip, which beats the identity. Without the header, only the identity.
+/// brotli (smaller) beats gzip, which beats the identity; the identity, unless the header rates
+/// it, comes after the accepted codings. Without the header, only the identity.
 fn preferred_encodings(accept_encoding: Option<&str>) -> Vec<Encoding> {
     let Some(value) = accept_encoding else {
         return vec![Encoding::Identity];
@@ -194,11 +195,9 @@ fn preferred_encodings(accept_encoding: Option<&str>) -> Vec<Encoding> {
     let mut ranked: Vec<(u16, Encoding)> = [
         (br.or(any).unwrap_or(0), Encoding::Brotli),
         (gzip.or(any).unwrap_or(0), Encoding::Gzip),
-        // Acceptable unless refused by name, or by `*;q=0` without naming it.
-        (
-            identity.or(any.filter(|q| *q == 0)).unwrap_or(1000),
-            Encoding::Identity,
-        ),
+        // Acceptable unless refused (by name, or by `*;q=0` without naming it); when the header
+        // gives it no q-value of its own, after every coding it accepts.
+        (identity.or(any).unwrap_or(1), Encoding::Identity),
     ]
     .into_iter()
     .filter(|(q, _)| *q > 0)
@@ -303,6 +302,14 @@ mod tests {
         );
         assert_eq!(preferred_encodings(Some("identity;q=0, *;q=0")), []);
         assert_eq!(preferred_encodings(Some("deflate")), [Identity]);
+        assert_eq!(
+            preferred_encodings(Some("br;q=0.4, gzip;q=0.9")),
+            [Gzip, Brotli, Identity]
+        );
+        assert_eq!(
+            preferred_encodings(Some("gzip;q=0.5, identity")),
+            [Identity, Gzip]
+        );
         assert_eq!(preferred_encodings(Some("GZIP ; Q=1.0")), [Gzip, Identity]);
         // Malformed q-values drop their item.
         assert_eq!(preferred_encodings(Some("br;q=2, gzip;q=abc")), [Identity]);
