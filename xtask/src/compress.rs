@@ -50,8 +50,16 @@ pub struct Sizes {
 /// Writes `<file>.gz` and `<file>.br` beside `file`.
 pub fn precompress(file: &Path, effort: Effort) -> Result<Sizes> {
     let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let gzip = gzip(&bytes, effort.gzip_level())?;
-    let brotli = brotli(&bytes, effort.brotli_quality())?;
+    // One core each.
+    let (gzip, brotli) = std::thread::scope(|scope| {
+        let gzip = scope.spawn(|| gzip(&bytes, effort.gzip_level()));
+        let brotli = brotli(&bytes, effort.brotli_quality());
+        let gzip = gzip
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("gzip compression panicked")));
+        (gzip, brotli)
+    });
+    let (gzip, brotli) = (gzip?, brotli?);
     fs::write(sibling(file, "gz"), &gzip)
         .with_context(|| format!("cannot write {}.gz", file.display()))?;
     fs::write(sibling(file, "br"), &brotli)

@@ -105,6 +105,8 @@ fn run(args: Vec<String>) -> Result<()> {
             cmd::cargo(&serve)?;
         }
         "test" => {
+            // The debug bundle: incremental builds in about a minute, where the release one
+            // takes several on two cores; the tests check behaviour, not size.
             web::build(web::Profile::Dev)?;
             let mut test = vec!["test", "--workspace"];
             test.extend(pass_through(rest).iter().map(String::as_str));
