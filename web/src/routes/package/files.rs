@@ -113,7 +113,7 @@ fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> LocalCheck {
         .collect();
     inputs.extend(dropped.iter().map(|(n, b)| InputFile::new(n, b)));
     let analysis = validate_package(&inputs);
-    // The browser build leaves the spreadsheet reader out (it would double the download), so an
+    // The browser build leaves the spreadsheet reader out (a fifth of the download), so an
     // XLSX BOM reads as unreadable here: the server checks it on upload instead.
     let findings = analysis
         .findings
