@@ -4,6 +4,7 @@
 //! installed) with inherited output, stops at the first failure and exits non-zero.
 
 mod cmd;
+mod compress;
 mod graphiql;
 mod lockfile;
 mod web;
@@ -20,7 +21,7 @@ usage: cargo xtask <command> [options]
 commands:
   build-web [--release]   build the browser app into web/dist (release: size-optimized)
   dist                    release web bundle, then the release server binary with it embedded
-  run [-- ARGS]           build the web app, load demo data, start the server (ARGS go to `serve`)
+  run [-- ARGS]           release web bundle, load demo data, start the server (ARGS go to `serve`)
   test [-- ARGS]          build the web app, then `cargo test --workspace` (ARGS go to cargo test)
   schema                  write the server's GraphQL SDL to api/schema.graphql
   help                    this text
@@ -80,7 +81,8 @@ fn run(args: Vec<String>) -> Result<()> {
             );
         }
         "run" => {
-            web::build(web::Profile::Dev)?;
+            // What users get: the small bundle, so the first page loads as fast as it will.
+            web::build(web::Profile::Release)?;
             cmd::cargo(&[
                 "run",
                 "-p",
@@ -103,6 +105,8 @@ fn run(args: Vec<String>) -> Result<()> {
             cmd::cargo(&serve)?;
         }
         "test" => {
+            // The debug bundle: incremental builds in about a minute, where the release one
+            // takes several on two cores; the tests check behaviour, not size.
             web::build(web::Profile::Dev)?;
             let mut test = vec!["test", "--workspace"];
             test.extend(pass_through(rest).iter().map(String::as_str));

@@ -6,18 +6,18 @@
 //! 3. release only: `wasm-opt -Oz`, when a binaryen ≥ 116 is on PATH;
 //! 4. `web/dist` is written afresh: the JS, wasm and CSS under content-hashed names (cache them
 //!    forever), and `index.html` (never cache it) rewritten to point at them;
-//! 5. the API explorer's files into `dist/graphiql` (see [`crate::graphiql`]).
+//! 5. the API explorer's files into `dist/graphiql` (see [`crate::graphiql`]);
+//! 6. gzip and brotli siblings (`.gz`, `.br`) of the JS, wasm and CSS, the explorer's included,
+//!    for the server to send to browsers that accept them (see [`crate::compress`]).
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use wasm_bindgen_cli_support::Bindgen;
 
+use crate::compress::{self, Effort, Sizes};
 use crate::{cmd, lockfile};
 
 /// The app's binary, as cargo names the wasm file.
@@ -106,11 +106,39 @@ pub fn build(profile: Profile) -> Result<()> {
     let dist = web.join("dist");
     let bundle = assemble(&staging, &web, &dist)?;
     crate::graphiql::install(&web, &dist)?;
+
+    let effort = if release { Effort::Best } else { Effort::Fast };
+    let mut sizes = Vec::new();
+    for file in [&bundle.wasm, &bundle.js, &bundle.css] {
+        sizes.push((file.clone(), compress::precompress(file, effort)?));
+    }
+    for file in explorer_files(&dist.join("graphiql"))? {
+        compress::precompress(&file, effort)?;
+    }
     eprintln!("xtask: web app ready in {}", dist.display());
     if release {
-        report_sizes(&dist, &[&bundle.wasm, &bundle.js, &bundle.css])?;
+        report_sizes(&dist, &sizes);
     }
     Ok(())
+}
+
+/// The API explorer's scripts and style sheets (none when the build could not vendor them).
+fn explorer_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        let compressible = path
+            .extension()
+            .is_some_and(|ext| ext == "js" || ext == "css");
+        if compressible && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Runs `wasm-opt -Oz` in place, if a good enough one is installed.
@@ -260,36 +288,32 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Prints raw and gzip sizes (gzip level 6, what servers typically use on the fly).
-fn report_sizes(dist: &Path, files: &[&Path]) -> Result<()> {
+/// Prints the sizes of the bundle's files as sent: raw, and the gzip and brotli siblings.
+fn report_sizes(dist: &Path, files: &[(PathBuf, Sizes)]) {
     eprintln!("xtask: bundle size in {}:", dist.display());
-    let (mut raw_total, mut gzip_total) = (0, 0);
-    for file in files {
-        let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let raw = bytes.len() as u64;
-        let gzip = gzip_size(&bytes)?;
-        raw_total += raw;
-        gzip_total += gzip;
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let line = |name: &str, sizes: Sizes| {
         eprintln!(
-            "  {name:<44} {:>11} raw {:>11} gzip",
-            cmd::human_size(raw),
-            cmd::human_size(gzip)
+            "  {name:<44} {:>11} raw {:>11} gzip {:>11} brotli",
+            cmd::human_size(sizes.raw),
+            cmd::human_size(sizes.gzip),
+            cmd::human_size(sizes.brotli)
+        );
+    };
+    let mut total = Sizes {
+        raw: 0,
+        gzip: 0,
+        brotli: 0,
+    };
+    for (file, sizes) in files {
+        total.raw += sizes.raw;
+        total.gzip += sizes.gzip;
+        total.brotli += sizes.brotli;
+        line(
+            &file.file_name().unwrap_or_default().to_string_lossy(),
+            *sizes,
         );
     }
-    eprintln!(
-        "  {:<44} {:>11} raw {:>11} gzip",
-        "total",
-        cmd::human_size(raw_total),
-        cmd::human_size(gzip_total)
-    );
-    Ok(())
-}
-
-fn gzip_size(bytes: &[u8]) -> Result<u64> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::new(6));
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
+    line("total", total);
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{HttpState, Reader};
 use crate::tenancy::Actor;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -102,9 +102,10 @@ pub async fn pdf(
     reader: Result<Reader, ApiError>,
     Path(file): Path<String>,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
     let Some(id) = file.strip_suffix(".pdf") else {
-        return crate::web_assets::serve(uri).await;
+        return crate::web_assets::serve(uri, headers).await;
     };
     let actor = match reader {
         Ok(Reader(actor)) => actor,

@@ -13,3 +13,4 @@ mod schema;
 mod tenancy;
 mod tokens_audit;
 mod typed_input;
+mod web_assets;

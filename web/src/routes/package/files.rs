@@ -6,7 +6,7 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use firstpass_shared::cad::validate::validate_package;
-use firstpass_shared::cad::{Finding, InputFile, LayerFunction, Severity};
+use firstpass_shared::cad::{Finding, FindingCode, InputFile, LayerFunction, Severity};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -47,6 +47,8 @@ pub struct UploadItem {
 pub struct LocalCheck {
     files: Vec<String>,
     findings: Vec<Finding>,
+    /// Dropped spreadsheets (XLSX BOMs), which only the server reads.
+    on_upload: Vec<String>,
 }
 
 /// Uploads and the last local check, kept by the page.
@@ -111,10 +113,30 @@ fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> LocalCheck {
         .collect();
     inputs.extend(dropped.iter().map(|(n, b)| InputFile::new(n, b)));
     let analysis = validate_package(&inputs);
+    // The browser build leaves the spreadsheet reader out (a fifth of the download), so an
+    // XLSX BOM reads as unreadable here: the server checks it on upload instead.
+    let findings = analysis
+        .findings
+        .into_iter()
+        .filter(|f| {
+            f.code != FindingCode::BomParseError || !f.file.as_deref().is_some_and(is_spreadsheet)
+        })
+        .collect();
     LocalCheck {
         files: dropped.iter().map(|(n, _)| n.clone()).collect(),
-        findings: analysis.findings,
+        findings,
+        on_upload: dropped
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| is_spreadsheet(n))
+            .collect(),
     }
+}
+
+/// Whether a file is a spreadsheet (which the browser does not read).
+fn is_spreadsheet(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".xlsx") || lower.ends_with(".xls")
 }
 
 /// Files, layers and (while editable) the upload area.
@@ -354,9 +376,16 @@ fn UploadList(uploads: UploadState) -> impl IntoView {
                 errors,
                 c.findings.len() - errors
             );
+            let on_upload = (!c.on_upload.is_empty()).then(|| {
+                format!(
+                    "{}: spreadsheet BOMs are checked on upload.",
+                    c.on_upload.join(", ")
+                )
+            });
             view! {
                 <div class="local-check" id="local-check" aria-live="polite">
                     <p><strong>{summary}</strong></p>
+                    {on_upload.map(|note| view! { <p class="muted small" data-testid="checked-on-upload">{note}</p> })}
                     <ul class="findings compact">
                         {c.findings.into_iter().map(|f| view! {
                             <li class=format!("finding {}", severity_label(f.severity).to_ascii_lowercase()) data-testid="local-finding">
