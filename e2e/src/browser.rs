@@ -378,3 +378,98 @@ impl Api {
         );
     }
 }
+
+/// The demo users' password (`firstpass demo-data`).
+pub const DEMO_PASSWORD: &str = "firstpass-demo";
+
+/// A served Firstpass with the demo organizations and users.
+pub fn serve_demo(db: &crate::TestDb) -> crate::Server {
+    let app = crate::Firstpass::new(db);
+    let out = app.run(&["demo-data"], "");
+    assert!(
+        out.status.success(),
+        "demo-data failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.serve()
+}
+
+/// Signs a demo user in through the sign-in page and waits for the home page.
+pub async fn sign_in(client: &Client, base: &str, email: &str) {
+    client
+        .goto(&format!("{base}/sign-in"))
+        .await
+        .expect("open sign-in");
+    fill(client, "#email", email).await;
+    fill(client, "#password", DEMO_PASSWORD).await;
+    click(client, "#sign-in").await;
+    find(client, "#work-title").await;
+}
+
+/// Signs out and waits for the sign-in page.
+pub async fn sign_out(client: &Client) {
+    click(client, "#sign-out").await;
+    find(client, "#sign-in").await;
+}
+
+/// Through the API: a package of a new Acme product for Acme's EMS partner, with `files`
+/// uploaded, submitted, reviewed and accepted by the program manager; its id.
+pub async fn accepted_package(
+    api: &Api,
+    part_number: &str,
+    name: &str,
+    quantity: u32,
+    files: Vec<(String, Vec<u8>)>,
+) -> String {
+    let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
+    let pm = api.login("pm@northwind.example", DEMO_PASSWORD).await;
+    let me = api
+        .gql(
+            Some(&engineer),
+            "{ me { organization { partners { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ems = me["me"]["organization"]["partners"][0]["id"]
+        .as_str()
+        .expect("an EMS partner")
+        .to_owned();
+    let product = api
+        .gql(
+            Some(&engineer),
+            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": { "partNumber": part_number, "name": name } }),
+        )
+        .await["createProduct"]["id"]
+        .as_str()
+        .expect("product")
+        .to_owned();
+    let package = api
+        .gql(
+            Some(&engineer),
+            "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+            json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
+                           "ipcClass": "CLASS_2", "quantities": [quantity] } }),
+        )
+        .await["createNpiPackage"]["id"]
+        .as_str()
+        .expect("package")
+        .to_owned();
+    api.upload_package_files(&engineer, &package, files).await;
+    let id = json!({ "id": package });
+    api.gql(
+        Some(&engineer),
+        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+        id.clone(),
+    )
+    .await;
+    for op in ["startReview", "acceptNpiPackage"] {
+        api.gql(
+            Some(&pm),
+            &format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}"),
+            id.clone(),
+        )
+        .await;
+    }
+    package
+}

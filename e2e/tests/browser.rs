@@ -12,25 +12,12 @@ use std::time::Instant;
 
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
-    click, fill, find, overflows, screenshot, skip, wait_count, wait_text, Api, Browser,
+    accepted_package, click, fill, find, overflows, screenshot, serve_demo, sign_in, sign_out,
+    skip, wait_count, wait_text, Api, Browser, DEMO_PASSWORD,
 };
-use firstpass_e2e::{Firstpass, TestDb};
+use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
 use serde_json::json;
-
-const PASSWORD: &str = "firstpass-demo";
-
-/// A served Firstpass with the demo data.
-async fn server(db: &TestDb) -> firstpass_e2e::Server {
-    let app = Firstpass::new(db);
-    let out = app.run(&["demo-data"], "");
-    assert!(
-        out.status.success(),
-        "demo-data failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    app.serve()
-}
 
 /// The KiCad fixture board as a zip file on disk.
 fn kicad_zip(dir: &std::path::Path) -> std::path::PathBuf {
@@ -46,22 +33,6 @@ fn kicad_zip(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-async fn sign_in(client: &Client, base: &str, email: &str) {
-    client
-        .goto(&format!("{base}/sign-in"))
-        .await
-        .expect("open sign-in");
-    fill(client, "#email", email).await;
-    fill(client, "#password", PASSWORD).await;
-    click(client, "#sign-in").await;
-    find(client, "#work-title").await;
-}
-
-async fn sign_out(client: &Client) {
-    click(client, "#sign-out").await;
-    find(client, "#sign-in").await;
-}
-
 async fn status_is(client: &Client, status: &str) {
     find(client, &format!("#package-status[data-status={status}]")).await;
 }
@@ -72,7 +43,7 @@ async fn sign_in_page_is_quick_and_says_what_went_wrong() {
         return;
     }
     let db = TestDb::new().await;
-    let server = server(&db).await;
+    let server = serve_demo(&db);
     let base = server.base.clone();
     Browser::run(move |client| async move {
         let started = Instant::now();
@@ -93,7 +64,7 @@ async fn sign_in_page_is_quick_and_says_what_went_wrong() {
         screenshot(&client, "sign-in-wrong-password").await;
 
         // Signed in, a reload keeps the session (HttpOnly cookie, no script-readable token).
-        fill(&client, "#password", PASSWORD).await;
+        fill(&client, "#password", DEMO_PASSWORD).await;
         click(&client, "#sign-in").await;
         find(&client, "#work-title").await;
         let readable = client
@@ -122,7 +93,7 @@ async fn npi_package_story_in_the_browser() {
         return;
     }
     let db = TestDb::new().await;
-    let server = server(&db).await;
+    let server = serve_demo(&db);
     let base = server.base.clone();
     let files = tempfile::tempdir().expect("temp folder");
     let zip = kicad_zip(files.path());
@@ -257,60 +228,14 @@ struct Factory {
 /// Sets up, through the API, what the factory tests look at.
 async fn factory(base: &str, part_number: &str, units: usize) -> Factory {
     let api = Api::new(base);
-    let engineer = api.login("engineer@acme.example", PASSWORD).await;
-    let pm = api.login("pm@northwind.example", PASSWORD).await;
-    let operator = api.login("operator@northwind.example", PASSWORD).await;
-    let me = api
-        .gql(
-            Some(&engineer),
-            "{ me { organization { partners { id } } } }",
-            json!({}),
-        )
-        .await;
-    let ems = me["me"]["organization"]["partners"][0]["id"]
-        .as_str()
-        .expect("an EMS partner")
-        .to_owned();
-    let product = api
-        .gql(
-            Some(&engineer),
-            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
-            json!({ "i": { "partNumber": part_number, "name": "Factory test board" } }),
-        )
-        .await["createProduct"]["id"]
-        .as_str()
-        .expect("product")
-        .to_owned();
-    let package = api
-        .gql(
-            Some(&engineer),
-            "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
-            json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
-                           "ipcClass": "CLASS_2", "quantities": [10] } }),
-        )
-        .await["createNpiPackage"]["id"]
-        .as_str()
-        .expect("package")
-        .to_owned();
-    api.upload_package_files(&engineer, &package, board(Style::KiCad))
-        .await;
-    let id = json!({ "id": package });
-    api.gql(
-        Some(&engineer),
-        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
-        id.clone(),
-    )
-    .await;
-    api.gql(
-        Some(&pm),
-        "mutation($id: ID!) { startReview(id: $id) { id } }",
-        id.clone(),
-    )
-    .await;
-    api.gql(
-        Some(&pm),
-        "mutation($id: ID!) { acceptNpiPackage(id: $id) { id } }",
-        id,
+    let pm = api.login("pm@northwind.example", DEMO_PASSWORD).await;
+    let operator = api.login("operator@northwind.example", DEMO_PASSWORD).await;
+    let package = accepted_package(
+        &api,
+        part_number,
+        "Factory test board",
+        10,
+        board(Style::KiCad),
     )
     .await;
     let build = api
@@ -372,7 +297,7 @@ async fn build_board_follows_station_results_live() {
         return;
     }
     let db = TestDb::new().await;
-    let server = server(&db).await;
+    let server = serve_demo(&db);
     let base = server.base.clone();
     let f = factory(&base, "LIVE-1", 3).await;
     Browser::run(move |client| async move {
@@ -502,7 +427,7 @@ async fn a_lot_is_traced_to_its_units() {
         return;
     }
     let db = TestDb::new().await;
-    let server = server(&db).await;
+    let server = serve_demo(&db);
     let base = server.base.clone();
     let f = factory(&base, "TRACE-1", 3).await;
     let lot = f
@@ -561,7 +486,7 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
         return;
     }
     let db = TestDb::new().await;
-    let server = server(&db).await;
+    let server = serve_demo(&db);
     let base = server.base.clone();
     let f = factory(&base, "FAI-1", 2).await;
     let serial = f.serials[0].clone();
@@ -680,7 +605,7 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
             "Inspection complete and conforming.",
         )
         .await;
-        fill(&client, "#sign-password", PASSWORD).await;
+        fill(&client, "#sign-password", DEMO_PASSWORD).await;
         screenshot(&client, "fai-sign-dialog").await;
         click(&client, "#confirm-sign").await;
         find(&client, "#fai-status[data-status=EMS_APPROVED]").await;
@@ -706,7 +631,7 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
         click(&client, "#sign-fai").await;
         wait_text(&client, "#sign-meaning-text", "Approved").await;
         fill(&client, "#sign-reason", "Approved for production.").await;
-        fill(&client, "#sign-password", PASSWORD).await;
+        fill(&client, "#sign-password", DEMO_PASSWORD).await;
         click(&client, "#confirm-sign").await;
         find(&client, "#fai-status[data-status=APPROVED]").await;
         wait_count(&client, "[data-testid=signature]", 2).await;

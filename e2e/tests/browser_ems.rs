@@ -6,99 +6,25 @@
 
 use fantoccini::Client;
 use firstpass_e2e::browser::{
-    click, fill, find, overflows, screenshot, skip, wait_text, Api, Browser,
+    accepted_package, click, fill, find, overflows, screenshot, serve_demo, sign_in, sign_out,
+    skip, wait_text, Api, Browser,
 };
-use firstpass_e2e::{Firstpass, TestDb};
+use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
-use serde_json::json;
 
-const PASSWORD: &str = "firstpass-demo";
 /// The WebDriver Enter key, as a scanner ends a code.
 const ENTER: &str = "\u{E007}";
 
-/// A served Firstpass with the demo data.
-async fn server(db: &TestDb) -> firstpass_e2e::Server {
-    let app = Firstpass::new(db);
-    let out = app.run(&["demo-data"], "");
-    assert!(
-        out.status.success(),
-        "demo-data failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    app.serve()
-}
-
-async fn sign_in(client: &Client, base: &str, email: &str) {
-    client
-        .goto(&format!("{base}/sign-in"))
-        .await
-        .expect("open sign-in");
-    fill(client, "#email", email).await;
-    fill(client, "#password", PASSWORD).await;
-    click(client, "#sign-in").await;
-    find(client, "#work-title").await;
-}
-
-async fn sign_out(client: &Client) {
-    click(client, "#sign-out").await;
-    find(client, "#sign-in").await;
-}
-
 /// An accepted package of Acme's (the KiCad fixture board) for Northwind; its id.
-async fn accepted_package(base: &str, part_number: &str) -> String {
-    let api = Api::new(base);
-    let engineer = api.login("engineer@acme.example", PASSWORD).await;
-    let pm = api.login("pm@northwind.example", PASSWORD).await;
-    let me = api
-        .gql(
-            Some(&engineer),
-            "{ me { organization { partners { id } } } }",
-            json!({}),
-        )
-        .await;
-    let ems = me["me"]["organization"]["partners"][0]["id"]
-        .as_str()
-        .expect("an EMS partner")
-        .to_owned();
-    let product = api
-        .gql(
-            Some(&engineer),
-            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
-            json!({ "i": { "partNumber": part_number, "name": "Floor test board" } }),
-        )
-        .await["createProduct"]["id"]
-        .as_str()
-        .expect("product")
-        .to_owned();
-    let package = api
-        .gql(
-            Some(&engineer),
-            "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
-            json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
-                           "ipcClass": "CLASS_2", "quantities": [3] } }),
-        )
-        .await["createNpiPackage"]["id"]
-        .as_str()
-        .expect("package")
-        .to_owned();
-    api.upload_package_files(&engineer, &package, board(Style::KiCad))
-        .await;
-    let id = json!({ "id": package });
-    api.gql(
-        Some(&engineer),
-        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
-        id.clone(),
+async fn accepted_kicad_package(base: &str, part_number: &str) -> String {
+    accepted_package(
+        &Api::new(base),
+        part_number,
+        "Floor test board",
+        3,
+        board(Style::KiCad),
     )
-    .await;
-    for op in ["startReview", "acceptNpiPackage"] {
-        api.gql(
-            Some(&pm),
-            &format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}"),
-            id.clone(),
-        )
-        .await;
-    }
-    package
+    .await
 }
 
 /// The id of the element that has the focus.
@@ -135,9 +61,9 @@ async fn ems_floor_in_the_browser() {
         return;
     }
     let db = TestDb::new().await;
-    let server = server(&db).await;
+    let server = serve_demo(&db);
     let base = server.base.clone();
-    let package = accepted_package(&base, "EMS-1").await;
+    let package = accepted_kicad_package(&base, "EMS-1").await;
     Browser::run(move |client| async move {
         // Program manager: the accepted package is ready to build; plan from its page.
         sign_in(&client, &base, "pm@northwind.example").await;
