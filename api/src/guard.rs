@@ -22,9 +22,7 @@ use async_graphql::extensions::{
     NextSubscribe,
 };
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{
-    Name, Pos, Positioned, Request, Response, ServerError, ServerResult, Variables,
-};
+use async_graphql::{Name, Positioned, Request, Response, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use std::collections::HashMap;
@@ -103,8 +101,13 @@ impl ExtensionFactory for OperationGuard {
 
 struct GuardExtension(GuardLimits);
 
-fn server_error(err: ApiError) -> ServerError {
-    async_graphql::Error::from(err).into_server_error(Pos::default())
+/// An error about the operation as a whole: its code, and no location (there is none to
+/// point at).
+pub fn server_error(err: ApiError) -> ServerError {
+    let error = async_graphql::Error::from(err);
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error
 }
 
 #[async_graphql::async_trait::async_trait]

@@ -385,12 +385,9 @@ async fn graphql_handler(
     let auth = match authenticate(&state.app.db, &state.app.jwt, authorization).await {
         Ok(auth) => auth,
         Err(err) => {
-            let error: async_graphql::Error = err.into();
             return graphql_response(
                 media,
-                async_graphql::Response::from_errors(vec![
-                    error.into_server_error(Default::default())
-                ]),
+                async_graphql::Response::from_errors(vec![crate::guard::server_error(err)]),
             );
         }
     };
