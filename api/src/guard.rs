@@ -1,8 +1,8 @@
 //! What every GraphQL operation passes before and while it runs, whatever its transport
 //! (HTTP or WebSocket):
 //!
-//! - **Bounded cost.** The document's size with every fragment spread expanded is counted right
-//!   after parsing, before async-graphql validates it, so a few hundred bytes of fragments that
+//! - **Bounded cost.** The document's size with every fragment spread expanded is counted on a
+//!   parse of our own before async-graphql sees it, so a few hundred bytes of fragments that
 //!   spread each other twice are refused in microseconds instead of occupying a worker for
 //!   minutes. Depth and complexity limits then apply as configured in [`crate::schema`].
 //! - **Clean text.** String arguments and variables may not hold NUL or other control
@@ -13,16 +13,19 @@
 //!   re-checks it before each event and at a fixed interval, and ends when it fails.
 //! - **Time limit.** Queries and mutations are cancelled after the configured time; their
 //!   transaction is dropped, so nothing of them is kept.
+//!
+//! This is deliberately not an async-graphql extension: with any extension registered,
+//! async-graphql resolves every field and list item through a slower path (type lookups and
+//! allocations per field), which cost about a third of the throughput of list queries. HTTP
+//! calls [`check_request`] and [`with_time_limit`] itself; WebSockets run through
+//! [`GuardedSchema`].
 
 use crate::auth::{authenticate, Authentication};
 use crate::context::{AppState, RequestContext};
 use crate::error::ApiError;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextSubscribe,
-};
+use crate::schema::FirstpassSchema;
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Name, Positioned, Request, Response, ServerError, ServerResult, Variables};
+use async_graphql::{Name, Positioned, Request, Response, ServerError, Variables};
 use async_graphql_value::{ConstValue, Value};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use std::collections::HashMap;
@@ -89,18 +92,6 @@ impl SocketCredential {
     }
 }
 
-/// The extension factory registered on the schema.
-#[derive(Debug, Clone, Copy)]
-pub struct OperationGuard(pub GuardLimits);
-
-impl ExtensionFactory for OperationGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GuardExtension(self.0))
-    }
-}
-
-struct GuardExtension(GuardLimits);
-
 /// An error about the operation as a whole: its code, and no location (there is none to
 /// point at).
 pub fn server_error(err: ApiError) -> ServerError {
@@ -110,81 +101,132 @@ pub fn server_error(err: ApiError) -> ServerError {
     server_error
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for GuardExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // Over HTTP the handler authenticated this very request; on a socket, do it now.
-        let request = match ctx.data_opt::<SocketCredential>() {
-            Some(credential) => {
-                let state = ctx.data_unchecked::<AppState>();
-                let context = credential
-                    .request_context(state)
-                    .await
-                    .map_err(server_error)?;
-                let loaders = crate::loaders::for_request(state, context.auth.actor().cloned());
-                request.data(context).data(loaders)
-            }
-            None => request,
+/// The checks made before a request reaches async-graphql: control characters in variables
+/// and literals, and the size of the document with its fragments expanded. A document that
+/// does not parse is left for async-graphql to report.
+pub fn check_request(request: &Request, limits: GuardLimits) -> Result<(), ApiError> {
+    check_variables(&request.variables)?;
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        check_document(&document, limits.max_expanded_fields)?;
+    }
+    Ok(())
+}
+
+/// Runs a query or mutation within the time limit; past it, the work is dropped (and with it
+/// any open transaction) and the answer is `TIMEOUT`.
+pub async fn with_time_limit(
+    limits: GuardLimits,
+    operation: impl std::future::Future<Output = Response>,
+) -> Response {
+    match tokio::time::timeout(limits.request_timeout, operation).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                limit_ms = limits.request_timeout.as_millis() as u64,
+                "operation cancelled at its time limit"
+            );
+            Response::from_errors(vec![server_error(ApiError::Timeout)])
+        }
+    }
+}
+
+/// Whether the operation `request` names is a subscription.
+fn is_subscription(request: &Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let wanted = request.operation_name.as_deref();
+    document.operations.iter().any(|(name, operation)| {
+        operation.node.ty == async_graphql::parser::types::OperationType::Subscription
+            && (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+    })
+}
+
+/// The schema as a WebSocket connection runs it: every operation is checked, authenticated
+/// again with the connection's credential, and time-limited; subscriptions end when the
+/// credential fails.
+#[derive(Clone)]
+pub struct GuardedSchema {
+    schema: FirstpassSchema,
+    state: AppState,
+    credential: Arc<std::sync::OnceLock<SocketCredential>>,
+}
+
+impl GuardedSchema {
+    /// The schema for one connection; `credential` is filled in at `connection_init`.
+    pub fn new(
+        schema: FirstpassSchema,
+        state: AppState,
+        credential: Arc<std::sync::OnceLock<SocketCredential>>,
+    ) -> Self {
+        Self {
+            schema,
+            state,
+            credential,
+        }
+    }
+
+    /// The request with this connection's context and loaders, or why it may not run.
+    async fn prepare(&self, request: Request) -> Result<Request, ApiError> {
+        check_request(&request, self.state.limits.guard)?;
+        let Some(credential) = self.credential.get() else {
+            return Err(ApiError::Unauthenticated);
         };
-        next.run(ctx, request).await
+        let context = credential.request_context(&self.state).await?;
+        let loaders = crate::loaders::for_request(&self.state, context.auth.actor().cloned());
+        Ok(request.data(context).data(loaders))
     }
+}
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        check_variables(variables).map_err(server_error)?;
-        // Checked on a parse of our own before async-graphql's parsing step runs: that step
-        // already follows fragment spreads (its recursion-depth check) and would itself take
-        // exponential time. Parsing is linear; a syntax error is left for that step to report.
-        if let Ok(document) = async_graphql::parser::parse_query(query) {
-            check_document(&document, self.0.max_expanded_fields).map_err(server_error)?;
-        }
-        next.run(ctx, query, variables).await
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        match tokio::time::timeout(self.0.request_timeout, next.run(ctx, operation_name)).await {
-            Ok(response) => response,
-            Err(_) => {
-                tracing::warn!(
-                    limit_ms = self.0.request_timeout.as_millis() as u64,
-                    "operation cancelled at its time limit"
-                );
-                Response::from_errors(vec![server_error(ApiError::Timeout)])
+impl async_graphql::Executor for GuardedSchema {
+    async fn execute(&self, request: Request) -> Response {
+        match self.prepare(request).await {
+            Ok(request) => {
+                with_time_limit(self.state.limits.guard, self.schema.execute(request)).await
             }
+            Err(err) => Response::from_errors(vec![server_error(err)]),
         }
     }
 
-    fn subscribe<'s>(
+    fn execute_stream(
         &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let stream = next.run(ctx, stream);
-        match ctx.data_opt::<SocketCredential>() {
-            Some(credential) => guard_subscription(
-                stream,
-                ctx.data_unchecked::<AppState>().clone(),
-                credential.clone(),
-                self.0.subscription_recheck,
-            ),
-            None => stream,
-        }
+        request: Request,
+        session_data: Option<Arc<async_graphql::Data>>,
+    ) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        let subscription = is_subscription(&request);
+        stream::once(async move {
+            let request = match this.prepare(request).await {
+                Ok(request) => request,
+                Err(err) => {
+                    return stream::once(
+                        async move { Response::from_errors(vec![server_error(err)]) },
+                    )
+                    .boxed();
+                }
+            };
+            if !subscription {
+                let limits = this.state.limits.guard;
+                return stream::once(async move {
+                    with_time_limit(limits, this.schema.execute(request)).await
+                })
+                .boxed();
+            }
+            let events = this
+                .schema
+                .execute_stream_with_session_data(request, session_data.unwrap_or_default());
+            match this.credential.get() {
+                Some(credential) => guard_subscription(
+                    events,
+                    this.state.clone(),
+                    credential.clone(),
+                    this.state.limits.guard.subscription_recheck,
+                ),
+                None => events,
+            }
+        })
+        .flatten()
+        .boxed()
     }
 }
 

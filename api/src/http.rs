@@ -4,7 +4,7 @@ use crate::auth::authenticate;
 use crate::auth::Authentication;
 use crate::context::{AppState, RequestContext};
 use crate::error::ApiError;
-use crate::guard::SocketCredential;
+use crate::guard::{GuardedSchema, SocketCredential};
 use crate::schema::FirstpassSchema;
 use crate::tenancy::Actor;
 use crate::web_assets;
@@ -399,11 +399,17 @@ async fn graphql_handler(
         refresh_cookie,
         https: crate::accounts::cookie::over_https(&parts.headers),
     };
+    if let Err(err) = crate::guard::check_request(&graphql_request, limits.guard) {
+        return graphql_response(
+            media,
+            async_graphql::Response::from_errors(vec![crate::guard::server_error(err)]),
+        );
+    }
     let loaders = crate::loaders::for_request(&state.app, context.auth.actor().cloned());
-    let mut response = state
+    let operation = state
         .schema
-        .execute(graphql_request.data(context).data(loaders))
-        .await;
+        .execute(graphql_request.data(context).data(loaders));
+    let mut response = crate::guard::with_time_limit(limits.guard, operation).await;
     tag_uncoded_errors(&mut response);
     graphql_response(media, response)
 }
@@ -440,11 +446,12 @@ async fn graphql_ws(
         .on_upgrade(move |socket| async move {
             let app = state.app.clone();
             let mut stopping = state.app.shutdown.subscribe();
-            let initialized = Arc::new(AtomicBool::new(false));
-            let init_seen = initialized.clone();
-            let connection = GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            let credential_cell = Arc::new(std::sync::OnceLock::new());
+            let executor =
+                GuardedSchema::new(state.schema.clone(), app.clone(), credential_cell.clone());
+            let init_cell = credential_cell.clone();
+            let connection = GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload: serde_json::Value| async move {
-                    init_seen.store(true, Ordering::Relaxed);
                     let authorization = payload
                         .get("Authorization")
                         .or_else(|| payload.get("authorization"))
@@ -460,14 +467,13 @@ async fn graphql_ws(
                         .request_context(&app)
                         .await
                         .map_err(async_graphql::Error::from)?;
-                    let mut data = Data::default();
-                    data.insert(credential);
-                    Ok(data)
+                    let _ = init_cell.set(credential);
+                    Ok(Data::default())
                 })
                 .serve();
             let init_deadline = async {
                 tokio::time::sleep(CONNECTION_INIT_TIMEOUT).await;
-                if initialized.load(Ordering::Relaxed) {
+                if credential_cell.get().is_some() {
                     std::future::pending::<()>().await;
                 }
             };

@@ -6,7 +6,6 @@ use crate::audit::resolver::AuditQuery;
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
-use crate::guard::OperationGuard;
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -45,7 +44,6 @@ pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscri
         Mutation::default(),
         Subscription::default(),
     )
-    .extension(OperationGuard(limits.guard))
     .disable_suggestions()
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
