@@ -222,25 +222,35 @@ fn graphql_response(media: MediaType, response: async_graphql::Response) -> Resp
     } else {
         None
     };
-    let mut body = match serde_json::to_value(&response) {
+    // Serialized straight to bytes: going through a JSON tree would copy every value once more.
+    let (status, body) = match (media, request_error_status) {
+        (MediaType::GraphqlResponse, Some(status)) => (
+            status,
+            serde_json::to_vec(&RequestErrors {
+                errors: &response.errors,
+                extensions: &response.extensions,
+            }),
+        ),
+        _ => (StatusCode::OK, serde_json::to_vec(&response)),
+    };
+    let body = match body {
         Ok(body) => body,
         Err(err) => return ApiError::internal(err).into_response(),
     };
-    let status = match (media, request_error_status) {
-        (MediaType::GraphqlResponse, Some(status)) => {
-            if let Some(object) = body.as_object_mut() {
-                object.remove("data");
-            }
-            status
-        }
-        _ => StatusCode::OK,
-    };
-    let mut http = (status, body.to_string()).into_response();
+    let mut http = (status, body).into_response();
     let headers = http.headers_mut();
     headers.insert(header::CONTENT_TYPE, media.content_type());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.extend(response.http_headers);
     http
+}
+
+/// The body of a request error in `application/graphql-response+json`: no `data` at all.
+#[derive(serde::Serialize)]
+struct RequestErrors<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 /// An error answer outside of execution (the request could not even be read).

@@ -14,9 +14,10 @@ use sea_orm::{
     ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, Statement, Value,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use uuid::Uuid;
 
 /// The loaders of one operation.
@@ -28,6 +29,7 @@ pub fn for_request(state: &AppState, actor: Option<Actor>) -> Loaders {
         RequestLoader {
             db: state.db.clone(),
             actor,
+            prefetched_units: Mutex::default(),
         },
         tokio::spawn,
     )
@@ -37,6 +39,8 @@ pub fn for_request(state: &AppState, actor: Option<Actor>) -> Loaders {
 pub struct RequestLoader {
     db: DatabaseConnection,
     actor: Option<Actor>,
+    /// Units loaded with a list of builds ahead of their resolvers, taken by them once.
+    prefetched_units: Mutex<HashMap<UnitsOfBuild, Vec<unit::Model>>>,
 }
 
 impl RequestLoader {
@@ -67,29 +71,87 @@ impl Loader<UnitsOfBuild> for RequestLoader {
         for key in keys {
             by_limit.entry(key.limit).or_default().push(key.build_id);
         }
-        let mut found: HashMap<UnitsOfBuild, Vec<unit::Model>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
+        let mut found = HashMap::with_capacity(keys.len());
         for (limit, builds) in by_limit {
-            let rows = unit::Entity::find()
-                .from_raw_sql(first_units_statement(
-                    self.db.get_database_backend(),
-                    &builds,
-                    limit,
-                ))
-                .all(&self.db)
-                .await?;
-            for row in rows {
-                let key = UnitsOfBuild {
-                    build_id: row.build_id,
-                    limit,
-                };
-                if let Some(units) = found.get_mut(&key) {
-                    units.push(row);
-                }
-            }
+            found.extend(first_units(&self.db, &builds, limit).await?);
         }
         Ok(found)
     }
+}
+
+/// Loads the first units of `builds` for each page size in `limits` ahead of their resolvers
+/// (a list of builds knows from the query which units its builds will be asked for), so each
+/// build takes its units without waiting for a batch (see [`units_of_build`]). `builds` must be visible to the
+/// operation's actor.
+pub async fn prefetch_units(
+    loaders: &Loaders,
+    db: &DatabaseConnection,
+    builds: &[Uuid],
+    limits: &BTreeSet<u64>,
+) -> ApiResult<()> {
+    if builds.is_empty() {
+        return Ok(());
+    }
+    for limit in limits {
+        let found = first_units(db, builds, *limit).await?;
+        prefetched(loaders).extend(found);
+    }
+    Ok(())
+}
+
+fn prefetched(loaders: &Loaders) -> MutexGuard<'_, HashMap<UnitsOfBuild, Vec<unit::Model>>> {
+    loaders
+        .loader()
+        .prefetched_units
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The first units of a build: those its list prefetched, or else loaded in one batch with the
+/// other builds that ask.
+pub async fn units_of_build(loaders: &Loaders, key: UnitsOfBuild) -> ApiResult<Vec<unit::Model>> {
+    let taken = prefetched(loaders).remove(&key);
+    match taken {
+        Some(units) => Ok(units),
+        None => Ok(loaders.load_one(key).await?.unwrap_or_default()),
+    }
+}
+
+/// The first `limit` units of each build of `builds`, by serial, keyed for the loaders (a build
+/// without units gets an empty list).
+async fn first_units(
+    db: &DatabaseConnection,
+    builds: &[Uuid],
+    limit: u64,
+) -> ApiResult<HashMap<UnitsOfBuild, Vec<unit::Model>>> {
+    let mut found: HashMap<UnitsOfBuild, Vec<unit::Model>> = builds
+        .iter()
+        .map(|build_id| {
+            let key = UnitsOfBuild {
+                build_id: *build_id,
+                limit,
+            };
+            (key, Vec::new())
+        })
+        .collect();
+    let rows = unit::Entity::find()
+        .from_raw_sql(first_units_statement(
+            db.get_database_backend(),
+            builds,
+            limit,
+        ))
+        .all(db)
+        .await?;
+    for row in rows {
+        let key = UnitsOfBuild {
+            build_id: row.build_id,
+            limit,
+        };
+        if let Some(units) = found.get_mut(&key) {
+            units.push(row);
+        }
+    }
+    Ok(found)
 }
 
 /// The first `limit` units by serial of each build in `builds`, in one statement: a lateral

@@ -5,6 +5,11 @@ use firstpass_api::cli::Cli;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// A request allocates many small, short-lived values (rows, GraphQL values, JSON); mimalloc
+/// serves them markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let filter = EnvFilter::try_from_default_env()

@@ -22,10 +22,13 @@
 //!    (default 10) after a 2 s warm-up, and counts HTTP 200 answers with `data` and no `errors`.
 //!    Firstpass runs with `RUST_LOG=warn` and PostGraphile with `--disable-query-log`, so neither
 //!    writes a line per request.
+//!    For each, the CPU time per request of the server, of PostgreSQL and of the load
+//!    generator is read from `/proc` (so the figures mean something on a busy machine too).
 //! 3. **Write path**: `FIRSTPASS_BENCH_RESULTS` station results (default 20,000) recorded through
-//!    `recordStationResults` in batches of 1,000 (as the factory bench does), against `COPY ...
-//!    FROM STDIN` of as many rows into `station_events`, made from existing units and their
-//!    builds' stations and deleted again afterwards.
+//!    `recordStationResults` in batches of 1,000 (as the factory bench does), once by one client
+//!    and once by `FIRSTPASS_BENCH_WRITERS` clients (default 4) on disjoint units, against `COPY
+//!    ... FROM STDIN` of as many rows into `station_events` in one statement, made from existing
+//!    units and their builds' stations and deleted again afterwards.
 //!
 //! PostGraphile comes from `POSTGRAPHILE_BIN`, or is installed with npm into
 //! `FIRSTPASS_BENCH_NODE_DIR` (default: `firstpass-bench-node` in the temporary folder); without
@@ -230,6 +233,80 @@ async fn count_statements(
 }
 
 // ---------------------------------------------------------------------------------------------
+// CPU time, from /proc: where each request's work is done.
+
+/// Clock ticks per second of /proc's CPU times (`USER_HZ`, 100 on Linux x86-64 and arm64).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU time (user + system, in ticks) used so far by process `pid`; 0 when it is gone.
+fn cpu_ticks(pid: &str) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // Fields after the command name (which may hold spaces) start with the state (field 3);
+    // utime and stime are fields 14 and 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// CPU ticks of every PostgreSQL process of this machine.
+fn postgres_ticks() -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|pid| cpu_ticks(&pid))
+        .sum()
+}
+
+/// CPU ticks of the server, of PostgreSQL and of this load generator at one moment.
+#[derive(Clone, Copy)]
+struct CpuSnapshot {
+    server: u64,
+    postgres: u64,
+    client: u64,
+}
+
+impl CpuSnapshot {
+    fn take(server: &Process) -> Self {
+        Self {
+            server: cpu_ticks(&server.child.id().to_string()),
+            postgres: postgres_ticks(),
+            client: cpu_ticks("self"),
+        }
+    }
+
+    /// Microseconds of CPU per request of server, PostgreSQL and load generator since `earlier`.
+    fn per_request(&self, earlier: &Self, requests: u64) -> [f64; 3] {
+        let per = |now: u64, then: u64| {
+            now.saturating_sub(then) as f64 / TICKS_PER_SECOND * 1e6 / requests.max(1) as f64
+        };
+        [
+            per(self.server, earlier.server),
+            per(self.postgres, earlier.postgres),
+            per(self.client, earlier.client),
+        ]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Servers.
 
 /// A server process, stopped when dropped.
@@ -408,11 +485,13 @@ async fn login(client: &reqwest::Client, url: &str, email: &str) -> String {
         .to_owned()
 }
 
-/// Completed requests (HTTP 200, `data`, no `errors`) and failed ones in the measured window.
+/// Completed requests (HTTP 200, `data`, no `errors`) and failed ones in the measured window,
+/// and every request answered, warm-up included (for CPU time per request).
 #[derive(Default, Clone, Copy)]
 struct Tally {
     ok: u64,
     failed: u64,
+    answered: u64,
 }
 
 /// Keeps `concurrency` requests of `query` in flight for the warm-up and then `duration`;
@@ -444,16 +523,19 @@ async fn throughput(
                 if let Some(token) = &token {
                     request = request.bearer_auth(token);
                 }
+                // The rows were compared once above; here an answer counts when it is data
+                // without errors, checked on the bytes so the load generator stays cheap.
                 let ok = match request.send().await {
-                    Ok(response) if response.status() == reqwest::StatusCode::OK => response
-                        .bytes()
-                        .await
-                        .ok()
-                        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                        .is_some_and(|v| v.get("errors").is_none() && v.get("data").is_some()),
+                    Ok(response) if response.status() == reqwest::StatusCode::OK => {
+                        response.bytes().await.is_ok_and(|b| {
+                            b.starts_with(b"{\"data\":{")
+                                && !b.windows(9).any(|w| w == b"\"errors\":")
+                        })
+                    }
                     _ => false,
                 };
                 let done = Instant::now();
+                tally.answered += 1;
                 if done >= measure_from && done < end {
                     if ok {
                         tally.ok += 1;
@@ -470,6 +552,7 @@ async fn throughput(
         let tally = tally.expect("load worker");
         total.ok += tally.ok;
         total.failed += tally.failed;
+        total.answered += tally.answered;
     }
     (total.ok as f64 / duration.as_secs_f64(), total)
 }
@@ -524,6 +607,53 @@ fn summary(groups: &BTreeMap<String, usize>) -> String {
         .join("; ")
 }
 
+/// Records `results` station results for `serials` through `recordStationResults`, in batches
+/// of [`BATCH`], station after station, with `clients` clients each on its own share of the
+/// units. Answers the results recorded and the requests made.
+async fn record_results(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    serials: &[String],
+    stations: &[&str],
+    results: usize,
+    clients: usize,
+) -> (usize, usize) {
+    let share = serials.len().div_ceil(clients.max(1));
+    let mut batches: Vec<Vec<Vec<Value>>> = vec![Vec::new(); clients.max(1)];
+    let mut planned = 0usize;
+    'stations: for station in stations {
+        for (writer, group) in serials.chunks(share).enumerate() {
+            for chunk in group.chunks(BATCH) {
+                let chunk = &chunk[..chunk.len().min(results - planned)];
+                let inputs = chunk
+                    .iter()
+                    .map(|s| json!({"serial": s, "station": station, "result": "PASS", "idempotencyKey": format!("{s}-{station}")}))
+                    .collect();
+                batches[writer].push(inputs);
+                planned += chunk.len();
+                if planned == results {
+                    break 'stations;
+                }
+            }
+        }
+    }
+    let requests = batches.iter().map(Vec::len).sum();
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in batches {
+        let (client, url, token) = (client.clone(), url.to_owned(), token.to_owned());
+        writers.spawn(async move {
+            for inputs in writer {
+                gql(&client, &url, Some(&token), "mutation($i: [StationResultInput!]!) { recordStationResults(inputs: $i) { event { id } } }", json!({"i": inputs})).await;
+            }
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done.expect("writer");
+    }
+    (planned, requests)
+}
+
 #[tokio::main]
 async fn main() {
     if !std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
@@ -537,6 +667,7 @@ async fn main() {
     let concurrency = env_number("FIRSTPASS_BENCH_CONCURRENCY", 16).max(1);
     let duration = Duration::from_secs(env_number("FIRSTPASS_BENCH_SECONDS", 10).max(1));
     let results = env_number("FIRSTPASS_BENCH_RESULTS", 20_000).max(1) as usize;
+    let writers = env_number("FIRSTPASS_BENCH_WRITERS", 4).max(1) as usize;
 
     let db = TestDb::new().await;
     let fp = Firstpass::new(&db);
@@ -614,8 +745,11 @@ async fn main() {
         let token = login(&client, &url, "pm@northwind.example").await;
         for query in [FLAT, NESTED] {
             post(&client, &url, Some(&token), query).await;
-            firstpass_rps
-                .push(throughput(&client, &url, Some(&token), query, concurrency, duration).await);
+            let before = CpuSnapshot::take(&server);
+            let (rps, tally) =
+                throughput(&client, &url, Some(&token), query, concurrency, duration).await;
+            let cpu = CpuSnapshot::take(&server).per_request(&before, tally.answered);
+            firstpass_rps.push((rps, tally, cpu));
         }
     }
     let mut postgraphile_rps = Vec::new();
@@ -624,8 +758,10 @@ async fn main() {
         let url = format!("{}/graphql", server.base);
         for query in [&pg_flat, &pg_nested] {
             post(&client, &url, None, query).await;
-            postgraphile_rps
-                .push(throughput(&client, &url, None, query, concurrency, duration).await);
+            let before = CpuSnapshot::take(&server);
+            let (rps, tally) = throughput(&client, &url, None, query, concurrency, duration).await;
+            let cpu = CpuSnapshot::take(&server).per_request(&before, tally.answered);
+            postgraphile_rps.push((rps, tally, cpu));
         }
     }
     println!(
@@ -633,20 +769,39 @@ async fn main() {
         "query", "Firstpass rps", "PostGraphile rps", "FP / PG"
     );
     for (i, name) in ["flat", "nested"].iter().enumerate() {
-        let (ours, our_tally) = firstpass_rps[i];
+        let (ours, our_tally, _) = firstpass_rps[i];
         let theirs = postgraphile_rps.get(i).copied();
         println!(
             "  {name:<8} {ours:>14.0} {:>17} {:>12}",
-            theirs.map_or("skipped".to_owned(), |(r, _)| format!("{r:.0}")),
-            theirs.map_or("-".to_owned(), |(r, _)| format!("{:.2}", ours / r)),
+            theirs.map_or("skipped".to_owned(), |(r, _, _)| format!("{r:.0}")),
+            theirs.map_or("-".to_owned(), |(r, _, _)| format!("{:.2}", ours / r)),
         );
-        let failed = our_tally.failed + theirs.map_or(0, |(_, t)| t.failed);
+        let failed = our_tally.failed + theirs.map_or(0, |(_, t, _)| t.failed);
         if failed > 0 {
             println!(
                 "  ({name}: {} Firstpass and {} PostGraphile requests failed)",
                 our_tally.failed,
-                theirs.map_or(0, |(_, t)| t.failed)
+                theirs.map_or(0, |(_, t, _)| t.failed)
             );
+        }
+    }
+    println!("\nCPU per request, in microseconds (from /proc, warm-up included):");
+    println!(
+        "  {:<22} {:>8} {:>11} {:>15}",
+        "server / query", "server", "PostgreSQL", "load generator"
+    );
+    let named = [
+        ("Firstpass", &firstpass_rps),
+        ("PostGraphile", &postgraphile_rps),
+    ];
+    for (server, runs) in named {
+        for (i, name) in ["flat", "nested"].iter().enumerate() {
+            if let Some((_, _, [own, postgres, client])) = runs.get(i) {
+                println!(
+                    "  {:<22} {own:>8.0} {postgres:>11.0} {client:>15.0}",
+                    format!("{server} {name}")
+                );
+            }
         }
     }
 
@@ -670,39 +825,37 @@ async fn main() {
         .zip(stations)
         .map(|(k, n)| json!({"kind": k, "name": n}))
         .collect();
-    let count = results.div_ceil(stations.len());
-    let build = gql(&client, &url, Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
-        json!({"i": {"packageId": package_id, "phase": "PILOT", "quantity": count, "dueDate": "2099-01-01", "routing": routing}})).await;
-    let build_id = build["data"]["createBuild"]["id"].clone();
-    let made = gql(&client, &url, Some(&operator), "mutation($b: ID!, $n: Int!) { serializeUnits(buildId: $b, count: $n, pattern: \"RP-{SEQ:6}\") { serial } }", json!({"b": build_id, "n": count})).await;
-    let unit_serials: Vec<String> = made["data"]["serializeUnits"]
-        .as_array()
-        .expect("units")
-        .iter()
-        .map(|u| u["serial"].as_str().expect("serial").to_owned())
-        .collect();
-    let mut recorded = 0usize;
-    let mut requests = 0usize;
-    let started = Instant::now();
-    'stations: for station in stations {
-        for chunk in unit_serials.chunks(BATCH) {
-            let chunk = &chunk[..chunk.len().min(results - recorded)];
-            let inputs: Vec<Value> = chunk.iter().map(|s| json!({"serial": s, "station": station, "result": "PASS", "idempotencyKey": format!("{s}-{station}")})).collect();
-            gql(&client, &url, Some(&operator), "mutation($i: [StationResultInput!]!) { recordStationResults(inputs: $i) { event { id } } }", json!({"i": inputs})).await;
-            recorded += chunk.len();
-            requests += 1;
-            if recorded == results {
-                break 'stations;
-            }
-        }
+    // One run with one client, as a single MES line would send; one with `writers` clients on
+    // disjoint units, as several lines (or a pipelined MES) would. Each on a build of its own.
+    let mut runs = Vec::new();
+    for (name, clients) in [("W1", 1), ("WN", writers)] {
+        let count = results.div_ceil(stations.len());
+        let build = gql(&client, &url, Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package_id, "phase": "PILOT", "quantity": count, "dueDate": "2099-01-01", "routing": routing}})).await;
+        let build_id = build["data"]["createBuild"]["id"].clone();
+        let pattern = format!("{name}-{{SEQ:6}}");
+        let made = gql(&client, &url, Some(&operator), "mutation($b: ID!, $n: Int!, $p: String!) { serializeUnits(buildId: $b, count: $n, pattern: $p) { serial } }", json!({"b": build_id, "n": count, "p": pattern})).await;
+        let serials: Vec<String> = made["data"]["serializeUnits"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .map(|u| u["serial"].as_str().expect("serial").to_owned())
+            .collect();
+        let started = Instant::now();
+        let (recorded, requests) = record_results(
+            &client, &url, &operator, &serials, &stations, results, clients,
+        )
+        .await;
+        let elapsed = started.elapsed();
+        let rate = recorded as f64 / elapsed.as_secs_f64();
+        println!(
+            "  recordStationResults, {clients} client(s): {recorded} results in {requests} requests, {:.2} s = {rate:.0} results/s",
+            elapsed.as_secs_f64()
+        );
+        runs.push((clients, recorded, rate));
     }
-    let api = started.elapsed();
     drop(server);
-    let api_rate = recorded as f64 / api.as_secs_f64();
-    println!(
-        "  recordStationResults: {recorded} results in {requests} requests, {:.2} s = {api_rate:.0} results/s",
-        api.as_secs_f64()
-    );
+    let recorded = runs[0].1;
 
     // As many rows for COPY, from existing units and their builds' stations.
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
@@ -738,11 +891,12 @@ async fn main() {
         "  COPY station_events:  {copied} rows in 1 statement, {:.2} s = {copy_rate:.0} rows/s",
         elapsed.as_secs_f64()
     );
-    println!(
-        "  ratio: the API records at {:.1} % of COPY's rate (COPY is {:.1}x faster)",
-        100.0 * api_rate / copy_rate,
-        copy_rate / api_rate
-    );
+    for (clients, _, rate) in runs {
+        println!(
+            "  ratio, {clients} client(s): the API records at {:.1} % of COPY's rate",
+            100.0 * rate / copy_rate
+        );
+    }
     sqlx::query("DELETE FROM station_events WHERE recorded_by = 'bench copy'")
         .execute(&mut sql)
         .await

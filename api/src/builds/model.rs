@@ -291,6 +291,11 @@ impl Build {
     }
 }
 
+/// How many units `Build.units(first:)` answers: `first`, default 100, between 1 and 1,000.
+pub fn units_page(first: Option<i64>) -> u64 {
+    first.unwrap_or(100).clamp(1, 1000) as u64
+}
+
 /// Loads a build's stations in routing order.
 pub async fn stations(
     db: &impl ConnectionTrait,
@@ -373,15 +378,12 @@ impl Build {
         ctx: &Context<'_>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<Unit>> {
-        let limit = first.unwrap_or(100).clamp(1, 1000) as u64;
-        let rows = ctx
-            .loaders()
-            .load_one(crate::loaders::UnitsOfBuild {
-                build_id: self.row.id,
-                limit,
-            })
-            .await?
-            .unwrap_or_default();
+        let limit = units_page(first.map(i64::from));
+        let key = crate::loaders::UnitsOfBuild {
+            build_id: self.row.id,
+            limit,
+        };
+        let rows = crate::loaders::units_of_build(ctx.loaders(), key).await?;
         Ok(rows
             .into_iter()
             .map(Unit::from_row)

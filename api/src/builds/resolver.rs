@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 use firstpass_shared::text::{LotCode, Mpn, Serial};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::BTreeSet;
 use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
 
 /// A station result as recorded, with the unit after it.
 #[derive(SimpleObject, Clone, Debug)]
@@ -100,6 +102,12 @@ impl BuildsQuery {
             .await
             .map_err(ApiError::from)?;
         let (info, rows) = page(rows, limit, after.is_some(), |r| r.id);
+        let unit_pages = requested_unit_pages(ctx);
+        if !unit_pages.is_empty() {
+            let ids: Vec<Uuid> = rows.iter().map(|(_, r)| r.id).collect();
+            crate::loaders::prefetch_units(ctx.loaders(), &ctx.state().db, &ids, &unit_pages)
+                .await?;
+        }
         let edges = rows
             .into_iter()
             .map(|(c, r)| Ok((c, Build::from_row(r)?)))
@@ -421,4 +429,26 @@ impl BuildsSubscription {
             },
         ))
     }
+}
+
+/// The page sizes of `units` that the query asks of the builds of this list (`edges { node {
+/// units(first: …) } }`, once per distinct size), so they can be loaded with the list.
+fn requested_unit_pages(ctx: &Context<'_>) -> BTreeSet<u64> {
+    let units = ctx.look_ahead().field("edges").field("node").field("units");
+    units
+        .selection_fields()
+        .iter()
+        .map(|field| {
+            let first = field.arguments().ok().and_then(|arguments| {
+                arguments
+                    .into_iter()
+                    .find(|(name, _)| name.as_str() == "first")
+                    .and_then(|(_, value)| match value {
+                        async_graphql::Value::Number(n) => n.as_i64(),
+                        _ => None,
+                    })
+            });
+            super::model::units_page(first)
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@
 //! SCRAP ends it, USE_AS_IS lets it move on. Every change is audited in its transaction, and
 //! the build's subscribers hear of it once it is committed.
 
+use super::bulk;
 use super::model::{
     BuildPhase, BuildStatus, DefectCode, Disposition, StationKind, StationResult, UnitStatus,
 };
@@ -26,7 +27,7 @@ use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -451,11 +452,8 @@ pub struct Recorded {
     pub station: String,
 }
 
-/// Ids per `IN (...)` list and rows per multi-row `INSERT`: well below SQLite's limit of
-/// 32,766 bound variables (an event row binds 10) and PostgreSQL's 65,535.
+/// Ids per `IN (...)` list: well below SQLite's limit of 32,766 bound variables.
 const IN_CHUNK: usize = 1000;
-/// Rows per multi-row `INSERT` of station events.
-const INSERT_CHUNK: usize = 500;
 /// How often a call whose idempotency key lost a race is tried again before it gives up.
 const KEY_RACE_RETRIES: usize = 3;
 
@@ -474,68 +472,6 @@ async fn find_unit(
         .one(txn)
         .await?
         .ok_or(ApiError::NotFound("unit"))
-}
-
-/// Loads the caller's units with these serials and, on PostgreSQL, locks them in ascending id
-/// order (the same order in every call, so two calls cannot deadlock) and re-reads them under
-/// the lock: what this transaction then sees of them cannot change before it ends.
-async fn lock_units(
-    txn: &DatabaseTransaction,
-    ems_id: Uuid,
-    serials: &BTreeSet<&str>,
-) -> ApiResult<HashMap<Uuid, unit::Model>> {
-    let serials: Vec<&str> = serials.iter().copied().collect();
-    let mut found = Vec::with_capacity(serials.len());
-    for chunk in serials.chunks(IN_CHUNK) {
-        found.extend(
-            unit::Entity::find()
-                .filter(unit::Column::EmsId.eq(ems_id))
-                .filter(unit::Column::Serial.is_in(chunk.iter().copied()))
-                .all(txn)
-                .await?,
-        );
-    }
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(found.into_iter().map(|u| (u.id, u)).collect());
-    }
-    let mut ids: Vec<Uuid> = found.iter().map(|u| u.id).collect();
-    ids.sort_unstable();
-    let mut units = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        for unit in unit::Entity::find()
-            .filter(unit::Column::Id.is_in(chunk.iter().copied()))
-            .order_by_asc(unit::Column::Id)
-            .lock_exclusive()
-            .all(txn)
-            .await?
-        {
-            units.insert(unit.id, unit);
-        }
-    }
-    Ok(units)
-}
-
-/// The caller's station events that carry one of these idempotency keys, by key.
-async fn events_by_key(
-    txn: &DatabaseTransaction,
-    ems_id: Uuid,
-    keys: &BTreeSet<&str>,
-) -> ApiResult<HashMap<String, station_event::Model>> {
-    let keys: Vec<&str> = keys.iter().copied().collect();
-    let mut events = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(IN_CHUNK) {
-        for event in station_event::Entity::find()
-            .filter(station_event::Column::EmsId.eq(ems_id))
-            .filter(station_event::Column::IdempotencyKey.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            if let Some(key) = event.idempotency_key.clone() {
-                events.insert(key, event);
-            }
-        }
-    }
-    Ok(events)
 }
 
 /// The routings of these builds, each in station order.
@@ -587,16 +523,6 @@ impl From<sea_orm::DbErr> for Stop {
     fn from(err: sea_orm::DbErr) -> Self {
         Stop::Refused(err.into())
     }
-}
-
-/// The new state of a unit after its results of a batch, as one `UPDATE` sets it for all the
-/// units that end the batch alike.
-#[derive(PartialEq, Eq, Hash)]
-struct UnitState {
-    status: String,
-    next_position: i32,
-    failed_ever: bool,
-    completed_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// Applies one result to the state of its unit, checking the routing rules; answers the new
@@ -688,9 +614,9 @@ fn apply_result(
     Ok((event, station.name.clone()))
 }
 
-/// One attempt at recording a batch inside `txn`, set-based: one query per chunk to find and
-/// lock the units, one to find the idempotency keys, one for the routings, then multi-row
-/// inserts of the events and one `UPDATE` per chunk of units that end alike.
+/// One attempt at recording a batch inside `txn`, set-based (see [`bulk`]): a fixed number of
+/// statements finds and locks the units, finds the idempotency keys and the routings, inserts
+/// the events and updates the units, whatever the batch size.
 async fn record_batch(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -698,7 +624,7 @@ async fn record_batch(
     meta: &AuditMeta,
 ) -> Result<Vec<Recorded>, Stop> {
     let serials: BTreeSet<&str> = inputs.iter().map(|i| i.serial.as_str()).collect();
-    let mut units = lock_units(txn, actor.org_id, &serials).await?;
+    let mut units = bulk::lock_units(txn, actor.org_id, &serials).await?;
     // Keys are read only once the units are locked: a call that waited for another on the same
     // unit then sees the key the other committed.
     let keys: BTreeSet<&str> = inputs
@@ -706,7 +632,7 @@ async fn record_batch(
         .filter_map(key_of)
         .filter(|k| k.len() <= 200)
         .collect();
-    let mut first_events = events_by_key(txn, actor.org_id, &keys).await?;
+    let mut first_events = bulk::events_by_key(txn, actor.org_id, &keys).await?;
     let others: Vec<Uuid> = first_events
         .values()
         .map(|e| e.unit_id)
@@ -714,14 +640,8 @@ async fn record_batch(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    for chunk in others.chunks(IN_CHUNK) {
-        for unit in unit::Entity::find()
-            .filter(unit::Column::Id.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            units.insert(unit.id, unit);
-        }
+    for unit in bulk::units_by_id(txn, &others).await? {
+        units.insert(unit.id, unit);
     }
     let build_ids: BTreeSet<Uuid> = units
         .values()
@@ -784,7 +704,7 @@ async fn record_batch(
         if let Some(key) = key {
             first_events.insert(key.to_owned(), event.clone());
         }
-        new_events.push(station_event::ActiveModel::from(event.clone()));
+        new_events.push(event.clone());
         out.push(Recorded {
             event,
             unit: unit.clone(),
@@ -792,42 +712,14 @@ async fn record_batch(
         });
     }
 
-    for chunk in new_events.chunks(INSERT_CHUNK) {
-        let inserted = station_event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await;
-        if let Err(err) = inserted {
-            return Err(match err.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Stop::KeyRace,
-                _ => err.into(),
-            });
-        }
+    if let Err(err) = bulk::insert_events(txn, &new_events).await {
+        return Err(match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Stop::KeyRace,
+            _ => err.into(),
+        });
     }
-    let mut alike: HashMap<UnitState, Vec<Uuid>> = HashMap::new();
-    for id in &changed {
-        let unit = &units[id];
-        alike
-            .entry(UnitState {
-                status: unit.status.clone(),
-                next_position: unit.next_position,
-                failed_ever: unit.failed_ever,
-                completed_at: unit.completed_at,
-            })
-            .or_default()
-            .push(unit.id);
-    }
-    for (state, ids) in alike {
-        for chunk in ids.chunks(IN_CHUNK) {
-            unit::Entity::update_many()
-                .col_expr(unit::Column::Status, Expr::value(state.status.clone()))
-                .col_expr(unit::Column::NextPosition, Expr::value(state.next_position))
-                .col_expr(unit::Column::FailedEver, Expr::value(state.failed_ever))
-                .col_expr(unit::Column::CompletedAt, Expr::value(state.completed_at))
-                .filter(unit::Column::Id.is_in(chunk.iter().copied()))
-                .exec(txn)
-                .await?;
-        }
-    }
+    let changed_units: Vec<&unit::Model> = changed.iter().map(|id| &units[id]).collect();
+    bulk::update_units(txn, &changed_units).await?;
     // A build is IN_PROGRESS from its first result; one build at a time, in id order.
     let started: BTreeSet<Uuid> = changed.iter().map(|id| units[id].build_id).collect();
     for build_id in started {
@@ -858,7 +750,7 @@ async fn record_batch(
 /// Records station results in one transaction: all of them or none. Each follows the rules of
 /// the module documentation; a repeated idempotency key answers the first result.
 ///
-/// The units concerned are locked first (see [`lock_units`]), so calls about the same unit
+/// The units concerned are locked first (see [`bulk::lock_units`]), so calls about the same unit
 /// behave exactly as if they ran one after another, on PostgreSQL as on SQLite. Two calls that
 /// race with one idempotency key both answer the outcome of the one that committed first.
 pub async fn record_results(

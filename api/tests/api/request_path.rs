@@ -621,4 +621,25 @@ async fn nested_builds_and_units_load_in_a_bounded_number_of_statements() {
     let larger = "{ builds(first: 50) { edges { node { units(first: 500) { serial } oem { name } ems { name } } } } }";
     let (statements, _) = statements_for(&app, &pm, larger).await;
     assert!(statements <= 6, "{statements} statements with parents too");
+    // Two page sizes under aliases, one from a variable: each build gets each of its lists.
+    let answer = app
+        .gql(
+            Some(&pm),
+            "query($n: Int) { builds(first: 20) { edges { node { id few: units(first: 2) { serial } some: units(first: $n) { serial } } } } }",
+            json!({"n": 3}),
+        )
+        .await;
+    let aliased = answer.data();
+    for edge in aliased["builds"]["edges"].as_array().expect("edges") {
+        let id = edge["node"]["id"].as_str().expect("id");
+        let (_, count) = builds
+            .iter()
+            .find(|(build, _)| build == id)
+            .expect("a build of this test");
+        let few = edge["node"]["few"].as_array().expect("few");
+        let some = edge["node"]["some"].as_array().expect("some");
+        assert_eq!(few.len(), (*count).min(2), "{edge}");
+        assert_eq!(some.len(), (*count).min(3), "{edge}");
+        assert_eq!(few[..], some[..few.len()], "both lists start alike: {edge}");
+    }
 }
