@@ -471,7 +471,7 @@ fn kicad_drill_relative_to_aux_origin_is_found() {
                 .filter(|f| registration.contains(&f.code))
                 .collect();
             eprintln!(
-                "{name} (drill {}): {} holes checked in {:.1} ms of validation, {} registration findings",
+                "{name} (drill {}): {} drill files, validated in {:.1} ms, {} registration findings",
                 if aux { "aux origin" } else { "absolute" },
                 analysis.layers.iter().filter(|l| l.function.is_drill()).count(),
                 took.as_secs_f64() * 1e3,
@@ -505,6 +505,13 @@ fn kicad_drill_relative_to_aux_origin_is_found() {
             for f in offsets {
                 assert_eq!(f.severity, Severity::Error);
                 let o = f.offset.expect("the finding carries its vector");
+                eprintln!(
+                    "  {} in {:?}: ({}, {}) mm, expected ({ex:.3}, {ey:.3})",
+                    f.code,
+                    f.file,
+                    o.x_mm(),
+                    o.y_mm()
+                );
                 if (o.x_mm() - ex).abs() > 0.002 || (o.y_mm() - ey).abs() > 0.002 {
                     failures.push(format!(
                         "{name}: offset ({}, {}) mm, expected ({ex}, {ey})",

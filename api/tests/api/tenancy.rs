@@ -669,6 +669,20 @@ fn operations(world: &World) -> Vec<Case> {
             check: None,
         },
         Case {
+            name: "compareRevisions(draft)",
+            query: "query($a: ID!) { compareRevisions(fromPackageId: $a, toPackageId: $a) { suggestedFaiScope designators { designator } affectedBuilds { buildId } } }",
+            variables: json!({"a": world.acme_draft}),
+            expect: acme_readers,
+            check: None,
+        },
+        Case {
+            name: "compareRevisions(accepted)",
+            query: "query($a: ID!) { compareRevisions(fromPackageId: $a, toPackageId: $a) { suggestedFaiScope faiDesignators affectedBuilds { buildId units { serial } } } }",
+            variables: json!({"a": world.acme_accepted}),
+            expect: acme_and_partner_readers,
+            check: None,
+        },
+        Case {
             name: "createProduct",
             query: "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
             variables: Value::Null,

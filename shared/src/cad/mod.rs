@@ -45,6 +45,8 @@ pub enum FileKind {
     /// A drawing.
     Drawing,
     /// An IPC-2581 file: layers, drill, outline, BOM and placements in one XML document.
+    #[serde(rename = "IPC2581")]
+    #[cfg_attr(feature = "server", graphql(name = "IPC2581"))]
     Ipc2581,
     /// Anything else.
     Other,
