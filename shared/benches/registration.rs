@@ -7,14 +7,14 @@
 //! Run: `cargo bench -p firstpass-shared --bench registration -- --quick`.
 
 use criterion::{criterion_main, Criterion};
-use firstpass_shared::cad::fixtures::{self, Style};
+use firstpass_shared::cad::fixtures::{self, FileSet, Style};
 use firstpass_shared::cad::registration::check_package;
 use firstpass_shared::cad::validate::analyze_package;
 use firstpass_shared::cad::InputFile;
 use firstpass_shared::domain::IpcClass;
 
-fn boards() -> Vec<(String, Vec<(String, Vec<u8>)>)> {
-    let mut out: Vec<(String, Vec<(String, Vec<u8>)>)> = vec![
+fn boards() -> Vec<(String, FileSet)> {
+    let mut out: Vec<(String, FileSet)> = vec![
         ("fixture-kicad".into(), fixtures::board(Style::KiCad)),
         ("fixture-eagle".into(), fixtures::board(Style::Eagle)),
     ];

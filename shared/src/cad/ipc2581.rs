@@ -131,6 +131,9 @@ impl Building {
     }
 }
 
+/// A line (start, end) or an arc (start, end, centre and clockwise).
+type Stroke = (Point, Point, Option<(Point, bool)>);
+
 /// The parse state of the current feature.
 #[derive(Debug, Default)]
 struct Feature {
@@ -142,7 +145,7 @@ struct Feature {
     owner: Option<String>,
     width: Option<f64>,
     /// Line or arc geometry.
-    line: Option<(Point, Point, Option<(Point, bool)>)>,
+    line: Option<Stroke>,
     /// Polygons: the first is the outline, the others cut-outs.
     polys: Vec<Vec<Point>>,
 }
@@ -1038,10 +1041,10 @@ mod tests {
         };
         assert_eq!(places(&from_xml), places(&from_gerbers));
         let lines = |an: &crate::cad::PackageAnalysis| {
-            let mut v: Vec<(Vec<String>, Option<String>, Option<String>, bool)> = an
+            let mut v: Vec<String> = an
                 .bom_lines
                 .iter()
-                .map(|l| (l.designators.clone(), l.mpn.clone(), l.value.clone(), l.dnp))
+                .map(|l| format!("{:?} {:?} {:?} {}", l.designators, l.mpn, l.value, l.dnp))
                 .collect();
             v.sort();
             v
