@@ -3,20 +3,29 @@
 //! builds and serials in work of the older revision it affects and at which station, and the
 //! first-article inspection it calls for.
 
+use crate::audit::{self, AuditMeta, Change};
+use crate::context::AppState;
 use crate::context::ContextExt;
+use crate::db::begin_write;
+use crate::entities::revision_effectivity;
 use crate::entities::{build, npi_package, package_file, unit};
 use crate::error::{stored, ApiError, ApiResult};
 use crate::packages::analysis;
+use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
+use async_graphql::InputObject;
 use async_graphql::{ComplexObject, Context, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
 use firstpass_shared::cad::compare::{
-    self, ChangeKind, DesignatorChange, DesignatorField, DesignatorState, FileRef, Revision,
-    RevisionDiff, Tolerances,
+    self, ChangeKind, DesignatorChange, DesignatorField, DesignatorState, EffectivityKind, FileRef,
+    Revision, RevisionDiff, Tolerances,
 };
 use firstpass_shared::cad::{LayerFunction, Side};
 use firstpass_shared::domain::{BuildStatus, StationKind, UnitStatus};
 use firstpass_shared::fai::FaiScope;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
 use uuid::Uuid;
 
 /// The diff between two visible revisions of one product. A revision the caller may not see
@@ -233,6 +242,23 @@ pub struct RevisionComparison {
 
 #[ComplexObject]
 impl RevisionComparison {
+    /// The effectivity the OEM chose for the newer revision, if it has.
+    async fn effectivity(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<RevisionEffectivity>> {
+        let id: Uuid = self
+            .to_package_id
+            .parse()
+            .map_err(|_| ApiError::bad_input("bad package id"))?;
+        Ok(revision_effectivity::Entity::find_by_id(id)
+            .one(&ctx.state().db)
+            .await
+            .map_err(ApiError::from)?
+            .map(RevisionEffectivity::from_row)
+            .transpose()?)
+    }
+
     /// ECO impact: the open builds (PLANNED, IN_PROGRESS) of the older revision the caller may
     /// see, each with its units in work that have passed the station placing a changed
     /// designator (they need rework), or any station when the bare board changed.
@@ -413,4 +439,117 @@ pub fn comparison(
         from_row: from,
         diff: d,
     }
+}
+
+/// From when a revision replaces the one it was made from.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RevisionEffectivity {
+    /// FROM_DATE, FROM_SERIAL or NEXT_BUILD.
+    pub kind: EffectivityKind,
+    /// For FROM_DATE: the first day.
+    pub from_date: Option<NaiveDate>,
+    /// For FROM_SERIAL: the first serial.
+    pub from_serial: Option<String>,
+    /// When it was chosen.
+    pub set_at: DateTime<Utc>,
+}
+
+impl RevisionEffectivity {
+    fn from_row(row: revision_effectivity::Model) -> ApiResult<Self> {
+        Ok(RevisionEffectivity {
+            kind: stored::<EffectivityKind>(&row.kind)?,
+            from_date: row.from_date,
+            from_serial: row.from_serial,
+            set_at: row.set_at,
+        })
+    }
+}
+
+/// The effectivity an OEM chooses for a revision.
+#[derive(InputObject, Debug)]
+pub struct RevisionEffectivityInput {
+    /// FROM_DATE, FROM_SERIAL or NEXT_BUILD.
+    pub kind: EffectivityKind,
+    /// Required for FROM_DATE.
+    pub from_date: Option<NaiveDate>,
+    /// Required for FROM_SERIAL (at most 128 characters).
+    pub from_serial: Option<String>,
+}
+
+/// Sets (or replaces) the effectivity of a revision made from another; only its OEM may.
+pub async fn set_effectivity(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    input: RevisionEffectivityInput,
+    meta: &AuditMeta,
+) -> ApiResult<RevisionEffectivity> {
+    authorize(actor, Action::AuthorPackages)?;
+    let package = actor
+        .load::<npi_package::Entity>(&state.db, package_id)
+        .await?;
+    if package.oem_id != actor.org_id {
+        return Err(ApiError::forbidden(
+            "only the package's OEM chooses its effectivity",
+        ));
+    }
+    if package.previous_package_id.is_none() {
+        return Err(ApiError::bad_input(
+            "an effectivity applies to a revision made from another (createRevision)",
+        ));
+    }
+    let serial = input
+        .from_serial
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let (from_date, from_serial) = match input.kind {
+        EffectivityKind::FromDate => (
+            Some(
+                input
+                    .from_date
+                    .ok_or_else(|| ApiError::bad_input("FROM_DATE needs fromDate"))?,
+            ),
+            None,
+        ),
+        EffectivityKind::FromSerial => {
+            let s = serial.ok_or_else(|| ApiError::bad_input("FROM_SERIAL needs fromSerial"))?;
+            if s.chars().count() > 128 {
+                return Err(ApiError::bad_input(
+                    "fromSerial has more than 128 characters",
+                ));
+            }
+            (None, Some(s))
+        }
+        EffectivityKind::NextBuild => (None, None),
+    };
+    let txn = begin_write(&state.db).await?;
+    let before = revision_effectivity::Entity::find_by_id(package.id)
+        .one(&txn)
+        .await?;
+    if before.is_some() {
+        revision_effectivity::Entity::delete_by_id(package.id)
+            .exec(&txn)
+            .await?;
+    }
+    let row = revision_effectivity::ActiveModel {
+        package_id: Set(package.id),
+        kind: Set(input.kind.as_str().to_owned()),
+        from_date: Set(from_date),
+        from_serial: Set(from_serial),
+        set_by: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
+        set_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let view = |r: &revision_effectivity::Model| json!({"kind": r.kind, "fromDate": r.from_date, "fromSerial": r.from_serial});
+    let mut change =
+        Change::new("package.set_effectivity", "NpiPackage", package.id).after(&view(&row));
+    if let Some(b) = &before {
+        change = change.before(&view(b));
+    }
+    audit::record(&txn, meta, change).await?;
+    txn.commit().await?;
+    RevisionEffectivity::from_row(row)
 }

@@ -1,6 +1,6 @@
 //! GraphQL queries and mutations of the packages capability; thin calls into the service.
 
-use super::compare::{self, RevisionComparison};
+use super::compare::{self, RevisionComparison, RevisionEffectivity, RevisionEffectivityInput};
 use super::model::{
     CommentAnchor, CreateNpiPackageInput, CreateProductInput, LayerFunction, NpiPackage,
     NpiPackageConnection, NpiPackageFilter, PackageComment, Product, ProductConnection,
@@ -369,5 +369,19 @@ impl PackagesMutation {
                 .await?
                 .into(),
         )
+    }
+
+    /// Chooses from when a revision made from another replaces it: FROM_DATE (with
+    /// `fromDate`), FROM_SERIAL (with `fromSerial`) or NEXT_BUILD. Only the package's OEM may;
+    /// choosing again replaces the choice (both stay in the audit trail).
+    async fn set_revision_effectivity(
+        &self,
+        ctx: &Context<'_>,
+        package_id: ID,
+        input: RevisionEffectivityInput,
+    ) -> Result<RevisionEffectivity> {
+        let actor = ctx.writer()?;
+        let id = parse_id(&package_id, "NPI package")?;
+        Ok(compare::set_effectivity(ctx.state(), actor, id, input, &ctx.audit_meta(actor)).await?)
     }
 }

@@ -339,3 +339,72 @@ async fn compare_refuses_other_products_and_asks_full_when_a_layer_changes() {
     );
     assert_eq!(diff["suggestedFaiScope"], "FULL");
 }
+
+#[tokio::test]
+async fn the_oem_chooses_the_effectivity_of_a_revision() {
+    let app = TestApp::spawn().await;
+    let oem = app.token(who::ACME_ENGINEER).await;
+    let pm = app.token(who::EMS_PM).await;
+    let a = app.accepted_package("ECO-4").await;
+    let set = "mutation($id: ID!, $i: RevisionEffectivityInput!) { setRevisionEffectivity(packageId: $id, input: $i) { kind fromDate fromSerial } }";
+    // A first revision has nothing to replace.
+    let first = app
+        .gql(
+            Some(&oem),
+            set,
+            json!({"id": a, "i": {"kind": "NEXT_BUILD"}}),
+        )
+        .await;
+    assert_eq!(first.code(), Some("BAD_USER_INPUT"));
+    let b = gql_ok(
+        &app,
+        &oem,
+        "mutation($id: ID!) { createRevision(fromPackageId: $id, revision: \"B\") { id } }",
+        json!({"id": a}),
+    )
+    .await["createRevision"]["id"]
+        .as_str()
+        .expect("revision B")
+        .to_owned();
+    let missing = app
+        .gql(
+            Some(&oem),
+            set,
+            json!({"id": b, "i": {"kind": "FROM_SERIAL"}}),
+        )
+        .await;
+    assert_eq!(missing.code(), Some("BAD_USER_INPUT"));
+    let by_pm = app
+        .gql(
+            Some(&pm),
+            set,
+            json!({"id": b, "i": {"kind": "NEXT_BUILD"}}),
+        )
+        .await;
+    assert_eq!(by_pm.code(), Some("FORBIDDEN"));
+    let chosen = gql_ok(
+        &app,
+        &oem,
+        set,
+        json!({"id": b, "i": {"kind": "FROM_DATE", "fromDate": "2099-03-01"}}),
+    )
+    .await;
+    assert_eq!(
+        chosen["setRevisionEffectivity"],
+        json!({"kind": "FROM_DATE", "fromDate": "2099-03-01", "fromSerial": null})
+    );
+    let again = gql_ok(
+        &app,
+        &oem,
+        set,
+        json!({"id": b, "i": {"kind": "FROM_SERIAL", "fromSerial": " ECO-4-0100 "}}),
+    )
+    .await;
+    assert_eq!(again["setRevisionEffectivity"]["fromSerial"], "ECO-4-0100");
+    let seen = gql_ok(&app, &oem, "query($a: ID!, $b: ID!) { compareRevisions(fromPackageId: $a, toPackageId: $b) { effectivity { kind fromSerial } } }",
+        json!({"a": a, "b": b})).await;
+    assert_eq!(
+        seen["compareRevisions"]["effectivity"],
+        json!({"kind": "FROM_SERIAL", "fromSerial": "ECO-4-0100"})
+    );
+}

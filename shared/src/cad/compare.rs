@@ -37,6 +37,18 @@ closed_set! {
 }
 
 closed_set! {
+    /// From when a new revision replaces the one it was made from, as the OEM chooses.
+    EffectivityKind, "effectivity" {
+        /// Units built from a date on.
+        FromDate => "FROM_DATE",
+        /// Units from a serial on.
+        FromSerial => "FROM_SERIAL",
+        /// The next build planned.
+        NextBuild => "NEXT_BUILD",
+    }
+}
+
+closed_set! {
     /// A property of a designator that changed.
     DesignatorField, "designator field" {
         /// Manufacturer part number.
