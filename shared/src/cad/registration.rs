@@ -147,6 +147,14 @@ impl Shape {
         }
     }
 
+    /// Whether the point is on the shape or within `tol` of it.
+    fn holds(&self, x: f64, y: f64, tol: f64) -> bool {
+        match self {
+            Shape::Poly(p) => super::outline::contains(p, x, y, tol),
+            other => other.depth(x, y) >= -tol,
+        }
+    }
+
     fn center(&self) -> Point {
         let e = self.bbox();
         Point {
@@ -340,8 +348,12 @@ impl Index {
             .fold(f64::NEG_INFINITY, f64::max)
     }
 
+    /// Whether any item holds the point (within [`TOL`]): stops at the first, and tests large
+    /// polygons (pours) without measuring how deep.
     fn holds(&self, x: f64, y: f64, pads_only: bool) -> bool {
-        self.depth(x, y, pads_only) >= -TOL
+        self.near(x, y, TOL)
+            .filter(|i| !pads_only || i.pad)
+            .any(|i| i.shape.holds(x, y, TOL))
     }
 }
 
