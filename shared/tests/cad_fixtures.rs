@@ -141,6 +141,11 @@ fn findings_name_file_and_line() {
                 | FindingCode::BomParseError
                 | FindingCode::BomHeaderNotFound
                 | FindingCode::CentroidBottomMirrored
+                | FindingCode::Ipc2581ParseError
+                | FindingCode::DrillOffsetFromCopper
+                | FindingCode::PasteWithoutMaskOpening
+                | FindingCode::MaskOpeningWithoutCopper
+                | FindingCode::SilkscreenOnPad
         );
         if has_line {
             assert!(f.line.is_some(), "{}: {f:?}", b.name);

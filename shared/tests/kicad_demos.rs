@@ -29,6 +29,9 @@ const KNOWN_BOARD_DEFECTS: &[(&str, FindingCode, &str)] = &[(
 const EXPORT_PY: &str = r#"
 import os, sys, pcbnew
 board_path, out = sys.argv[1], sys.argv[2]
+# "aux": the drill file relative to an auxiliary origin at the board's lower left corner
+# (written to aux-origin.txt in mm, KiCad's y down), the Gerbers absolute.
+mode = sys.argv[3] if len(sys.argv) > 3 else "absolute"
 board = pcbnew.LoadBoard(board_path)
 base = os.path.splitext(os.path.basename(board_path))[0]
 pc = pcbnew.PLOT_CONTROLLER(board)
@@ -56,7 +59,17 @@ for layer in board.GetEnabledLayers().Seq():
         pc.PlotLayer()
 pc.ClosePlot()
 drill = pcbnew.EXCELLON_WRITER(board)
-drill.SetOptions(False, False, pcbnew.wxPoint(0, 0), False)
+origin = pcbnew.wxPoint(0, 0)
+if mode == "aux":
+    box = board.GetBoardEdgesBoundingBox()
+    origin = pcbnew.wxPoint(box.GetLeft(), box.GetBottom())
+    try:
+        board.GetDesignSettings().SetAuxOrigin(origin)
+    except Exception:
+        pass
+    with open(os.path.join(out, "aux-origin.txt"), "w") as f:
+        f.write("%.6f %.6f" % (origin.x / 1e6, origin.y / 1e6))
+drill.SetOptions(False, False, origin, False)
 drill.SetFormat(True)
 drill.CreateDrillandMapFilesSet(out, True, False)
 # mm, all footprints (not only SMD), both sides, CSV, board origin.
@@ -98,6 +111,13 @@ impl Exporter {
 
     /// Writes the board's Gerbers, drill files and `<name>-all-pos.csv` into `out`.
     fn export(&self, board: &Path, out: &Path) -> Result<(), String> {
+        self.export_as(board, out, false)
+    }
+
+    /// Like [`Exporter::export`]; with `aux_drill` the drill files are written relative to an
+    /// auxiliary origin at the board's lower left corner (the Gerbers stay absolute), and
+    /// `aux-origin.txt` says where it is (mm, KiCad's y down). Only the `pcbnew` module can.
+    fn export_as(&self, board: &Path, out: &Path, aux_drill: bool) -> Result<(), String> {
         let run = |cmd: &mut Command| -> Result<(), String> {
             let o = cmd
                 .output()
@@ -117,7 +137,11 @@ impl Exporter {
                 .arg("-c")
                 .arg(EXPORT_PY)
                 .arg(board)
-                .arg(out)),
+                .arg(out)
+                .arg(if aux_drill { "aux" } else { "absolute" })),
+            Exporter::Cli(_) if aux_drill => {
+                Err("the auxiliary-origin export is written for the pcbnew module".into())
+            }
             Exporter::Cli(cli) => {
                 let mut dir = out.as_os_str().to_owned();
                 dir.push("/");
@@ -357,5 +381,151 @@ fn kicad_demo_boards_submit_without_errors() {
         video_seen || std::env::var_os("FIRSTPASS_KICAD_DEMOS").is_some(),
         "the video demo board was not validated"
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The manufacturing files an export wrote into `out`: Gerbers, drill files, the position file
+/// and a BOM made from it.
+fn exported_files(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    let n = e.file_name().to_string_lossy().to_ascii_lowercase();
+                    n.ends_with(".gbr") || n.ends_with(".drl") || n.ends_with("-pos.csv")
+                })
+                .filter_map(|e| {
+                    let bytes = std::fs::read(e.path()).ok()?;
+                    Some((e.file_name().to_string_lossy().into_owned(), bytes))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    if let Some(pos) = files
+        .iter()
+        .find(|(n, _)| n.ends_with("-pos.csv"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+    {
+        files.push(("bom.csv".into(), bom_from_positions(&pos).0.into_bytes()));
+    }
+    files
+}
+
+/// The demo boards of the registration test: through-hole and via heavy, one of them with inner
+/// layers.
+const REGISTRATION_BOARDS: &[&str] = &[
+    "pic_programmer/pic_programmer.kicad_pcb",
+    "video/video.kicad_pcb",
+    "kit-dev-coldfire-xilinx_5213/kit-dev-coldfire-xilinx_5213.kicad_pcb",
+];
+
+/// Three demo boards exported twice: correctly (no registration finding) and with the drill
+/// files relative to the auxiliary origin while the Gerbers stay absolute, which must give
+/// `DRILL_OFFSET_FROM_COPPER` carrying the vector that undoes it.
+#[test]
+fn kicad_drill_relative_to_aux_origin_is_found() {
+    let required = std::env::var("FIRSTPASS_REQUIRE_KICAD").is_ok_and(|v| v == "1");
+    let demos = std::env::var("FIRSTPASS_KICAD_DEMOS")
+        .map_or_else(|_| PathBuf::from("/usr/share/kicad/demos"), PathBuf::from);
+    let exporter = Exporter::find().filter(|e| matches!(e, Exporter::Python(_)));
+    let boards: Vec<PathBuf> = REGISTRATION_BOARDS
+        .iter()
+        .map(|b| demos.join(b))
+        .filter(|b| b.exists())
+        .collect();
+    let Some(exporter) = exporter.filter(|_| boards.len() == REGISTRATION_BOARDS.len()) else {
+        let why = format!(
+            "no python3 with KiCad's pcbnew module, or not all of {REGISTRATION_BOARDS:?} under {}",
+            demos.display()
+        );
+        assert!(!required, "FIRSTPASS_REQUIRE_KICAD=1 but {why}");
+        eprintln!("SKIPPED kicad_drill_relative_to_aux_origin_is_found: {why}");
+        return;
+    };
+    let registration = [
+        FindingCode::DrillOffsetFromCopper,
+        FindingCode::DrillOutsideOutline,
+        FindingCode::PlatedHoleWithoutPad,
+    ];
+    let root = std::env::temp_dir().join(format!("firstpass-kicad-aux-{}", std::process::id()));
+    let mut failures = Vec::new();
+    for (n, board) in boards.iter().enumerate() {
+        let name = board.file_name().unwrap_or_default().to_string_lossy();
+        for aux in [false, true] {
+            let out = root.join(format!("{n}-{aux}"));
+            let _ = std::fs::create_dir_all(&out);
+            if let Err(e) = exporter.export_as(board, &out, aux) {
+                failures.push(format!("{name}: export failed: {e}"));
+                continue;
+            }
+            let files = exported_files(&out);
+            let inputs: Vec<InputFile<'_>> =
+                files.iter().map(|(n, b)| InputFile::new(n, b)).collect();
+            let t = Instant::now();
+            let analysis = validate_package(&inputs);
+            let took = t.elapsed();
+            let found: Vec<_> = analysis
+                .findings
+                .iter()
+                .filter(|f| registration.contains(&f.code))
+                .collect();
+            eprintln!(
+                "{name} (drill {}): {} drill files, validated in {:.1} ms, {} registration findings",
+                if aux { "aux origin" } else { "absolute" },
+                analysis.layers.iter().filter(|l| l.function.is_drill()).count(),
+                took.as_secs_f64() * 1e3,
+                found.len()
+            );
+            if !aux {
+                if !found.is_empty() {
+                    failures.push(format!("{name} exported correctly: {found:#?}"));
+                }
+                continue;
+            }
+            let origin = std::fs::read_to_string(out.join("aux-origin.txt")).unwrap_or_default();
+            let xy: Vec<f64> = origin
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let &[ox, oy] = &xy[..] else {
+                failures.push(format!("{name}: no aux-origin.txt"));
+                continue;
+            };
+            // Drill file = absolute − origin, with y up: the correction is (+x, −y).
+            let (ex, ey) = (ox, -oy);
+            let offsets: Vec<_> = found
+                .iter()
+                .filter(|f| f.code == FindingCode::DrillOffsetFromCopper)
+                .collect();
+            if offsets.is_empty() || found.len() != offsets.len() {
+                failures.push(format!("{name} with aux-origin drill: {found:#?}"));
+                continue;
+            }
+            for f in offsets {
+                assert_eq!(f.severity, Severity::Error);
+                let o = f.offset.expect("the finding carries its vector");
+                eprintln!(
+                    "  {} in {:?}: ({}, {}) mm, expected ({ex:.3}, {ey:.3})",
+                    f.code,
+                    f.file,
+                    o.x_mm(),
+                    o.y_mm()
+                );
+                if (o.x_mm() - ex).abs() > 0.002 || (o.y_mm() - ey).abs() > 0.002 {
+                    failures.push(format!(
+                        "{name}: offset ({}, {}) mm, expected ({ex}, {ey})",
+                        o.x_mm(),
+                        o.y_mm()
+                    ));
+                }
+            }
+        }
+    }
+    if std::env::var("FIRSTPASS_KICAD_KEEP").is_ok_and(|v| v == "1") {
+        eprintln!("exported files kept in {}", root.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&root);
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

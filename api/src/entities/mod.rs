@@ -22,6 +22,7 @@ pub mod partnership;
 pub mod product;
 pub mod refresh_token;
 pub mod review;
+pub mod revision_effectivity;
 pub mod shipment;
 pub mod signature;
 pub mod station_event;

@@ -220,11 +220,23 @@ pub async fn create(
         });
     }
 
-    // Form 3: one characteristic per placed designator, plus class 3 additions.
+    // Form 3: one characteristic per placed designator, plus class 3 additions. A PARTIAL
+    // report on a revision made from another inspects only the designators the revision
+    // compare finds added or changed.
+    let partial: Option<std::collections::BTreeSet<String>> = match scope {
+        FaiScope::Partial => crate::packages::compare::fai_scope_from_previous(&txn, &package)
+            .await?
+            .map(|(_, ds)| ds.into_iter().map(|d| d.to_ascii_uppercase()).collect()),
+        FaiScope::Full => None,
+    };
     let mut characteristics: Vec<(CharacteristicKind, Option<String>, String, String)> = Vec::new();
     let mut class3_added = Vec::new();
     for line in analysis.bom_lines.iter().filter(|l| !l.dnp) {
-        for designator in &line.designators {
+        for designator in line.designators.iter().filter(|d| {
+            partial
+                .as_ref()
+                .is_none_or(|p| p.contains(&d.to_ascii_uppercase()))
+        }) {
             let part = [line.mpn.as_deref(), line.value.as_deref()]
                 .into_iter()
                 .flatten()
@@ -673,7 +685,22 @@ pub async fn require_approved_fai(db: &impl ConnectionTrait, package_id: Uuid) -
         .filter(fai_report::Column::Status.eq(FaiStatus::Approved.as_str()))
         .all(db)
         .await?;
+    // A PARTIAL first article counts only where the compare with the previous revision says a
+    // partial one suffices (no layer image changed).
+    let package = npi_package::Entity::find_by_id(package_id).one(db).await?;
+    let partial_suffices = match &package {
+        Some(p) => matches!(
+            crate::packages::compare::fai_scope_from_previous(db, p).await?,
+            Some((FaiScope::Partial, _))
+        ),
+        None => false,
+    };
+    let mut partial_refused = false;
     for report in &approved {
+        if report.scope == FaiScope::Partial.as_str() && !partial_suffices {
+            partial_refused = true;
+            continue;
+        }
         if verify(db, report).await?.0 {
             return Ok(());
         }
@@ -695,6 +722,9 @@ pub async fn require_approved_fai(db: &impl ConnectionTrait, package_id: Uuid) -
         Some(FaiStatus::EmsApproved) => "an FAI waits for the OEM's signature",
         Some(FaiStatus::Submitted) => "an FAI waits for the EMS program manager's signature",
         Some(FaiStatus::Draft) => "an FAI is still in DRAFT",
+        _ if partial_refused && approved.len() == 1 => {
+            "the approved FAI is PARTIAL, and the compare with the previous revision asks a FULL one (a layer changed, or there is no previous revision)"
+        }
         _ if !approved.is_empty() => "the approved FAI no longer matches its signatures",
         _ => "no FAI has been made on this revision",
     };

@@ -14,7 +14,7 @@
 
 use crate::context::AppState;
 use crate::db::begin_write;
-use crate::entities::{package_analysis, package_file};
+use crate::entities::{npi_package, package_analysis, package_file};
 use crate::error::{ApiError, ApiResult};
 use crate::packages::model::parse_layer_function;
 use bytes::Bytes;
@@ -35,7 +35,7 @@ pub const DERIVED_PREFIX: &str = "derived";
 
 /// Part of every inputs hash: change it when the renderer's output changes, so that new
 /// analyses get new pictures instead of reusing those of the same files.
-const RENDER_VERSION: &str = "firstpass-render-1";
+const RENDER_VERSION: &str = "firstpass-render-2";
 
 /// One async lock per package, created on demand and forgotten once nobody holds or awaits it.
 #[derive(Debug, Default)]
@@ -220,8 +220,13 @@ impl Derived {
 }
 
 /// Parses the files and, when `render`, draws every picture. CPU work: run it off the runtime.
-fn analyze_and_render(files: &[LoadedFile], hash: &str, render: bool) -> Derived {
-    let parsed = validate::analyze_package(&inputs(files));
+fn analyze_and_render(
+    files: &[LoadedFile],
+    hash: &str,
+    render: bool,
+    options: validate::AnalyzeOptions,
+) -> Derived {
+    let parsed = validate::analyze_package_with(&inputs(files), options);
     let mut pictures = Pictures::default();
     let mut svgs = Vec::new();
     if render {
@@ -245,7 +250,15 @@ fn analyze_and_render(files: &[LoadedFile], hash: &str, render: bool) -> Derived
                 .layers
                 .push(svg.map(|svg| keep(format!("layer-{index}.svg"), svg)));
         }
-        if parsed.analysis.board.is_some() {
+        // The board's pictures, also before there is an outline as soon as anything draws (a
+        // package of one drill file shows its holes).
+        let drawable = parsed.analysis.board.is_some()
+            || parsed
+                .analysis
+                .layers
+                .iter()
+                .any(|l| l.extents_mm.is_some());
+        if drawable {
             let top = render::board_svg(&parsed, cad::Side::Top, options);
             pictures.board_top = Some(keep("board-top.svg".into(), top));
             let bottom = render::board_svg(&parsed, cad::Side::Bottom, options);
@@ -274,8 +287,9 @@ async fn derive(state: &AppState, package_id: Uuid, reuse: bool) -> ApiResult<De
     let files = load_bytes(state, rows).await?;
     let render = existing.is_none();
     let key_hash = hash.clone();
+    let options = analyze_options(&state.db, package_id).await?;
     let mut derived =
-        tokio::task::spawn_blocking(move || analyze_and_render(&files, &key_hash, render))
+        tokio::task::spawn_blocking(move || analyze_and_render(&files, &key_hash, render, options))
             .await
             .map_err(ApiError::internal)?;
     if let Some(existing) = existing {
@@ -285,6 +299,24 @@ async fn derive(state: &AppState, package_id: Uuid, reuse: bool) -> ApiResult<De
         state.blobs.put_bytes(key, svg.clone()).await?;
     }
     Ok(derived)
+}
+
+/// What the analysis of a package depends on besides its files: its IPC class.
+async fn analyze_options(
+    db: &impl ConnectionTrait,
+    package_id: Uuid,
+) -> ApiResult<validate::AnalyzeOptions> {
+    let class = npi_package::Entity::find_by_id(package_id)
+        .select_only()
+        .column(npi_package::Column::IpcClass)
+        .into_tuple::<String>()
+        .one(db)
+        .await?;
+    Ok(validate::AnalyzeOptions {
+        ipc_class: class
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(firstpass_shared::domain::IpcClass::Class2),
+    })
 }
 
 /// How much of a derivation to record.

@@ -2,6 +2,7 @@
 //! review workflow between the OEM and its EMS.
 
 pub mod analysis;
+pub mod compare;
 pub mod files_http;
 pub mod model;
 pub mod resolver;

@@ -609,6 +609,18 @@ pub struct Finding {
     pub line: Option<i32>,
     /// The designator concerned, if any.
     pub designator: Option<String>,
+    /// For `DRILL_OFFSET_FROM_COPPER`: the vector (mm) to add to the drill file's coordinates so
+    /// that its holes land on the copper pads.
+    pub offset: Option<OffsetMm>,
+}
+
+/// A displacement on the board, in millimetres.
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct OffsetMm {
+    /// x, mm.
+    pub x: f64,
+    /// y, mm.
+    pub y: f64,
 }
 
 impl From<cad::Finding> for Finding {
@@ -620,6 +632,10 @@ impl From<cad::Finding> for Finding {
             file: f.file,
             line: f.line.map(|l| l as i32),
             designator: f.designator,
+            offset: f.offset.map(|o| OffsetMm {
+                x: o.x_mm(),
+                y: o.y_mm(),
+            }),
         }
     }
 }

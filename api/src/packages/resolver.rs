@@ -1,5 +1,6 @@
 //! GraphQL queries and mutations of the packages capability; thin calls into the service.
 
+use super::compare::{self, RevisionComparison, RevisionEffectivity, RevisionEffectivityInput};
 use super::model::{
     CommentAnchor, CreateNpiPackageInput, CreateProductInput, LayerFunction, NpiPackage,
     NpiPackageConnection, NpiPackageFilter, PackageComment, Product, ProductConnection,
@@ -13,6 +14,7 @@ use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::pagination::{clamp_first, decode_cursor, page};
 use async_graphql::{Context, Object, Result, Upload, ID};
+use firstpass_shared::cad::compare::Tolerances;
 use firstpass_shared::text::DisplayName;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
@@ -130,6 +132,35 @@ impl PackagesQuery {
             .load::<npi_package::Entity>(&ctx.state().db, id)
             .await?
             .into())
+    }
+
+    /// What changed between two revisions of one product (`fromPackageId` the older): per
+    /// designator (MPN, value, footprint, position beyond `positionToleranceMm`, default 0.05,
+    /// rotation beyond 0.5°, side, DNP), BOM lines, layers whose image changed and files; the
+    /// first article it calls for; and (`affectedBuilds`) the open builds and serials in work of
+    /// the older revision it reaches. A revision the caller may not see is NOT_FOUND.
+    async fn compare_revisions(
+        &self,
+        ctx: &Context<'_>,
+        from_package_id: ID,
+        to_package_id: ID,
+        position_tolerance_mm: Option<f64>,
+    ) -> Result<RevisionComparison> {
+        let actor = ctx.reader()?;
+        let from = parse_id(&from_package_id, "NPI package")?;
+        let to = parse_id(&to_package_id, "NPI package")?;
+        let mut tolerances = Tolerances::default();
+        if let Some(t) = position_tolerance_mm {
+            if !(t.is_finite() && (0.0..=10.0).contains(&t)) {
+                return Err(
+                    ApiError::bad_input("positionToleranceMm must be between 0 and 10 mm").into(),
+                );
+            }
+            tolerances.position_mm = t;
+        }
+        let (from_row, to_row, diff) =
+            compare::diff(&ctx.state().db, actor, from, to, tolerances).await?;
+        Ok(compare::comparison(from_row, &to_row, diff))
     }
 }
 
@@ -338,5 +369,19 @@ impl PackagesMutation {
                 .await?
                 .into(),
         )
+    }
+
+    /// Chooses from when a revision made from another replaces it: FROM_DATE (with
+    /// `fromDate`), FROM_SERIAL (with `fromSerial`) or NEXT_BUILD. Only the package's OEM may;
+    /// choosing again replaces the choice (both stay in the audit trail).
+    async fn set_revision_effectivity(
+        &self,
+        ctx: &Context<'_>,
+        package_id: ID,
+        input: RevisionEffectivityInput,
+    ) -> Result<RevisionEffectivity> {
+        let actor = ctx.writer()?;
+        let id = parse_id(&package_id, "NPI package")?;
+        Ok(compare::set_effectivity(ctx.state(), actor, id, input, &ctx.audit_meta(actor)).await?)
     }
 }

@@ -669,6 +669,20 @@ fn operations(world: &World) -> Vec<Case> {
             check: None,
         },
         Case {
+            name: "compareRevisions(draft)",
+            query: "query($a: ID!) { compareRevisions(fromPackageId: $a, toPackageId: $a) { suggestedFaiScope designators { designator } affectedBuilds { buildId } } }",
+            variables: json!({"a": world.acme_draft}),
+            expect: acme_readers,
+            check: None,
+        },
+        Case {
+            name: "compareRevisions(accepted)",
+            query: "query($a: ID!) { compareRevisions(fromPackageId: $a, toPackageId: $a) { suggestedFaiScope faiDesignators affectedBuilds { buildId units { serial } } } }",
+            variables: json!({"a": world.acme_accepted}),
+            expect: acme_and_partner_readers,
+            check: None,
+        },
+        Case {
             name: "createProduct",
             query: "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
             variables: Value::Null,
@@ -753,6 +767,13 @@ fn operations(world: &World) -> Vec<Case> {
         Case {
             name: "createRevision",
             query: "mutation($id: ID!, $r: String!) { createRevision(fromPackageId: $id, revision: $r) { id } }",
+            variables: Value::Null,
+            expect: acme_oem_users,
+            check: None,
+        },
+        Case {
+            name: "setRevisionEffectivity",
+            query: "mutation($id: ID!, $i: RevisionEffectivityInput!) { setRevisionEffectivity(packageId: $id, input: $i) { kind } }",
             variables: Value::Null,
             expect: acme_oem_users,
             check: None,
@@ -897,6 +918,17 @@ async fn every_operation_for_every_caller() {
                     json!({"id": world.fresh_package(&format!("A-{n}"), "IN_REVIEW").await})
                 }
                 "createRevision" => json!({"id": world.acme_accepted, "r": format!("R{n}")}),
+                "setRevisionEffectivity" => {
+                    let made = world
+                        .app
+                        .gql(
+                            Some(&world.engineer()),
+                            "mutation($id: ID!, $r: String!) { createRevision(fromPackageId: $id, revision: $r) { id } }",
+                            json!({"id": world.acme_accepted, "r": format!("E{n}")}),
+                        )
+                        .await;
+                    json!({"id": made.data()["createRevision"]["id"], "i": {"kind": "NEXT_BUILD"}})
+                }
                 "serializeUnits" => {
                     json!({"b": world.acme_build, "p": format!("SER{n}-{{SEQ:4}}")})
                 }

@@ -263,10 +263,11 @@ fn geometry(style: Style) -> Geometry {
                 dark: true,
             });
         }
+        // The legend stays clear of the pads (the SOIC's rows start 1.95 mm from its centre).
         let (hw, hh) = if part.package == "SOIC-8" {
-            (2.0, 2.6)
+            (1.7, 2.6)
         } else {
-            (1.5, 0.8)
+            (1.65, 0.8)
         };
         let (x0, y0, x1, y1) = (part.x - hw, part.y - hh, part.x + hw, part.y + hh);
         for (a, b, c, d) in [
@@ -900,6 +901,36 @@ pub fn board(style: Style) -> FileSet {
     set
 }
 
+/// The fixture board with its drill files written `(dx, dy)` mm away from the copper, as a
+/// drill file exported relative to another origin than the Gerbers is.
+pub fn board_with_drill_offset(style: Style, dx: f64, dy: f64) -> FileSet {
+    let shift = |holes: Vec<(f64, f64, f64)>| -> Vec<(f64, f64, f64)> {
+        holes
+            .into_iter()
+            .map(|(x, y, d)| (x + dx, y + dy, d))
+            .collect()
+    };
+    let mut set = board(style);
+    for (name, bytes) in &mut set {
+        let plated = match name.as_str() {
+            "board-PTH.drl" | "board-Plated.TXT" => Some(true),
+            "board-NPTH.drl" | "board-NonPlated.TXT" => Some(false),
+            "board.xln" => None,
+            _ => continue,
+        };
+        *bytes = match plated {
+            Some(true) => drill(style, true, &shift(pth_holes())),
+            Some(false) => drill(style, false, &shift(npth_holes())),
+            None => {
+                let mut holes = pth_holes();
+                holes.extend(npth_holes());
+                drill(style, true, &shift(holes))
+            }
+        };
+    }
+    set
+}
+
 /// The card-edge board's card-edge connector: its centroid is in the tab's key slot.
 pub const EDGE_CONNECTOR: &str = "J1";
 /// The card-edge board's jack: its centroid is 2 mm beyond the right edge, its pads on the board.
@@ -1317,10 +1348,83 @@ pub fn broken_variants() -> Vec<Broken> {
     variant("missing_centroid", FindingCode::MissingCentroid, &|s| {
         remove(s, "board-all.pos")
     });
+    // Registration.
+    let hit = |t: String, hits: &str| t.replace("T0\nM30", &format!("{hits}T0\nM30"));
+    let flash = |t: String, extra: &str| t.replace("M02*", &format!("{extra}M02*"));
+    variant("ipc2581_unreadable", FindingCode::Ipc2581ParseError, &|s| {
+        s.push((
+            "board.xml".into(),
+            b"<IPC-2581 revision=\"C\"><Ecad><CadHeader units=\"FURLONG\"/></Ecad></IPC-2581>"
+                .to_vec(),
+        ))
+    });
+    variant(
+        "drill_outside_outline",
+        FindingCode::DrillOutsideOutline,
+        &|s| replace(s, "board-PTH.drl", |t| hit(t, "X80.000Y20.000\n")),
+    );
+    variant(
+        "plated_hole_without_pad",
+        FindingCode::PlatedHoleWithoutPad,
+        &|s| replace(s, "board-PTH.drl", |t| hit(t, "X20.000Y20.000\n")),
+    );
+    variant("annular_ring", FindingCode::AnnularRingBelowMinimum, &|s| {
+        replace(s, "board-PTH.drl", |t| t.replace("C0.400", "C0.780"))
+    });
+    variant("hole_near_edge", FindingCode::HoleTooCloseToEdge, &|s| {
+        replace(s, "board-NPTH.drl", |t| hit(t, "X1.700Y15.000\n"))
+    });
+    variant(
+        "paste_without_mask",
+        FindingCode::PasteWithoutMaskOpening,
+        &|s| {
+            replace(s, "board-F_Paste.gbr", |t| {
+                flash(t, "X40000000Y5000000D03*\n")
+            })
+        },
+    );
+    variant(
+        "mask_without_copper",
+        FindingCode::MaskOpeningWithoutCopper,
+        &|s| {
+            replace(s, "board-F_Mask.gbr", |t| {
+                flash(t, "X40000000Y5000000D03*\n")
+            })
+        },
+    );
+    variant("silkscreen_on_pad", FindingCode::SilkscreenOnPad, &|s| {
+        replace(s, "board-F_Silkscreen.gbr", |t| {
+            flash(t, "X9000000Y8000000D02*\nX11000000Y8000000D01*\n")
+        })
+    });
     out.push(Broken {
         name: "jack_overhangs_edge",
         expect: FindingCode::PlacementOverhangsEdge,
         files: edge_board(true),
+    });
+    out.push(Broken {
+        name: "drill_offset_from_copper",
+        expect: FindingCode::DrillOffsetFromCopper,
+        files: board_with_drill_offset(Style::KiCad, -31.75, 25.4),
+    });
+    let mut flipped = edge_board(true);
+    replace(&mut flipped, "edge-all.pos", |t| {
+        t.lines()
+            .map(|l| {
+                if l.starts_with("R1 ") {
+                    l.replace("top", "bottom")
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    });
+    out.push(Broken {
+        name: "placement_pads_on_the_other_side",
+        expect: FindingCode::PlacementPadsMismatch,
+        files: flipped,
     });
     out
 }
@@ -1382,4 +1486,182 @@ pub fn xlsx_bom() -> Vec<u8> {
     zip.finish()
         .map(std::io::Cursor::into_inner)
         .unwrap_or_default()
+}
+
+/// The fixture board (KiCad geometry) as an IPC-2581 revision C file, written from the
+/// standard's structure (no tool at hand exports it): the same layers, holes, profile,
+/// placements and BOM as [`board`]'s Gerber, drill, position and BOM files. Clear (erasing)
+/// flashes are left out: IPC-2581 draws clearances as the absence of copper.
+pub fn ipc2581_board() -> Vec<u8> {
+    let g = geometry(Style::KiCad);
+    let mut dict: Vec<(String, Shape)> = Vec::new();
+    let mut entry = |shape: Shape| -> String {
+        if let Some((id, _)) = dict.iter().find(|(_, s)| *s == shape) {
+            return id.clone();
+        }
+        let id = format!("PRIM{}", dict.len() + 1);
+        dict.push((id.clone(), shape));
+        id
+    };
+    let mut features = String::new();
+    let layers: [(&str, &str, &str, &[Prim]); 8] = [
+        ("F.Cu", "CONDUCTOR", "TOP", &g.copper_top),
+        ("B.Cu", "CONDUCTOR", "BOTTOM", &g.copper_bottom),
+        ("F.Mask", "SOLDERMASK", "TOP", &g.mask_top),
+        ("B.Mask", "SOLDERMASK", "BOTTOM", &g.mask_bottom),
+        ("F.SilkS", "SILKSCREEN", "TOP", &g.silk_top),
+        ("B.SilkS", "SILKSCREEN", "BOTTOM", &g.silk_bottom),
+        ("F.Paste", "SOLDERPASTE", "TOP", &g.paste_top),
+        ("B.Paste", "SOLDERPASTE", "BOTTOM", &g.paste_bottom),
+    ];
+    for (name, _, _, prims) in &layers {
+        let _ = writeln!(features, "      <LayerFeature layerRef=\"{name}\">");
+        for p in prims.iter() {
+            match p {
+                Prim::Flash {
+                    x,
+                    y,
+                    shape,
+                    dark: true,
+                } => {
+                    let id = entry(*shape);
+                    let _ = writeln!(features, "        <Set><Pad><StandardPrimitiveRef id=\"{id}\"/><Location x=\"{x}\" y=\"{y}\"/></Pad></Set>");
+                }
+                Prim::Line { x1, y1, x2, y2, w } => {
+                    let _ = writeln!(features, "        <Set><Features><Line startX=\"{x1}\" startY=\"{y1}\" endX=\"{x2}\" endY=\"{y2}\"><LineDesc lineWidth=\"{w}\" lineEnd=\"ROUND\"/></Line></Features></Set>");
+                }
+                Prim::ArcCcw {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    cx,
+                    cy,
+                    w,
+                } => {
+                    let _ = writeln!(features, "        <Set><Features><Arc startX=\"{x1}\" startY=\"{y1}\" endX=\"{x2}\" endY=\"{y2}\" centerX=\"{cx}\" centerY=\"{cy}\" clockwise=\"false\"><LineDesc lineWidth=\"{w}\" lineEnd=\"ROUND\"/></Arc></Features></Set>");
+                }
+                Prim::Region(points) => {
+                    features.push_str("        <Set><Features><Contour><Polygon>");
+                    for (k, (x, y)) in points.iter().enumerate() {
+                        let tag = if k == 0 {
+                            "PolyBegin"
+                        } else {
+                            "PolyStepSegment"
+                        };
+                        let _ = write!(features, "<{tag} x=\"{x}\" y=\"{y}\"/>");
+                    }
+                    features.push_str("</Polygon></Contour></Features></Set>\n");
+                }
+                _ => {}
+            }
+        }
+        features.push_str("      </LayerFeature>\n");
+    }
+    features.push_str("      <LayerFeature layerRef=\"DRILL_1-2\">\n");
+    for (plated, holes) in [(true, pth_holes()), (false, npth_holes())] {
+        for (k, (x, y, d)) in holes.iter().enumerate() {
+            let _ = writeln!(
+                features,
+                "        <Set geometry=\"{}\"><Hole name=\"H{k}\" diameter=\"{d}\" platingStatus=\"{}\" plusTol=\"0\" minusTol=\"0\" x=\"{x}\" y=\"{y}\"/></Set>",
+                if plated { "VIA" } else { "MOUNTING" },
+                if plated { "VIA" } else { "NONPLATED" }
+            );
+        }
+    }
+    features.push_str("      </LayerFeature>\n");
+
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<IPC-2581 revision=\"C\" xmlns=\"http://webstds.ipc.org/2581\">\n  <Content roleRef=\"Owner\">\n    <FunctionMode mode=\"ASSEMBLY\"/>\n    <StepRef name=\"board\"/>\n");
+    for (name, ..) in &layers {
+        let _ = writeln!(s, "    <LayerRef name=\"{name}\"/>");
+    }
+    s.push_str("    <DictionaryStandard units=\"MILLIMETER\">\n");
+    for (id, shape) in &dict {
+        let prim = match shape {
+            Shape::Circle(d) | Shape::Octagon(d) => format!("<Circle diameter=\"{d}\"/>"),
+            Shape::Rect(w, h) | Shape::MacroRect(w, h) => {
+                format!("<RectCenter width=\"{w}\" height=\"{h}\"/>")
+            }
+        };
+        let _ = writeln!(s, "      <EntryStandard id=\"{id}\">{prim}</EntryStandard>");
+    }
+    s.push_str("    </DictionaryStandard>\n  </Content>\n");
+    // BOM with the manufacturer part numbers in the AVL.
+    s.push_str("  <Bom name=\"board-bom\">\n    <BomHeader assembly=\"board\" revision=\"A\"><StepRef name=\"board\"/></BomHeader>\n");
+    for (ds, p) in bom_groups() {
+        let _ = writeln!(
+            s,
+            "    <BomItem OEMDesignNumberRef=\"{}-{}\" quantity=\"{}\" pinCount=\"2\" category=\"ELECTRICAL\" description=\"{} {}\">",
+            p.value,
+            p.package,
+            ds.len(),
+            p.value,
+            p.package
+        );
+        for d in &ds {
+            let _ = writeln!(
+                s,
+                "      <RefDes name=\"{d}\" packageRef=\"{}\" populate=\"{}\" layerRef=\"F.Cu\"/>",
+                p.package, !p.dnp
+            );
+        }
+        let _ = writeln!(s, "      <Characteristics category=\"ELECTRICAL\"><Textual definitionSource=\"Firstpass\" textualCharacteristicName=\"Value\" textualCharacteristicValue=\"{}\"/></Characteristics>\n    </BomItem>", p.value);
+    }
+    s.push_str(
+        "  </Bom>\n  <Ecad name=\"board\">\n    <CadHeader units=\"MILLIMETER\"/>\n    <CadData>\n",
+    );
+    for (name, function, side, _) in &layers {
+        let _ = writeln!(
+            s,
+            "      <Layer name=\"{name}\" layerFunction=\"{function}\" side=\"{side}\" polarity=\"POSITIVE\"/>"
+        );
+    }
+    s.push_str("      <Layer name=\"DRILL_1-2\" layerFunction=\"DRILL\" side=\"ALL\" polarity=\"POSITIVE\"/>\n      <Step name=\"board\">\n        <Datum x=\"0\" y=\"0\"/>\n        <Profile><Polygon>");
+    let mut first = true;
+    for p in &g.outline {
+        match p {
+            Prim::Line { x1, y1, x2, y2, .. } => {
+                if first {
+                    let _ = write!(s, "<PolyBegin x=\"{x1}\" y=\"{y1}\"/>");
+                    first = false;
+                }
+                let _ = write!(s, "<PolyStepSegment x=\"{x2}\" y=\"{y2}\"/>");
+            }
+            Prim::ArcCcw {
+                x1,
+                y1,
+                x2,
+                y2,
+                cx,
+                cy,
+                ..
+            } => {
+                if first {
+                    let _ = write!(s, "<PolyBegin x=\"{x1}\" y=\"{y1}\"/>");
+                    first = false;
+                }
+                let _ = write!(s, "<PolyStepCurve x=\"{x2}\" y=\"{y2}\" centerX=\"{cx}\" centerY=\"{cy}\" clockwise=\"false\"/>");
+            }
+            _ => {}
+        }
+    }
+    s.push_str("</Polygon></Profile>\n");
+    for p in parts() {
+        let _ = writeln!(
+            s,
+            "        <Component refDes=\"{}\" packageRef=\"{}\" layerRef=\"F.Cu\" part=\"{}-{}\" mountType=\"SMT\"><Xform rotation=\"0\"/><Location x=\"{}\" y=\"{}\"/></Component>",
+            p.designator, p.package, p.value, p.package, p.x, p.y
+        );
+    }
+    s.push_str(&features);
+    s.push_str("      </Step>\n    </CadData>\n  </Ecad>\n  <Avl name=\"board-avl\">\n    <AvlHeader title=\"board\" source=\"Firstpass\" author=\"Firstpass\" datetime=\"2024-01-01T00:00:00\" version=\"1\"/>\n");
+    for (_, p) in bom_groups() {
+        let _ = writeln!(
+            s,
+            "    <AvlItem OEMDesignNumber=\"{}-{}\"><AvlVmpn qualified=\"true\" chosen=\"true\"><AvlMpn name=\"{}\"/><AvlVendor enterpriseRef=\"{}\"/></AvlVmpn></AvlItem>",
+            p.value, p.package, p.mpn, p.manufacturer
+        );
+    }
+    s.push_str("  </Avl>\n</IPC-2581>\n");
+    s.into_bytes()
 }

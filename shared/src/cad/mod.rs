@@ -7,12 +7,15 @@
 
 pub mod bom;
 pub mod centroid;
+pub mod compare;
 pub mod excellon;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod gerber;
+pub mod ipc2581;
 pub mod layers;
 pub mod outline;
+pub mod registration;
 pub mod render;
 mod table;
 pub mod validate;
@@ -20,7 +23,11 @@ pub mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use layers::{identify_layer, LayerFunction, LayerId, LayerSource, Side};
-pub use validate::{validate_package, Finding, FindingCode, InputFile, PackageAnalysis, Severity};
+pub use registration::Offset;
+pub use validate::{
+    analyze_package_with, validate_package, AnalyzeOptions, Finding, FindingCode, InputFile,
+    PackageAnalysis, Severity,
+};
 
 /// What a package file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,6 +44,10 @@ pub enum FileKind {
     Centroid,
     /// A drawing.
     Drawing,
+    /// An IPC-2581 file: layers, drill, outline, BOM and placements in one XML document.
+    #[serde(rename = "IPC2581")]
+    #[cfg_attr(feature = "server", graphql(name = "IPC2581"))]
+    Ipc2581,
     /// Anything else.
     Other,
 }
@@ -54,7 +65,7 @@ impl std::str::FromStr for FileKind {
             .ok_or_else(|| crate::domain::UnknownVariant {
                 kind: "file kind",
                 value: s.to_owned(),
-                expected: "GERBER DRILL BOM CENTROID DRAWING OTHER",
+                expected: "GERBER DRILL BOM CENTROID DRAWING IPC2581 OTHER",
             })
     }
 }
@@ -73,6 +84,7 @@ impl FileKind {
         FileKind::Bom,
         FileKind::Centroid,
         FileKind::Drawing,
+        FileKind::Ipc2581,
         FileKind::Other,
     ];
 
@@ -84,6 +96,7 @@ impl FileKind {
             FileKind::Bom => "BOM",
             FileKind::Centroid => "CENTROID",
             FileKind::Drawing => "DRAWING",
+            FileKind::Ipc2581 => "IPC2581",
             FileKind::Other => "OTHER",
         }
     }
@@ -111,6 +124,9 @@ pub fn guess_file_kind(name: &str, head: &[u8]) -> FileKind {
     let head = &head[..head.len().min(8192)];
     let ext = extension(name);
     let lower_name = base_name(name).to_ascii_lowercase();
+    if matches!(ext.as_str(), "xml" | "cvg" | "ipc" | "2581") && ipc2581::looks_like(head) {
+        return FileKind::Ipc2581;
+    }
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
 
     match ext.as_str() {

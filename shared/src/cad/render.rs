@@ -544,6 +544,22 @@ mod tests {
     }
 
     #[test]
+    fn a_single_drill_file_is_drawn() {
+        let set = fixtures::board(fixtures::Style::KiCad);
+        let only: Vec<_> = set
+            .iter()
+            .filter(|(n, _)| n == "board-PTH.drl")
+            .cloned()
+            .collect();
+        let pkg = analyze_package(&fixtures::inputs(&only));
+        assert!(pkg.analysis.board.is_none());
+        let board = board_svg(&pkg, Side::Top, RenderOptions::default());
+        assert_eq!(board.matches("<circle").count(), 4, "{board}");
+        let layer = drill_svg(&pkg.drills[0].1, RenderOptions::default());
+        assert_eq!(layer.matches("<circle").count(), 4, "{layer}");
+    }
+
+    #[test]
     fn caps_elements() {
         let set = fixtures::board(fixtures::Style::KiCad);
         let pkg = analyze_package(&fixtures::inputs(&set));

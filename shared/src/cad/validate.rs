@@ -19,7 +19,9 @@ use super::excellon::{self, DrillFile};
 use super::gerber::{self, GerberFile, Graphic, Point};
 use super::layers::{identify_layer, LayerFunction, LayerId, LayerSource, Side};
 use super::outline;
+use super::registration::{self, Offset};
 use super::{guess_file_kind, Extents, FileKind};
+use crate::domain::IpcClass;
 
 /// Whether a finding blocks submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -56,6 +58,8 @@ codes! {
     GerberParseError => "GERBER_PARSE_ERROR",
     /// A drill file does not parse.
     DrillParseError => "DRILL_PARSE_ERROR",
+    /// An IPC-2581 file does not parse.
+    Ipc2581ParseError => "IPC2581_PARSE_ERROR",
     /// A layer's function could not be identified; the user must set it.
     LayerFunctionUnknown => "LAYER_FUNCTION_UNKNOWN",
     /// Two files claim the same single-instance layer function.
@@ -96,6 +100,25 @@ codes! {
     MissingBom => "MISSING_BOM",
     /// The package has no centroid file.
     MissingCentroid => "MISSING_CENTROID",
+    /// The plated holes miss the copper, but all land on pads once moved by one vector (the
+    /// drill file written relative to another origin than the Gerbers); the finding carries it.
+    DrillOffsetFromCopper => "DRILL_OFFSET_FROM_COPPER",
+    /// A drill hit lies outside the board outline.
+    DrillOutsideOutline => "DRILL_OUTSIDE_OUTLINE",
+    /// A plated hole has no copper at its position on an outer copper layer.
+    PlatedHoleWithoutPad => "PLATED_HOLE_WITHOUT_PAD",
+    /// Solder paste where the solder mask does not open.
+    PasteWithoutMaskOpening => "PASTE_WITHOUT_MASK_OPENING",
+    /// A solder-mask opening (flash) with neither copper nor a hole under it.
+    MaskOpeningWithoutCopper => "MASK_OPENING_WITHOUT_COPPER",
+    /// Silkscreen crosses a pad the solder mask leaves bare.
+    SilkscreenOnPad => "SILKSCREEN_ON_PAD",
+    /// A plated hole leaves less annular ring on an outer layer than the IPC class asks.
+    AnnularRingBelowMinimum => "ANNULAR_RING_BELOW_MINIMUM",
+    /// A hole's wall is closer to the board edge than the IPC class asks.
+    HoleTooCloseToEdge => "HOLE_TOO_CLOSE_TO_EDGE",
+    /// A placement's copper pads (named by X2 attributes) are on the other side or away from it.
+    PlacementPadsMismatch => "PLACEMENT_PADS_MISMATCH",
 }
 
 impl std::fmt::Display for FindingCode {
@@ -119,6 +142,10 @@ pub struct Finding {
     pub line: Option<u32>,
     /// The designator concerned, if any.
     pub designator: Option<String>,
+    /// For `DRILL_OFFSET_FROM_COPPER`: the vector to add to the drill file's coordinates so that
+    /// its holes land on the copper (see [`super::registration::apply_drill_offset`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Offset>,
 }
 
 impl Finding {
@@ -131,6 +158,7 @@ impl Finding {
             file: None,
             line: None,
             designator: None,
+            offset: None,
         }
     }
 
@@ -214,6 +242,11 @@ pub struct LayerInfo {
     pub extents_mm: Option<Extents>,
     /// Whether the file parsed.
     pub parsed: bool,
+    /// A hash of the drawn image (see [`super::compare::gerber_image_hash`]): equal images,
+    /// equal hashes, whatever the file's headers. `None` when the file did not parse (or the
+    /// analysis was stored before images were hashed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_hash: Option<String>,
 }
 
 /// Board facts derived from the layers.
@@ -296,8 +329,29 @@ fn kind_of(f: &InputFile<'_>) -> FileKind {
     }
 }
 
+/// What a package's analysis depends on besides its files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalyzeOptions {
+    /// The IPC class the package is built to: annular ring and hole-to-edge minimums.
+    pub ipc_class: IpcClass,
+}
+
+impl Default for AnalyzeOptions {
+    /// Class 2, the common case.
+    fn default() -> Self {
+        AnalyzeOptions {
+            ipc_class: IpcClass::Class2,
+        }
+    }
+}
+
 /// Like [`validate_package`], keeping the parsed geometry for [`super::render`].
 pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
+    analyze_package_with(files, AnalyzeOptions::default())
+}
+
+/// Like [`analyze_package`], for a package of the given options (its IPC class).
+pub fn analyze_package_with(files: &[InputFile<'_>], options: AnalyzeOptions) -> ParsedPackage {
     let mut findings = Vec::new();
     let mut infos = Vec::new();
     let mut layers: Vec<LayerInfo> = Vec::new();
@@ -406,6 +460,74 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
                     Err(e) => findings.push(e.finding(f.name)),
                 }
             }
+            FileKind::Ipc2581 => match super::ipc2581::parse(f.name, f.bytes) {
+                Ok(pkg) => {
+                    let id = |function: LayerFunction, inner_index| LayerId {
+                        function,
+                        side: function.side(),
+                        inner_index,
+                        source: LayerSource::X2,
+                    };
+                    let label = |layer: &str| format!("{}#{layer}", f.name);
+                    for l in pkg.layers {
+                        let info = layer_info(
+                            &label(&l.name),
+                            FileKind::Ipc2581,
+                            id(l.function, l.inner_index),
+                            l.image.extents,
+                            true,
+                        );
+                        gerbers.push((layers.len(), l.image));
+                        layers.push(info);
+                    }
+                    if let Some(o) = pkg.outline {
+                        let info = layer_info(
+                            &label("Profile"),
+                            FileKind::Ipc2581,
+                            id(LayerFunction::Outline, None),
+                            o.path_extents,
+                            true,
+                        );
+                        gerbers.push((layers.len(), o));
+                        layers.push(info);
+                    }
+                    for d in pkg.drills {
+                        let info = layer_info(
+                            &label(&d.name),
+                            FileKind::Ipc2581,
+                            id(d.function, None),
+                            None,
+                            true,
+                        );
+                        drills.push((layers.len(), d.drill));
+                        layers.push(info);
+                    }
+                    if !pkg.bom_lines.is_empty() {
+                        bom_files += 1;
+                        bom_ok = true;
+                        let bom = bom::Bom {
+                            lines: pkg.bom_lines,
+                            header_row: 0,
+                            has_mpn_column: true,
+                            findings: Vec::new(),
+                        };
+                        findings.extend(bom::check(&bom));
+                        bom_lines.extend(bom.lines);
+                    }
+                    if !pkg.placements.is_empty() {
+                        centroid_files += 1;
+                        centroid_ok = true;
+                        placements.extend(pkg.placements);
+                    }
+                }
+                Err(e) => findings.push(
+                    Finding::error(
+                        FindingCode::Ipc2581ParseError,
+                        format!("IPC-2581 file cannot be read: {}", e.message),
+                    )
+                    .in_file(f.name),
+                ),
+            },
             FileKind::Drawing | FileKind::Other => {}
         }
     }
@@ -558,6 +680,12 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
         }
         layers[*idx].extents_mm = d.extents;
     }
+    for (idx, g) in &gerbers {
+        layers[*idx].image_hash = Some(super::compare::gerber_image_hash(g));
+    }
+    for (idx, d) in &drills {
+        layers[*idx].image_hash = Some(super::compare::drill_image_hash(d));
+    }
 
     // BOM and centroid.
     if bom_files == 0 {
@@ -640,6 +768,14 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
         let pads = copper_pads(&gerbers, &layers);
         check_placements(&placements, b, &pads, &mut findings);
     }
+    findings.extend(registration::check(&registration::Inputs {
+        gerbers: &gerbers,
+        drills: &drills,
+        layers: &layers,
+        board: board.as_ref(),
+        placements: &placements,
+        class: options.ipc_class,
+    }));
 
     // Deterministic order: package-level first, then files in input order, line, code, designator.
     let order: BTreeMap<&str, usize> = files
@@ -679,7 +815,7 @@ pub fn analyze_package(files: &[InputFile<'_>]) -> ParsedPackage {
 }
 
 /// Tolerance (mm) of the on-board tests: a point this close to the edge is on it.
-const EDGE_TOLERANCE_MM: f64 = 0.05;
+pub(crate) const EDGE_TOLERANCE_MM: f64 = 0.05;
 /// How far (mm) from its centroid a part's pads are looked for when the copper does not name
 /// them (no X2 `.P`/`.C` attributes): farther than any overhang worth a warning.
 const PAD_REACH_MM: f64 = 10.0;
@@ -977,5 +1113,6 @@ fn layer_info(
         source: id.source,
         extents_mm: extents,
         parsed,
+        image_hash: None,
     }
 }
