@@ -225,8 +225,7 @@ pub async fn update_units(txn: &DatabaseTransaction, units: &[&unit::Model]) -> 
                 state: UnitState::from(*u),
             })
             .collect();
-        let document =
-            serde_json::to_string(&rows).map_err(|e| crate::error::ApiError::internal(e))?;
+        let document = serde_json::to_string(&rows).map_err(crate::error::ApiError::internal)?;
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "UPDATE units AS u SET status = v.status, next_position = v.next_position, \
