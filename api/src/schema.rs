@@ -4,9 +4,11 @@ use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
 use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
+use crate::builds::test_steps::TestStepsQuery;
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
+use crate::webhooks::resolver::{WebhooksMutation, WebhooksQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 /// Every query of the API.
@@ -18,6 +20,8 @@ pub struct Query(
     PackagesQuery,
     BuildsQuery,
     FaiQuery,
+    WebhooksQuery,
+    TestStepsQuery,
 );
 
 /// Every mutation of the API.
@@ -28,6 +32,7 @@ pub struct Mutation(
     PackagesMutation,
     BuildsMutation,
     FaiMutation,
+    WebhooksMutation,
 );
 
 /// The executable schema type.

@@ -14,3 +14,4 @@ mod tenancy;
 mod tokens_audit;
 mod typed_input;
 mod web_assets;
+mod webhooks;
