@@ -11,6 +11,7 @@ mod packages;
 mod request_path;
 mod schema;
 mod tenancy;
+mod test_steps;
 mod tokens_audit;
 mod typed_input;
 mod web_assets;

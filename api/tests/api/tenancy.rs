@@ -884,6 +884,7 @@ fn build_operations(world: &World) -> Vec<Case> {
             }),
         },
         Case { name: "build(id)", query: "query($id: ID!) { build(id: $id) { id metrics { unitsStarted } progress { passed } } }", variables: json!({"id": world.acme_build}), expect: acme_and_partner_readers, check: None },
+        Case { name: "testStepStatistics", query: "query($id: ID!) { testStepStatistics(buildId: $id, station: \"SMT\") { name stepYield cpk } }", variables: json!({"id": world.acme_build}), expect: acme_and_partner_readers, check: None },
         Case { name: "unit(serial)", query: "query($s: String!) { unit(serial: $s) { serial history { result } genealogy { designator } } }", variables: json!({"s": world.acme_serial}), expect: acme_and_partner_readers, check: None },
         Case {
             name: "componentLots",
