@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod builds;
+pub mod cfx;
 pub mod cli;
 pub mod config;
 pub mod context;

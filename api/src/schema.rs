@@ -5,6 +5,7 @@ use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::builds::test_steps::TestStepsQuery;
+use crate::cfx::resolver::{CfxMutation, CfxQuery};
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
@@ -22,6 +23,7 @@ pub struct Query(
     FaiQuery,
     WebhooksQuery,
     TestStepsQuery,
+    CfxQuery,
 );
 
 /// Every mutation of the API.
@@ -33,6 +35,7 @@ pub struct Mutation(
     BuildsMutation,
     FaiMutation,
     WebhooksMutation,
+    CfxMutation,
 );
 
 /// The executable schema type.

@@ -1,6 +1,7 @@
 //! Integrations: webhook endpoints, the outbox of events written with each change, one
 //! delivery row per event and endpoint that the delivery worker works through, and the typed
-//! test steps of station results.
+//! test steps of station results; IPC-CFX endpoints mapped to stations and the messages
+//! received from them (applied or dead-lettered).
 
 use crate::columns::{fk, id, index, text, time, uuid};
 use sea_orm_migration::prelude::*;
@@ -93,6 +94,33 @@ enum TestSteps {
     HighLimit,
     Result,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CfxEndpoints {
+    Table,
+    Id,
+    EmsId,
+    Handle,
+    Station,
+    ApiTokenId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CfxMessages {
+    Table,
+    Id,
+    EmsId,
+    UniqueId,
+    Source,
+    MessageName,
+    Body,
+    Status,
+    Reason,
+    Attempts,
+    CreatedAt,
+    UpdatedAt,
 }
 
 fn cascade(
@@ -296,11 +324,78 @@ impl MigrationTrait for Migration {
                 &["station_event_id"],
                 false,
             ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CfxEndpoints::Table)
+                    .col(id(CfxEndpoints::Id))
+                    .col(uuid(CfxEndpoints::EmsId))
+                    .col(text(CfxEndpoints::Handle, 200))
+                    .col(text(CfxEndpoints::Station, 100))
+                    .col(uuid(CfxEndpoints::ApiTokenId))
+                    .col(time(CfxEndpoints::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        "fk_cfx_endpoints_ems",
+                        (CfxEndpoints::Table, CfxEndpoints::EmsId),
+                        (Organizations::Table, Organizations::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ux_cfx_endpoints_handle",
+                CfxEndpoints::Table,
+                &["ems_id", "handle"],
+                true,
+            ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CfxMessages::Table)
+                    .col(id(CfxMessages::Id))
+                    .col(uuid(CfxMessages::EmsId))
+                    .col(text(CfxMessages::UniqueId, 200))
+                    .col(text(CfxMessages::Source, 200))
+                    .col(text(CfxMessages::MessageName, 200))
+                    .col(ColumnDef::new(CfxMessages::Body).text().not_null())
+                    .col(text(CfxMessages::Status, 16))
+                    .col(ColumnDef::new(CfxMessages::Reason).string_len(2000).null())
+                    .col(ColumnDef::new(CfxMessages::Attempts).integer().not_null())
+                    .col(time(CfxMessages::CreatedAt))
+                    .col(time(CfxMessages::UpdatedAt))
+                    .foreign_key(&mut cascade(
+                        "fk_cfx_messages_ems",
+                        (CfxMessages::Table, CfxMessages::EmsId),
+                        (Organizations::Table, Organizations::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ux_cfx_messages_unique_id",
+                CfxMessages::Table,
+                &["ems_id", "unique_id"],
+                true,
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_cfx_messages_status",
+                CfxMessages::Table,
+                &["ems_id", "status", "id"],
+                false,
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            CfxMessages::Table.into_iden(),
+            CfxEndpoints::Table.into_iden(),
             TestSteps::Table.into_iden(),
             WebhookDeliveries::Table.into_iden(),
             OutboxEvents::Table.into_iden(),

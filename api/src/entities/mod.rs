@@ -7,6 +7,8 @@ pub mod api_token;
 pub mod audit_event;
 pub mod build;
 pub mod build_station;
+pub mod cfx_endpoint;
+pub mod cfx_message;
 pub mod component_lot;
 pub mod defect;
 pub mod fai_characteristic;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod builds;
+mod cfx;
 mod concurrency;
 mod fai;
 mod harness;
