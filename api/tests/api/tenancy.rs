@@ -821,8 +821,32 @@ fn ems_planners(caller: Caller) -> Expect {
 }
 
 /// Webhooks: org admins manage their own organization's endpoints and deliveries only.
+/// CFX: the EMS maps its endpoints and works its dead letters; nobody else sees them.
 fn webhook_operations(world: &World) -> Vec<Case> {
     vec![
+        Case { name: "cfxEndpoints", query: "{ cfxEndpoints { id handle } }", variables: json!({}), expect: ems_planners, check: None },
+        Case { name: "cfxMessages", query: "{ cfxMessages { id status } }", variables: json!({}), expect: ems_floor, check: None },
+        Case {
+            name: "mapCfxEndpoint",
+            query: "mutation($t: ID!) { mapCfxEndpoint(handle: \"matrix.ict\", station: \"SMT\", apiTokenId: $t) { id } }",
+            // Acme's token is not the EMS's to give.
+            variables: json!({"t": world.acme_token}),
+            expect: |caller| match ems_planners(caller) {
+                Allowed => NOT_FOUND,
+                other => other,
+            },
+            check: None,
+        },
+        Case {
+            name: "replayCfxMessage",
+            query: "mutation($id: ID!) { replayCfxMessage(id: $id) { id } }",
+            variables: json!({"id": uuid::Uuid::now_v7().to_string()}),
+            expect: |caller| match ems_floor(caller) {
+                Allowed => NOT_FOUND,
+                other => other,
+            },
+            check: None,
+        },
         Case {
             name: "webhookEndpoints",
             query: "{ webhookEndpoints { id url } }",
