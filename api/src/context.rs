@@ -39,6 +39,8 @@ pub struct AppState {
     pub decoy_hash: Arc<String>,
     /// Turns true when the server begins to stop; long-lived connections (WebSockets) close.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Webhook settings, delivery clock and worker wake-up.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 /// Facts about the current request.

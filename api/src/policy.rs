@@ -29,6 +29,8 @@ pub enum Action {
     RecordProduction,
     /// Write first-article inspection reports: create, fill, attach evidence, submit.
     WriteFai,
+    /// Register, change and remove webhook endpoints; see and replay their deliveries.
+    ManageWebhooks,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -56,7 +58,10 @@ impl Action {
             Role::EmsAdmin,
         ];
         match self {
-            Action::ManageUsers | Action::ManageApiTokens | Action::ReadAudit => Rule {
+            Action::ManageUsers
+            | Action::ManageApiTokens
+            | Action::ReadAudit
+            | Action::ManageWebhooks => Rule {
                 org_kind: None,
                 roles: ADMINS,
                 tokens: false,
@@ -100,6 +105,7 @@ impl Action {
             Action::PlanBuilds => "plan builds",
             Action::RecordProduction => "record production",
             Action::WriteFai => "write first-article reports",
+            Action::ManageWebhooks => "manage webhooks",
         }
     }
 }

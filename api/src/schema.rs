@@ -4,9 +4,12 @@ use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
 use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
+use crate::builds::test_steps::TestStepsQuery;
+use crate::cfx::resolver::{CfxMutation, CfxQuery};
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
+use crate::webhooks::resolver::{WebhooksMutation, WebhooksQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 /// Every query of the API.
@@ -18,6 +21,9 @@ pub struct Query(
     PackagesQuery,
     BuildsQuery,
     FaiQuery,
+    WebhooksQuery,
+    TestStepsQuery,
+    CfxQuery,
 );
 
 /// Every mutation of the API.
@@ -28,6 +34,8 @@ pub struct Mutation(
     PackagesMutation,
     BuildsMutation,
     FaiMutation,
+    WebhooksMutation,
+    CfxMutation,
 );
 
 /// The executable schema type.

@@ -34,6 +34,7 @@ pub async fn build_state(
         orphan_sweep: Default::default(),
         decoy_hash: Arc::new(decoy),
         shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+        webhooks: crate::webhooks::Webhooks::from_env(),
     })
 }
 
@@ -56,6 +57,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     crate::packages::sweep::spawn(&state);
     tokio::spawn(crate::maintenance::run(state.clone()));
+    tokio::spawn(crate::webhooks::worker::run(state.clone()));
     let stopping = state.shutdown.clone();
     let mut stopped = stopping.subscribe();
     let signal = async move {

@@ -7,4 +7,5 @@ pub mod metrics;
 pub mod model;
 pub mod resolver;
 pub mod service;
+pub mod test_steps;
 pub mod trace;

@@ -55,6 +55,8 @@ pub struct StationResultInput {
     pub measurements: Option<async_graphql::Json<serde_json::Value>>,
     /// A key of the client's choosing: the same key twice records once and answers the first result.
     pub idempotency_key: Option<String>,
+    /// Typed test steps with units and limits; a PASS step outside its limits is refused.
+    pub test_steps: Option<Vec<super::test_steps::TestStepInput>>,
 }
 
 /// A defect found on a unit.
@@ -163,6 +165,10 @@ impl StationResultInput {
         Ok(service::NewResult {
             serial: Serial::parse(&self.serial)?,
             station: DisplayName::parse(&self.station)?,
+            test_steps: super::test_steps::parse_steps(
+                self.test_steps.unwrap_or_default(),
+                self.result,
+            )?,
             result: self.result,
             measurements: self.measurements.map(|m| m.0),
             idempotency_key: self.idempotency_key,
@@ -564,6 +570,7 @@ impl Unit {
 
 /// A station result.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct StationEvent {
     /// Unique id.
     pub id: ID,

@@ -21,6 +21,7 @@ use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::packages::{analysis, model::status_of};
 use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
+use crate::webhooks::model::WebhookEvent;
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use firstpass_shared::domain::PackageStatus;
 use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
@@ -85,6 +86,8 @@ pub struct NewResult {
     pub measurements: Option<serde_json::Value>,
     /// Repeating a key answers the first result instead of recording a second.
     pub idempotency_key: Option<String>,
+    /// Typed test steps, already checked ([`super::test_steps::parse_steps`]).
+    pub test_steps: Vec<super::test_steps::TestStep>,
 }
 
 /// A defect to record, with its disposition.
@@ -246,6 +249,14 @@ pub async fn create_build(
         Change::new("build.create", "Build", row.id).after(&json!({
             "package": package.id, "phase": row.phase, "quantity": row.quantity, "dueDate": row.due_date, "routing": stations,
         })),
+    )
+    .await?;
+    crate::outbox::emit_to(
+        &txn,
+        &[row.ems_id, row.oem_id],
+        WebhookEvent::BuildCreated,
+        row.id,
+        json!({"packageId": package.id, "status": row.status}),
     )
     .await?;
     txn.commit().await?;
@@ -667,6 +678,7 @@ async fn record_batch(
     let mut out: Vec<Recorded> = Vec::with_capacity(inputs.len());
     let mut new_events = Vec::new();
     let mut changed: BTreeSet<Uuid> = BTreeSet::new();
+    let mut steps = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let key = key_of(input);
         if key.is_some_and(|k| k.len() > 200) {
@@ -701,6 +713,7 @@ async fn record_batch(
         let (event, station) = apply_result(actor, input, key, unit, stations, now)
             .map_err(|err| numbered(index, err))?;
         changed.insert(unit.id);
+        steps.extend(super::test_steps::rows(&event, &input.test_steps));
         if let Some(key) = key {
             first_events.insert(key.to_owned(), event.clone());
         }
@@ -718,19 +731,32 @@ async fn record_batch(
             _ => err.into(),
         });
     }
+    super::test_steps::insert(txn, steps).await?;
     let changed_units: Vec<&unit::Model> = changed.iter().map(|id| &units[id]).collect();
     bulk::update_units(txn, &changed_units).await?;
     // A build is IN_PROGRESS from its first result; one build at a time, in id order.
     let started: BTreeSet<Uuid> = changed.iter().map(|id| units[id].build_id).collect();
     for build_id in started {
-        build::Entity::update_many()
+        let moved = build::Entity::update_many()
             .col_expr(build::Column::Status, Expr::value(BuildStatus::InProgress))
             .col_expr(build::Column::UpdatedAt, Expr::value(now))
             .filter(build::Column::Id.eq(build_id))
             .filter(build::Column::Status.eq(BuildStatus::Planned))
             .exec(txn)
             .await?;
+        if moved.rows_affected > 0 {
+            let status = json!({"status": BuildStatus::InProgress});
+            let subject = [(build_id, status)];
+            crate::outbox::emit_for_build(
+                txn,
+                build_id,
+                WebhookEvent::BuildStatusChanged,
+                &subject,
+            )
+            .await?;
+        }
     }
+    emit_failures(txn, &out, &changed).await?;
     let mut per_build: BTreeMap<Uuid, usize> = BTreeMap::new();
     for recorded in &out {
         *per_build.entry(recorded.unit.build_id).or_default() += 1;
@@ -745,6 +771,30 @@ async fn record_batch(
         .await?;
     }
     Ok(out)
+}
+
+/// Tells webhooks of the units of a batch that failed (and so are held): the newly recorded
+/// FAIL events among `out`, by build.
+async fn emit_failures(
+    txn: &DatabaseTransaction,
+    out: &[Recorded],
+    changed: &BTreeSet<Uuid>,
+) -> ApiResult<()> {
+    let mut failed: BTreeMap<Uuid, Vec<(Uuid, serde_json::Value)>> = BTreeMap::new();
+    for recorded in out {
+        let unit = &recorded.unit;
+        if changed.contains(&unit.id) && recorded.event.result == StationResult::Fail.as_str() {
+            failed.entry(unit.build_id).or_default().push((
+                unit.id,
+                json!({"buildId": unit.build_id, "serial": unit.serial, "station": recorded.station, "stationEventId": recorded.event.id}),
+            ));
+        }
+    }
+    for (build_id, units) in failed {
+        crate::outbox::emit_for_build(txn, build_id, WebhookEvent::UnitFailed, &units).await?;
+        crate::outbox::emit_for_build(txn, build_id, WebhookEvent::UnitHeld, &units).await?;
+    }
+    Ok(())
 }
 
 /// Records station results in one transaction: all of them or none. Each follows the rules of
@@ -869,6 +919,14 @@ pub async fn record_defect(
             .after(&json!({"status": unit.status, "nextPosition": unit.next_position, "defect": row.code, "designator": row.designator, "disposition": row.disposition})),
     )
     .await?;
+    let data = json!({"buildId": unit.build_id, "serial": unit.serial, "defectId": row.id, "code": row.code, "disposition": row.disposition, "status": unit.status});
+    crate::outbox::emit_for_build(
+        &txn,
+        unit.build_id,
+        WebhookEvent::DefectRecorded,
+        &[(unit.id, data)],
+    )
+    .await?;
     txn.commit().await?;
     state.build_events.publish(&state.db, unit.build_id).await;
     Ok((row, unit, station.name.clone()))
@@ -953,6 +1011,7 @@ pub async fn ship_units(
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))
         .exec(&txn)
         .await?;
+    let was_shipped = build.status == BuildStatus::Shipped.as_str();
     let mut active: build::ActiveModel = build.into();
     active.status = Set(BuildStatus::Shipped.into());
     active.updated_at = Set(now);
@@ -963,9 +1022,44 @@ pub async fn ship_units(
         Change::new("build.ship", "Build", build.id).after(&json!({"shipment": shipment.id, "units": units.len(), "carrier": shipment.carrier, "trackingNumber": shipment.tracking_number})),
     )
     .await?;
+    emit_shipment(&txn, &build, &shipment, &units, was_shipped).await?;
     txn.commit().await?;
     state.build_events.publish(&state.db, build.id).await;
     Ok(shipment)
+}
+
+/// Tells webhooks of a shipment, its units and (the first time) the build's SHIPPED status.
+async fn emit_shipment(
+    txn: &DatabaseTransaction,
+    build: &build::Model,
+    shipment: &shipment::Model,
+    units: &[unit::Model],
+    was_shipped: bool,
+) -> ApiResult<()> {
+    use crate::outbox::emit_for_build;
+    let data = json!({"buildId": build.id, "units": units.len()});
+    emit_for_build(
+        txn,
+        build.id,
+        WebhookEvent::ShipmentCreated,
+        &[(shipment.id, data)],
+    )
+    .await?;
+    let shipped: Vec<_> = units
+        .iter()
+        .map(|u| {
+            (
+                u.id,
+                json!({"buildId": build.id, "serial": u.serial, "shipmentId": shipment.id}),
+            )
+        })
+        .collect();
+    emit_for_build(txn, build.id, WebhookEvent::UnitShipped, &shipped).await?;
+    if !was_shipped {
+        let status = [(build.id, json!({"status": BuildStatus::Shipped}))];
+        emit_for_build(txn, build.id, WebhookEvent::BuildStatusChanged, &status).await?;
+    }
+    Ok(())
 }
 
 /// Receives a reel or lot into the caller's EMS.

@@ -518,6 +518,14 @@ pub async fn submit(
             .after(&json!({"status": report.status})),
     )
     .await?;
+    crate::outbox::emit_to(
+        &txn,
+        &[report.ems_id, report.oem_id],
+        crate::webhooks::model::WebhookEvent::FaiSubmitted,
+        report.id,
+        json!({"status": report.status}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(report)
 }
@@ -634,6 +642,17 @@ pub async fn sign(
             .after(&json!({"status": report.status, "signature": row.id, "meaning": row.meaning, "contentHash": row.content_hash, "signer": row.email})),
     )
     .await?;
+    {
+        use crate::webhooks::model::WebhookEvent;
+        let tenants = [report.ems_id, report.oem_id];
+        let data = json!({"status": report.status, "signatureId": row.id, "meaning": row.meaning});
+        crate::outbox::emit_to(&txn, &tenants, WebhookEvent::FaiSigned, report.id, data).await?;
+        if next == FaiStatus::Approved {
+            let data = json!({"status": report.status});
+            crate::outbox::emit_to(&txn, &tenants, WebhookEvent::FaiApproved, report.id, data)
+                .await?;
+        }
+    }
     txn.commit().await?;
     Ok(report)
 }

@@ -473,6 +473,14 @@ pub async fn submit(
             .after(&snapshot(&package)),
     )
     .await?;
+    crate::outbox::emit_to(
+        &txn,
+        &[package.oem_id, package.ems_id],
+        crate::webhooks::model::WebhookEvent::PackageSubmitted,
+        package.id,
+        json!({"productId": package.product_id, "status": package.status}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(package)
 }
@@ -542,6 +550,23 @@ async fn transition(
             .after(&snapshot(&package)),
     )
     .await?;
+    let event = match to {
+        PackageStatus::Accepted => Some(crate::webhooks::model::WebhookEvent::PackageAccepted),
+        PackageStatus::ChangesRequested => {
+            Some(crate::webhooks::model::WebhookEvent::PackageChangesRequested)
+        }
+        _ => None,
+    };
+    if let Some(event) = event {
+        crate::outbox::emit_to(
+            &txn,
+            &[package.oem_id, package.ems_id],
+            event,
+            package.id,
+            json!({"productId": package.product_id, "status": package.status}),
+        )
+        .await?;
+    }
     if to == PackageStatus::Accepted {
         if let Some(previous_id) = previous {
             if let Some(old) = npi_package::Entity::find_by_id(previous_id)

@@ -3,6 +3,7 @@
 
 mod auth;
 mod builds;
+mod cfx;
 mod concurrency;
 mod fai;
 mod harness;
@@ -13,6 +14,8 @@ mod request_path;
 mod revisions;
 mod schema;
 mod tenancy;
+mod test_steps;
 mod tokens_audit;
 mod typed_input;
 mod web_assets;
+mod webhooks;

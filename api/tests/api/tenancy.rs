@@ -80,6 +80,9 @@ struct World {
     /// The foreign OEM and its admin, which Acme's callers and the EMS must never see.
     globex_org: String,
     globex_admin: String,
+    /// An Acme webhook endpoint and one of its deliveries.
+    acme_webhook: String,
+    acme_delivery: String,
 }
 
 impl World {
@@ -179,6 +182,22 @@ impl World {
         id
     }
 
+    /// A fresh Acme webhook endpoint (to a closed local port) for package submissions.
+    async fn fresh_acme_webhook(&self, n: usize) -> String {
+        let created = self
+            .app
+            .gql(
+                self.bearer(Caller::AcmeAdmin),
+                CREATE_WEBHOOK,
+                json!({"url": format!("http://127.0.0.1:9/hook-{n}"), "events": ["PACKAGE_SUBMITTED"]}),
+            )
+            .await;
+        created.data()["createWebhookEndpoint"]["endpoint"]["id"]
+            .as_str()
+            .expect("endpoint id")
+            .to_owned()
+    }
+
     /// A fresh small file in the Acme draft.
     async fn fresh_draft_file(&self, n: usize) -> String {
         let oem = self.engineer();
@@ -219,6 +238,8 @@ impl World {
             .to_owned()
     }
 }
+
+const CREATE_WEBHOOK: &str = "mutation($url: String!, $events: [WebhookEvent!]!) { createWebhookEndpoint(url: $url, events: $events, description: \"matrix\") { secret endpoint { id } } }";
 
 const CREATE_TOKEN: &str =
     "mutation($name: String!, $scopes: [Scope!]!) { createApiToken(name: $name, scopes: $scopes) { secret token { id } } }";
@@ -307,10 +328,27 @@ async fn world() -> World {
         acme_build: String::new(),
         acme_serial: String::new(),
         acme_lot: String::new(),
+        acme_webhook: String::new(),
+        acme_delivery: String::new(),
     };
+    // Acme hears of its submissions at a closed port (the deliveries fail, which is fine here).
+    world.app.state.webhooks.set_allow_private(true);
+    world.acme_webhook = world.fresh_acme_webhook(0).await;
     world.acme_draft = world.fresh_package("T-DRAFT", "DRAFT").await;
     world.acme_submitted = world.fresh_package("T-SUBMITTED", "SUBMITTED").await;
     world.acme_accepted = world.fresh_package("T-ACCEPTED", "ACCEPTED").await;
+    let deliveries = world
+        .app
+        .gql(
+            world.bearer(Caller::AcmeAdmin),
+            "query($e: ID!) { webhookDeliveries(endpointId: $e) { id } }",
+            json!({"e": world.acme_webhook}),
+        )
+        .await;
+    world.acme_delivery = deliveries.data()["webhookDeliveries"][0]["id"]
+        .as_str()
+        .expect("a delivery")
+        .to_owned();
     let engineer = world.bearer(Caller::AcmeEngineer).map(str::to_owned);
     let query = "query($id: ID!) { npiPackage(id: $id) { product { id } files { id } } }";
     let draft = world
@@ -376,6 +414,8 @@ fn invisible_ids(world: &World, caller: Caller) -> Vec<&str> {
         world.acme_draft_file.as_str(),
         world.acme_build.as_str(),
         world.acme_lot.as_str(),
+        world.acme_webhook.as_str(),
+        world.acme_delivery.as_str(),
     ];
     let globex_all = [world.globex_org.as_str(), world.globex_admin.as_str()];
     if is_globex(caller) {
@@ -386,6 +426,8 @@ fn invisible_ids(world: &World, caller: Caller) -> Vec<&str> {
             world.acme_draft.as_str(),
             world.acme_draft_file.as_str(),
             world.acme_token.as_str(),
+            world.acme_webhook.as_str(),
+            world.acme_delivery.as_str(),
         ];
         ids.extend(globex_all);
         ids
@@ -799,6 +841,78 @@ fn ems_planners(caller: Caller) -> Expect {
     }
 }
 
+/// Webhooks: org admins manage their own organization's endpoints and deliveries only.
+/// CFX: the EMS maps its endpoints and works its dead letters; nobody else sees them.
+fn webhook_operations(world: &World) -> Vec<Case> {
+    vec![
+        Case { name: "cfxEndpoints", query: "{ cfxEndpoints { id handle } }", variables: json!({}), expect: ems_planners, check: None },
+        Case { name: "cfxMessages", query: "{ cfxMessages { id status } }", variables: json!({}), expect: ems_floor, check: None },
+        Case {
+            name: "mapCfxEndpoint",
+            query: "mutation($t: ID!) { mapCfxEndpoint(handle: \"matrix.ict\", station: \"SMT\", apiTokenId: $t) { id } }",
+            // Acme's token is not the EMS's to give.
+            variables: json!({"t": world.acme_token}),
+            expect: |caller| match ems_planners(caller) {
+                Allowed => NOT_FOUND,
+                other => other,
+            },
+            check: None,
+        },
+        Case {
+            name: "replayCfxMessage",
+            query: "mutation($id: ID!) { replayCfxMessage(id: $id) { id } }",
+            variables: json!({"id": uuid::Uuid::now_v7().to_string()}),
+            expect: |caller| match ems_floor(caller) {
+                Allowed => NOT_FOUND,
+                other => other,
+            },
+            check: None,
+        },
+        Case {
+            name: "webhookEndpoints",
+            query: "{ webhookEndpoints { id url } }",
+            variables: json!({}),
+            expect: admins,
+            check: None,
+        },
+        Case {
+            name: "webhookDeliveries",
+            query: "query($e: ID!) { webhookDeliveries(endpointId: $e) { id status attempts } }",
+            variables: json!({"e": world.acme_webhook}),
+            expect: acme_admin_only,
+            check: None,
+        },
+        Case {
+            name: "createWebhookEndpoint",
+            query: CREATE_WEBHOOK,
+            variables: json!({"url": "http://127.0.0.1:9/matrix", "events": ["BUILD_CREATED"]}),
+            expect: admins,
+            check: None,
+        },
+        Case {
+            name: "updateWebhookEndpoint",
+            query: "mutation($id: ID!) { updateWebhookEndpoint(id: $id, description: \"changed\") { id description } }",
+            variables: json!({"id": world.acme_webhook}),
+            expect: acme_admin_only,
+            check: None,
+        },
+        Case {
+            name: "deleteWebhookEndpoint",
+            query: "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            variables: Value::Null, // a fresh endpoint per caller
+            expect: acme_admin_only,
+            check: None,
+        },
+        Case {
+            name: "redeliverWebhook",
+            query: "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }",
+            variables: json!({"id": world.acme_delivery}),
+            expect: acme_admin_only,
+            check: None,
+        },
+    ]
+}
+
 fn build_operations(world: &World) -> Vec<Case> {
     vec![
         Case {
@@ -815,6 +929,7 @@ fn build_operations(world: &World) -> Vec<Case> {
             }),
         },
         Case { name: "build(id)", query: "query($id: ID!) { build(id: $id) { id metrics { unitsStarted } progress { passed } } }", variables: json!({"id": world.acme_build}), expect: acme_and_partner_readers, check: None },
+        Case { name: "testStepStatistics", query: "query($id: ID!) { testStepStatistics(buildId: $id, station: \"SMT\") { name stepYield cpk } }", variables: json!({"id": world.acme_build}), expect: acme_and_partner_readers, check: None },
         Case { name: "unit(serial)", query: "query($s: String!) { unit(serial: $s) { serial history { result } genealogy { designator } } }", variables: json!({"s": world.acme_serial}), expect: acme_and_partner_readers, check: None },
         Case {
             name: "componentLots",
@@ -888,6 +1003,7 @@ async fn every_operation_for_every_caller() {
     let mut n = 0;
     let mut cases = operations(&world);
     cases.extend(build_operations(&world));
+    cases.extend(webhook_operations(&world));
     for case in cases {
         for &caller in CALLERS {
             n += 1;
@@ -901,6 +1017,7 @@ async fn every_operation_for_every_caller() {
                 }
                 "deactivateUser" => json!({"id": world.fresh_acme_user(n).await}),
                 "revokeApiToken" => json!({"id": world.fresh_acme_token(n).await}),
+                "deleteWebhookEndpoint" => json!({"id": world.fresh_acme_webhook(n).await}),
                 "createProduct" => {
                     json!({"i": {"partNumber": format!("P-{n}"), "name": "Matrix product"}})
                 }
