@@ -29,6 +29,8 @@ pub enum Action {
     RecordProduction,
     /// Write first-article inspection reports: create, fill, attach evidence, submit.
     WriteFai,
+    /// Read and mark one's own inbox (a person's, so no API token).
+    ReadInbox,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -86,6 +88,11 @@ impl Action {
                 roles: &[Role::EmsQuality],
                 tokens: false,
             },
+            Action::ReadInbox => Rule {
+                org_kind: None,
+                roles: Role::ALL,
+                tokens: false,
+            },
         }
     }
 
@@ -100,6 +107,7 @@ impl Action {
             Action::PlanBuilds => "plan builds",
             Action::RecordProduction => "record production",
             Action::WriteFai => "write first-article reports",
+            Action::ReadInbox => "have an inbox",
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::audit::resolver::AuditQuery;
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
+use crate::inbox::resolver::{InboxMutation, InboxQuery, InboxSubscription};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -18,6 +19,7 @@ pub struct Query(
     PackagesQuery,
     BuildsQuery,
     FaiQuery,
+    InboxQuery,
 );
 
 /// Every mutation of the API.
@@ -28,6 +30,7 @@ pub struct Mutation(
     PackagesMutation,
     BuildsMutation,
     FaiMutation,
+    InboxMutation,
 );
 
 /// The executable schema type.
@@ -35,7 +38,7 @@ pub type FirstpassSchema = Schema<Query, Mutation, Subscription>;
 
 /// Every subscription of the API.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(BuildsSubscription);
+pub struct Subscription(BuildsSubscription, InboxSubscription);
 
 /// The schema with its limits but no data, so tests and `print-schema` need no database.
 pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {

@@ -6,6 +6,7 @@ mod builds;
 mod concurrency;
 mod fai;
 mod harness;
+mod inbox;
 mod package_storage;
 mod packages;
 mod request_path;
