@@ -260,12 +260,12 @@ fn render(
         doc.table(
             8.0,
             &[
-                col("Meaning", 1.1),
+                col("Meaning", 1.0),
                 col("Printed name", 1.8),
-                col("E-mail", 2.0),
-                col("Signed at", 1.6),
-                col("Reason", 2.6),
-                col("Content hash (SHA-256)", 4.0),
+                col("E-mail", 1.8),
+                col("Signed at", 1.5),
+                col("Reason", 2.1),
+                col("Content hash (SHA-256)", 5.3),
             ],
             &rows,
         );
@@ -301,9 +301,13 @@ fn render(
                         .as_deref()
                         .map(|s| format!(", supplier {s}"))
                         .unwrap_or_default();
+                    let date_code = Some(l.date_code.trim())
+                        .filter(|d| !d.is_empty())
+                        .map(|d| format!(", date code {d}"))
+                        .unwrap_or_default();
                     format!(
-                        "{}: lot {}, reel {}, date code {}{supplier}",
-                        l.designator, l.lot_code, l.reel_id, l.date_code
+                        "{}: lot {}, reel {}{date_code}{supplier}",
+                        l.designator, l.lot_code, l.reel_id
                     )
                 })
                 .collect::<Vec<_>>()

@@ -708,6 +708,11 @@ async fn the_pdf_has_the_three_forms_unicode_text_and_every_signer() {
         "the font is embedded as a subset: {} bytes",
         bytes.len()
     );
+    // Kept beside the browser screenshots for a person to look at.
+    let output = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/output");
+    if std::fs::create_dir_all(&output).is_ok() {
+        let _ = std::fs::write(output.join("fai-report.pdf"), &bytes);
+    }
     let Some(text) = pdf_text(&bytes) else {
         return;
     };
