@@ -23,6 +23,7 @@ pub mod fai;
 pub mod guard;
 pub mod http;
 pub mod ids;
+pub mod inbox;
 pub mod loaders;
 pub mod maintenance;
 pub mod outbox;

@@ -31,6 +31,8 @@ pub enum Action {
     WriteFai,
     /// Register, change and remove webhook endpoints; see and replay their deliveries.
     ManageWebhooks,
+    /// Read and mark one's own inbox (a person's, so no API token).
+    ReadInbox,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -91,6 +93,11 @@ impl Action {
                 roles: &[Role::EmsQuality],
                 tokens: false,
             },
+            Action::ReadInbox => Rule {
+                org_kind: None,
+                roles: Role::ALL,
+                tokens: false,
+            },
         }
     }
 
@@ -106,6 +113,7 @@ impl Action {
             Action::RecordProduction => "record production",
             Action::WriteFai => "write first-article reports",
             Action::ManageWebhooks => "manage webhooks",
+            Action::ReadInbox => "have an inbox",
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::builds::test_steps::TestStepsQuery;
 use crate::cfx::resolver::{CfxMutation, CfxQuery};
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
+use crate::inbox::resolver::{InboxMutation, InboxQuery, InboxSubscription};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
 use crate::webhooks::resolver::{WebhooksMutation, WebhooksQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
@@ -24,6 +25,7 @@ pub struct Query(
     WebhooksQuery,
     TestStepsQuery,
     CfxQuery,
+    InboxQuery,
 );
 
 /// Every mutation of the API.
@@ -36,6 +38,7 @@ pub struct Mutation(
     FaiMutation,
     WebhooksMutation,
     CfxMutation,
+    InboxMutation,
 );
 
 /// The executable schema type.
@@ -43,7 +46,7 @@ pub type FirstpassSchema = Schema<Query, Mutation, Subscription>;
 
 /// Every subscription of the API.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(BuildsSubscription);
+pub struct Subscription(BuildsSubscription, InboxSubscription);
 
 /// The schema with its limits but no data, so tests and `print-schema` need no database.
 pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {

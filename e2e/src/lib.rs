@@ -176,6 +176,24 @@ impl<'a> Firstpass<'a> {
             .spawn()
             .expect("spawn firstpass serve");
         let stdout = child.stdout.take().expect("stdout");
+        // The log is read as it comes, keeping its last lines for a failure message: a pipe
+        // nobody reads fills up after 64 KB and then blocks the server's next log line.
+        let log_tail = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::<
+            String,
+        >::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let tail = log_tail.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Ok(mut tail) = tail.lock() {
+                        if tail.len() == 200 {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line);
+                    }
+                }
+            });
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -191,10 +209,12 @@ impl<'a> Firstpass<'a> {
                 break base;
             }
             if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                if let Some(stderr) = child.stderr.as_mut() {
-                    let _ = std::io::Read::read_to_string(stderr, &mut err);
-                }
+                // Give the reader a moment to take the last lines.
+                std::thread::sleep(Duration::from_millis(200));
+                let err = log_tail
+                    .lock()
+                    .map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"))
+                    .unwrap_or_default();
                 panic!("firstpass serve exited with {status}: {err}");
             }
             assert!(

@@ -139,6 +139,24 @@ async fn npi_package_story_in_the_browser() {
             .await
             .expect("select R1");
         wait_text(&client, "#part-panel", "R1").await;
+        // Choosing a part zooms the board to it.
+        let zoom = client
+            .execute(
+                "return new DOMMatrix(getComputedStyle(document.querySelector('#board-stage .stage-inner')).transform).a;",
+                vec![],
+            )
+            .await
+            .expect("read the zoom");
+        assert!(zoom.as_f64().unwrap_or(1.0) > 1.5, "zoomed to R1: {zoom}");
+        // The BOM is searched and sorted in the browser.
+        fill(&client, "#bom-search", "no-such-part-anywhere").await;
+        wait_count(&client, "[data-testid=bom-row]", 0).await;
+        wait_text(&client, "#bom-count", "0 of ").await;
+        fill(&client, "#bom-search", " ").await;
+        wait_count(&client, "[data-testid=bom-row]", 3).await;
+        find(&client, "#bom-table th[aria-sort=ascending] button[data-column='1']").await;
+        click(&client, "#bom-table button[data-column='1']").await;
+        find(&client, "#bom-table th[aria-sort=descending]").await;
         click(&client, "#view-bottom").await;
         click(&client, "#view-top").await;
         find(&client, "#board-stage")
@@ -558,6 +576,8 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
             rows,
         )
         .await;
+        // Saving says so, and the words outlive the report being fetched again.
+        wait_text(&client, "#saved", "Saved").await;
 
         // Evidence: an AOI export for characteristic 1, uploaded with a progress bar.
         find(&client, "#evidence-for")
@@ -598,11 +618,20 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
             .expect("hash");
         click(&client, "#sign-fai").await;
         wait_text(&client, "#sign-hash", &hash).await;
-        wait_text(&client, "#sign-meaning-text", "Approved").await;
+        wait_text(&client, "#sign-summary", "passed").await;
         fill(
             &client,
             "#sign-reason",
             "Inspection complete and conforming.",
+        )
+        .await;
+        // A wrong password says so, and signs nothing.
+        fill(&client, "#sign-password", "not my password").await;
+        click(&client, "#confirm-sign").await;
+        wait_text(
+            &client,
+            "#sign-dialog [role=alert]",
+            "password is not correct",
         )
         .await;
         fill(&client, "#sign-password", DEMO_PASSWORD).await;
@@ -629,7 +658,7 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
         .await;
         screenshot(&client, "fai-approval").await;
         click(&client, "#sign-fai").await;
-        wait_text(&client, "#sign-meaning-text", "Approved").await;
+        wait_text(&client, "#sign-summary", "passed").await;
         fill(&client, "#sign-reason", "Approved for production.").await;
         fill(&client, "#sign-password", DEMO_PASSWORD).await;
         click(&client, "#confirm-sign").await;

@@ -2,7 +2,8 @@
 //! and serializes it; the operator records results at two stations by scanning (type and
 //! Enter), one FAIL with its defect, receives a reel, records its usage over a serial range
 //! and ships a finished unit; quality gives the held unit a REWORK. Every new page is then
-//! opened again at its address, at 1280 and 390 px, with screenshots in `e2e/output/`.
+//! opened again at its address, at 1280 and 390 px, with screenshots in `e2e/output/`. Last,
+//! the OEM engineer sees the program manager's question arrive in the inbox, live.
 
 use fantoccini::Client;
 use firstpass_e2e::browser::{
@@ -367,6 +368,68 @@ async fn ems_floor_in_the_browser() {
         let wide = overflows(&client).await;
         assert!(wide.is_empty(), "the station overflows at 768 px: {wide:?}");
         screenshot(&client, "ems-station-768px").await;
+
+        // The OEM's inbox: the program manager's question arrives live, counted in the header.
+        client.set_window_size(1280, 900).await.expect("resize");
+        sign_out(&client).await;
+        sign_in(&client, &base, "engineer@acme.example").await;
+        let before = inbox_count(&client).await;
+        let api = Api::new(&base);
+        let pm = api.login("pm@northwind.example", "firstpass-demo").await;
+        api.gql(
+            Some(&pm),
+            "mutation($p: ID!, $b: String!) { addPackageComment(packageId: $p, body: $b) { id } }",
+            serde_json::json!({"p": package, "b": "Can we use the 100µF reel we already stock?"}),
+        )
+        .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while inbox_count(&client).await <= before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the inbox count did not go up from {before}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        click(&client, "#inbox-link").await;
+        find(
+            &client,
+            "[data-testid=inbox-entry][data-kind=QUESTION][data-read=false]",
+        )
+        .await;
+        wait_text(&client, "#inbox-list", "100µF").await;
+        for (width, height) in [(1280, 900), (390, 844)] {
+            client.set_window_size(width, height).await.expect("resize");
+            client
+                .goto(&format!("{base}/inbox"))
+                .await
+                .expect("open the inbox");
+            find(&client, "[data-testid=inbox-entry]").await;
+            if width < 400 {
+                let wide = overflows(&client).await;
+                assert!(wide.is_empty(), "/inbox overflows at 390 px: {wide:?}");
+            }
+            screenshot(&client, &format!("oem-inbox-{width}px")).await;
+        }
+        client.set_window_size(1280, 900).await.expect("resize");
+        click(&client, "#inbox-mark-all").await;
+        find(&client, "#inbox-count[data-count='0']").await;
+        assert!(client
+            .find(fantoccini::Locator::Css(
+                "[data-testid=inbox-entry][data-read=false]"
+            ))
+            .await
+            .is_err());
     })
     .await;
+}
+
+/// The unread count in the header.
+async fn inbox_count(client: &Client) -> i64 {
+    find(client, "#inbox-count")
+        .await
+        .attr("data-count")
+        .await
+        .expect("read the count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }

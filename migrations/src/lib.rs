@@ -16,6 +16,7 @@ mod m0005_units_build_serial;
 mod m0006_derived_pictures;
 mod m0007_login_failures;
 mod m0009_revision_effectivity;
+mod m0010_inbox;
 mod m0011_integrations;
 
 /// Runs the Firstpass migrations in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_derived_pictures::Migration),
             Box::new(m0007_login_failures::Migration),
             Box::new(m0009_revision_effectivity::Migration),
+            Box::new(m0010_inbox::Migration),
             Box::new(m0011_integrations::Migration),
         ]
     }

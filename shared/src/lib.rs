@@ -8,3 +8,4 @@ pub mod cad;
 pub mod domain;
 pub mod fai;
 pub mod text;
+pub mod words;

@@ -57,6 +57,9 @@ impl ApiError {
                 ErrorCode::Unauthenticated => {
                     "Your session has ended. Please sign in again.".to_owned()
                 }
+                // The server says which rule refused it (a wrong password when signing, a role
+                // that does not take this step); a bare refusal gets the general sentence.
+                ErrorCode::Forbidden if !message.trim().is_empty() => sentence(message),
                 ErrorCode::Forbidden => "You are not allowed to do this.".to_owned(),
                 ErrorCode::NotFound => "This record does not exist.".to_owned(),
                 ErrorCode::RateLimited => {
@@ -70,7 +73,7 @@ impl ApiError {
                     "Something went wrong on the server. Please try again later.".to_owned()
                 }
                 // The server's message explains which input or state is at fault.
-                ErrorCode::BadUserInput | ErrorCode::Conflict => message.clone(),
+                ErrorCode::BadUserInput | ErrorCode::Conflict => sentence(message),
             },
             ApiError::Server {
                 code: None,
@@ -85,6 +88,21 @@ impl ApiError {
             }
         }
     }
+}
+
+/// A server message as a sentence: first letter capitalized, ending with a full stop.
+fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let mut chars = message.chars();
+    let mut out = chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 impl fmt::Display for ApiError {

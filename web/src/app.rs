@@ -9,6 +9,7 @@ use crate::routes::builds::{BuildPage, BuildsPage};
 use crate::routes::fai::{FaiListPage, FaiPage};
 use crate::routes::holds::HoldsPage;
 use crate::routes::home::HomePage;
+use crate::routes::inbox::{InboxLink, InboxPage, InboxTick};
 use crate::routes::lots::LotsPage;
 use crate::routes::package::PackagePage;
 use crate::routes::packages::{NewPackagePage, PackagesPage};
@@ -26,6 +27,7 @@ use crate::ui::Loading;
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
+    provide_context(InboxTick(RwSignal::new(0)));
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -51,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
                     <Route path=path!("/fai") view=|| view! { <Guard><FaiListPage /></Guard> } />
                     <Route path=path!("/fai/:id") view=|| view! { <Guard><FaiPage /></Guard> } />
+                    <Route path=path!("/inbox") view=|| view! { <Guard><InboxPage /></Guard> } />
                 </Routes>
             </main>
         </Router>
@@ -97,6 +100,7 @@ fn Header() -> impl IntoView {
                     <A href="/fai">"FAI"</A>
                 </nav>
                 <div class="topbar-user">
+                    <InboxLink />
                     <span class="muted topbar-email">
                         {move || session.profile().map(|p| p.email).unwrap_or_default()}
                     </span>

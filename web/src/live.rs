@@ -1,7 +1,7 @@
-//! Live updates of a build: `buildUpdated` over WebSocket (graphql-transport-ws), with polling
-//! every 5 s when the socket cannot be opened or drops.
+//! Live updates of a build (`buildUpdated`) and of one's inbox (`inboxUpdated`) over WebSocket
+//! (graphql-transport-ws), with polling every 5 s when the socket cannot be opened or drops.
 //!
-//! The subscription asks only for the build's id; each message is a signal to fetch the build
+//! The subscription asks only for an id or a count; each message is a signal to fetch the build
 //! again over HTTP, so the page has one shape of data whatever told it to refresh.
 
 use std::cell::{Cell, RefCell};
@@ -51,6 +51,31 @@ struct Socket {
 /// Watches build `build_id`: bumps `tick` on every change the server announces, and reports
 /// how in `mode`. Everything stops when the calling component is cleaned up.
 pub fn watch_build(build_id: String, tick: RwSignal<u32>, mode: RwSignal<Mode>) {
+    watch(
+        "subscription Live($id: ID!) { buildUpdated(buildId: $id) { id } }",
+        json!({ "id": build_id }),
+        tick,
+        mode,
+    );
+}
+
+/// Watches the signed-in person's inbox (`inboxUpdated`): bumps `tick` on every change.
+pub fn watch_inbox(tick: RwSignal<u32>, mode: RwSignal<Mode>) {
+    watch(
+        "subscription LiveInbox { inboxUpdated(first: 1) { unread } }",
+        json!({}),
+        tick,
+        mode,
+    );
+}
+
+/// Subscribes to `query` with `variables`; each message bumps `tick`.
+fn watch(
+    query: &'static str,
+    variables: serde_json::Value,
+    tick: RwSignal<u32>,
+    mode: RwSignal<Mode>,
+) {
     let session = Session::get();
     let stopped = Rc::new(Cell::new(false));
     let socket: Rc<RefCell<Option<Socket>>> = Rc::new(RefCell::new(None));
@@ -78,7 +103,10 @@ pub fn watch_build(build_id: String, tick: RwSignal<u32>, mode: RwSignal<Mode>) 
             if stopped.get() {
                 return;
             }
-            match (token, open(&build_id, tick, mode, start_polling.clone())) {
+            match (
+                token,
+                open(query, &variables, tick, mode, start_polling.clone()),
+            ) {
                 (Ok(token), Some(opened)) => {
                     opened.token.replace(Some(token));
                     *socket.borrow_mut() = Some(opened.socket);
@@ -109,7 +137,8 @@ struct Opened {
 
 /// Opens the socket; `None` when the browser refuses to.
 fn open(
-    build_id: &str,
+    query: &str,
+    variables: &serde_json::Value,
     tick: RwSignal<u32>,
     mode: RwSignal<Mode>,
     fall_back: impl Fn() + Clone + 'static,
@@ -141,8 +170,8 @@ fn open(
         "id": "1",
         "type": "subscribe",
         "payload": {
-            "query": "subscription Live($id: ID!) { buildUpdated(buildId: $id) { id } }",
-            "variables": { "id": build_id },
+            "query": query,
+            "variables": variables,
         },
     })
     .to_string();

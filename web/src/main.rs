@@ -3,7 +3,8 @@
 //!
 //! Layout: [`api`] is the wire (transport, typed operations, errors), [`session`] the signed-in
 //! state, [`app`] the router and page frame, [`routes`] one module per page, [`viewer`] the
-//! board viewer (the shared crate's parsers and renderer, run here), [`ui`] small shared pieces.
+//! board viewer (the shared crate's parsers and renderer, run here), [`ui`] small shared pieces,
+//! [`words`] the words people read for the API's values and times.
 
 mod api;
 mod app;
@@ -12,8 +13,10 @@ mod live;
 mod routes;
 mod serials;
 mod session;
+mod table;
 mod ui;
 mod viewer;
+mod words;
 
 fn main() {
     console_error_panic_hook::set_once();

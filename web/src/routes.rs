@@ -5,6 +5,7 @@ pub mod fai;
 pub mod floor;
 pub mod holds;
 pub mod home;
+pub mod inbox;
 pub mod lots;
 pub mod package;
 pub mod packages;

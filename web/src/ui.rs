@@ -69,15 +69,10 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
-/// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC), the way an engineering log shows it.
+/// An RFC 3339 time in the viewer's time zone with its UTC offset, to the minute
+/// (see [`crate::words::time`]).
 pub fn short_time(rfc3339: &str) -> String {
-    let date = rfc3339.get(..10).unwrap_or(rfc3339);
-    let time = rfc3339.get(11..16).unwrap_or("");
-    if time.is_empty() {
-        date.to_owned()
-    } else {
-        format!("{date} {time} UTC")
-    }
+    crate::words::time(rfc3339)
 }
 
 /// The status of a package as a coloured word.
@@ -127,22 +122,15 @@ pub fn from_wire<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
 }
 
-/// `IN_PROGRESS` as people say it: "In progress" (`EMS_APPROVED`: "EMS approved").
+/// `IN_PROGRESS` as people say it: "In progress" (`EMS_APPROVED`: "EMS approved"); see
+/// [`crate::words`].
 pub fn humanize(wire: &str) -> String {
-    let lower = wire.replace('_', " ").to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("ems ") {
-        return format!("EMS {rest}");
-    }
-    let mut chars = lower.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-        None => String::new(),
-    }
+    crate::words::humanize(wire)
 }
 
 /// A generated enum value as people say it.
 pub fn label<T: serde::Serialize>(value: &T) -> String {
-    humanize(&wire(value))
+    crate::words::label(value)
 }
 
 /// A fraction (0.0–1.0) as a percentage with one decimal, or a dash when unknown.

@@ -6,7 +6,8 @@
 //! different layers cannot collide) with one shared viewBox, stacked and toggled. Placements
 //! from the centroid are drawn over them as an inline SVG; clicking one (or choosing it in the
 //! list) selects its designator, whose BOM line shows beside the board. Pan and zoom: drag and
-//! wheel with the mouse; `+` `-` arrows `0` on the keyboard.
+//! wheel with the mouse; `+` `-` arrows `0` on the keyboard. Selecting a part (on the board, in
+//! the list or from the BOM) zooms to it and turns to its side.
 
 use std::sync::Arc;
 
@@ -230,6 +231,7 @@ impl ViewerState {
 #[component]
 pub fn BoardViewer(drawing: Arc<Drawing>, state: ViewerState) -> impl IntoView {
     let stage = NodeRef::<Div>::new();
+    let stack = NodeRef::<Div>::new();
     let drag = StoredValue::new(None::<(f64, f64, f64, f64)>);
     let moved = StoredValue::new(false);
     let ViewerState {
@@ -297,6 +299,59 @@ pub fn BoardViewer(drawing: Arc<Drawing>, state: ViewerState) -> impl IntoView {
         }
     };
     let on_up = move |_: ev::MouseEvent| drag.set_value(None);
+
+    // Zoom to the selected part: its side, centred in the stage, close enough to read.
+    let zoom_to = {
+        let drawing = drawing.clone();
+        move |designator: &str| {
+            let Some(p) = drawing
+                .placements
+                .iter()
+                .find(|p| p.designator == designator)
+            else {
+                return;
+            };
+            match p.side {
+                Side::Bottom if side.get_untracked() != Side::Bottom => side.set(Side::Bottom),
+                Side::Top if side.get_untracked() != Side::Top => side.set(Side::Top),
+                _ => {}
+            }
+            let bottom = side.get_untracked() == Side::Bottom;
+            let v = if bottom {
+                drawing.view_bottom
+            } else {
+                drawing.view_top
+            };
+            let (Some(stage), Some(stack)) = (stage.get_untracked(), stack.get_untracked()) else {
+                return;
+            };
+            let (w, h) = (
+                f64::from(stage.client_width()),
+                f64::from(stage.client_height()),
+            );
+            let (sw, sh) = (
+                f64::from(stack.offset_width()),
+                f64::from(stack.offset_height()),
+            );
+            if v[2] <= 0.0 || v[3] <= 0.0 || sw <= 0.0 || sh <= 0.0 {
+                return;
+            }
+            let x = if bottom { -p.x_mm } else { p.x_mm };
+            let y = -p.y_mm;
+            let px = f64::from(stack.offset_left()) + (x - v[0]) / v[2] * sw;
+            let py = f64::from(stack.offset_top()) + (y - v[1]) / v[3] * sh;
+            // About 12 mm of board across the stage, never less than the zoom already chosen.
+            let z = (sw / v[2] * 12.0).recip() * w;
+            let z = z.max(zoom.get_untracked()).clamp(1.0, 40.0);
+            pan.set((w / 2.0 - px * z, h / 2.0 - py * z));
+            zoom.set(z);
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(d) = selected.get() {
+            zoom_to(&d);
+        }
+    });
 
     let vb = {
         let drawing = drawing.clone();
@@ -446,7 +501,7 @@ pub fn BoardViewer(drawing: Arc<Drawing>, state: ViewerState) -> impl IntoView {
             .iter()
             .map(|p| p.designator.clone())
             .collect();
-        all.sort_by_key(|d| natural_key(d));
+        all.sort_by(|a, b| crate::table::natural_cmp(a, b));
         all.dedup();
         all
     };
@@ -545,7 +600,7 @@ pub fn BoardViewer(drawing: Arc<Drawing>, state: ViewerState) -> impl IntoView {
                     on:mouseleave=on_up
                 >
                     <div class="stage-inner" style=transform>
-                        <div class="stack" style=aspect>
+                        <div class="stack" style=aspect node_ref=stack>
                             {pictures}
                             {overlay}
                         </div>
@@ -564,15 +619,6 @@ pub fn safe_id(name: &str) -> String {
         .collect()
 }
 
-/// Sorts R2 before R10.
-fn natural_key(designator: &str) -> (String, u64) {
-    let split = designator
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(designator.len());
-    let (prefix, number) = designator.split_at(split);
-    (prefix.to_owned(), number.parse().unwrap_or(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,12 +631,5 @@ mod tests {
         assert!(out.contains(r#"viewBox="0 -5 10 5""#));
         assert!(!out.contains("width="));
         assert!(out.ends_with("<g/></svg>"));
-    }
-
-    #[test]
-    fn designators_sort_naturally() {
-        let mut d = vec!["R10", "C1", "R2"];
-        d.sort_by_key(|x| natural_key(x));
-        assert_eq!(d, ["C1", "R2", "R10"]);
     }
 }

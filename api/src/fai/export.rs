@@ -2,6 +2,7 @@
 //! `GET /fai/{id}/characteristics.csv`, both for anyone who may see the report.
 
 use super::model::{accountability, FaiStatus, SIGNED_RECORD};
+use super::pdf::{col, Document};
 use super::service;
 use crate::entities::{fai_characteristic, fai_report, signature};
 use crate::error::stored;
@@ -11,7 +12,7 @@ use crate::tenancy::Actor;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use firstpass_shared::words::{humanize, measurement_rows};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 async fn report_for(state: &HttpState, actor: &Actor, id: &str) -> ApiResult<fai_report::Model> {
@@ -151,62 +152,26 @@ pub async fn pdf(
     }
 }
 
-/// Lines of text per page, and their pages, for a simple typeset report.
-struct Pages {
-    pages: Vec<Vec<(f32, String)>>,
+fn or_blank(text: &Option<String>) -> String {
+    text.clone().unwrap_or_default()
 }
 
-const TOP: f32 = 800.0;
-const BOTTOM: f32 = 50.0;
-const LEADING: f32 = 12.0;
-
-impl Pages {
-    fn new() -> Self {
-        Self {
-            pages: vec![Vec::new()],
-        }
-    }
-
-    fn cursor(&self) -> f32 {
-        TOP - self.pages.last().map_or(0, Vec::len) as f32 * LEADING
-    }
-
-    /// Starts a new page.
-    fn break_page(&mut self) {
-        self.pages.push(Vec::new());
-    }
-
-    /// Adds a line (font size), wrapping long text at ~100 characters.
-    fn line(&mut self, size: f32, text: &str) {
-        let max = if size > 10.0 { 70 } else { 105 };
-        let mut rest: Vec<char> = text.chars().collect();
-        loop {
-            if self.cursor() < BOTTOM {
-                self.break_page();
-            }
-            let take = rest.len().min(max);
-            let piece: String = rest.drain(..take).collect();
-            if let Some(page) = self.pages.last_mut() {
-                page.push((size, piece));
-            }
-            if rest.is_empty() {
-                break;
-            }
-        }
-    }
+/// A time as the record shows it: `2026-12-01 13:04:20 UTC`.
+fn utc(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-/// Latin-1 bytes for the standard Helvetica font (other characters become `?`).
-fn latin1(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| if (c as u32) < 256 { c as u8 } else { b'?' })
-        .collect()
+/// An RFC 3339 time from form 2, shown like [`utc`] (as stored if it does not parse).
+fn utc_text(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| utc(&t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| at.to_owned())
 }
 
-fn or_blank(text: &Option<String>) -> &str {
-    text.as_deref().unwrap_or_default()
-}
-
+/// The report as an AS9102 PDF: form 1 (part number accountability, with the signatures),
+/// form 2 (product accountability: materials, special processes, functional tests) and form 3
+/// (characteristic accountability), each as tables; every page headed with the report id,
+/// revision and "page n of m".
 fn render(
     report: &fai_report::Model,
     characteristics: &[fai_characteristic::Model],
@@ -216,127 +181,102 @@ fn render(
 ) -> ApiResult<Vec<u8>> {
     let forms = accountability(report)?;
     let (form1, form2) = (&forms.form1, &forms.form2);
-    let mut p = Pages::new();
-    p.line(16.0, "First Article Inspection Report (AS9102)");
-    p.line(
-        9.0,
-        &format!(
-            "Report {}   status {}   content SHA-256 {hash}",
-            report.id, report.status
+    let status = stored::<FaiStatus>(&report.status)?;
+    let mut doc = Document::new(
+        format!(
+            "First Article Inspection Report (AS9102) · {} {} · serial {}",
+            form1.part_number, form1.part_name, form1.serial
+        ),
+        format!("Report {} · Revision {}", report.id, form1.revision),
+        format!(
+            "Content SHA-256 {hash} · status {} · signatures {} the content",
+            humanize(status.as_str()),
+            if valid { "match" } else { "do NOT match" }
         ),
     );
-    p.line(9.0, "");
-    p.line(13.0, "Form 1 - Part Number Accountability");
-    for (label, value) in [
-        ("Part number", form1.part_number.as_str()),
-        ("Part name", &form1.part_name),
-        ("Revision", &form1.revision),
-        ("Serial number", &form1.serial),
-        ("Drawing number", &form1.drawing_number),
-        ("Drawing revision", &form1.drawing_revision),
-        ("IPC-A-610 class", form1.ipc_class.as_str()),
-        ("Organization", &form1.organization),
-        ("Customer", &form1.customer),
-        ("Reason", form1.reason.as_str()),
-        ("Full / partial", form1.scope.as_str()),
-    ] {
-        p.line(9.0, &format!("{label}: {value}"));
-    }
-    for addition in &form1.class3_additions {
-        p.line(9.0, &format!("Class 3 adds: {addition}"));
-    }
-    p.line(9.0, "");
-    p.line(13.0, "Form 2 - Product Accountability");
-    p.line(10.0, "Materials (lots used on this serial)");
-    for m in &form2.materials {
-        let lots: Vec<String> = m
-            .lots
+    let wide = |s: &str| s.to_owned();
+
+    // Form 1.
+    doc.heading(14.0, "Form 1 — Part Number Accountability");
+    let class3 = if form1.class3_additions.is_empty() {
+        "—".to_owned()
+    } else {
+        form1.class3_additions.join("\n")
+    };
+    let pairs = [
+        ("1. Part number", form1.part_number.clone()),
+        ("2. Part name", form1.part_name.clone()),
+        ("3. Serial number", form1.serial.clone()),
+        ("4. FAI report number", report.id.to_string()),
+        ("5. Part revision level", form1.revision.clone()),
+        ("6. Drawing number", form1.drawing_number.clone()),
+        ("7. Drawing revision level", form1.drawing_revision.clone()),
+        ("9. Build phase", humanize(&form1.build_phase)),
+        ("10. Organization name", form1.organization.clone()),
+        ("Customer", form1.customer.clone()),
+        ("14. Full / partial FAI", humanize(form1.scope.as_str())),
+        ("Reason for FAI", humanize(form1.reason.as_str())),
+        (
+            "Workmanship",
+            format!("IPC-A-610 {}", humanize(form1.ipc_class.as_str())),
+        ),
+        ("Class 3 additions", class3),
+    ];
+    let rows: Vec<Vec<String>> = pairs
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .flat_map(|(label, value)| [wide(label), value.clone()])
+                .collect()
+        })
+        .collect();
+    doc.table(
+        9.0,
+        &[
+            col("Field", 2.0),
+            col("Value", 3.5),
+            col("Field", 2.0),
+            col("Value", 3.5),
+        ],
+        &rows,
+    );
+    doc.heading(11.0, "19–22. Signatures");
+    if signatures.is_empty() {
+        doc.paragraph(9.0, "Not signed yet.");
+    } else {
+        let rows: Vec<Vec<String>> = signatures
             .iter()
-            .map(|l| {
-                let supplier = l
-                    .supplier
-                    .as_deref()
-                    .map(|s| format!(" from {s}"))
-                    .unwrap_or_default();
-                format!(
-                    "{} lot {} reel {}{supplier}",
-                    l.designator, l.lot_code, l.reel_id
-                )
+            .map(|s| {
+                vec![
+                    humanize(&s.meaning),
+                    s.printed_name.clone(),
+                    s.email.clone(),
+                    utc(&s.signed_at),
+                    s.reason.clone(),
+                    s.content_hash.clone(),
+                ]
             })
             .collect();
-        p.line(
-            9.0,
-            &format!(
-                "{}  {} {}  {}",
-                m.designators.join(" "),
-                or_blank(&m.mpn),
-                or_blank(&m.manufacturer),
-                lots.join("; ")
-            ),
+        doc.table(
+            8.0,
+            &[
+                col("Meaning", 1.0),
+                col("Printed name", 1.8),
+                col("E-mail", 1.8),
+                col("Signed at", 1.5),
+                col("Reason", 2.1),
+                col("Content hash (SHA-256)", 5.3),
+            ],
+            &rows,
         );
     }
-    p.line(10.0, "Special processes");
-    for s in &form2.special_processes {
-        p.line(9.0, &format!("{} ({})", s.process, s.kind));
-    }
-    p.line(10.0, "Functional tests");
-    for t in &form2.functional_tests {
-        let measurements = match &t.measurements {
-            serde_json::Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        p.line(
-            9.0,
-            &format!("{} ({}): {}  {measurements}", t.procedure, t.kind, t.result),
-        );
-    }
-    p.break_page();
-    p.line(
-        13.0,
-        "Form 3 - Characteristic Accountability, Verification and Compatibility Evaluation",
-    );
-    for c in characteristics {
-        p.line(
-            9.0,
-            &format!(
-                "{:>4}  {}  {}  | method: {} | criteria: {} | result: {} | {} {}",
-                c.number,
-                c.kind,
-                c.requirement,
-                c.method,
-                c.criteria,
-                c.result.as_deref().unwrap_or("-"),
-                c.status.as_deref().unwrap_or("OPEN"),
-                c.nonconformance_ref
-                    .as_deref()
-                    .map(|r| format!("NCR {r}"))
-                    .unwrap_or_default()
-            ),
-        );
-    }
-    p.line(9.0, "");
-    p.line(13.0, "Signatures");
-    for s in signatures {
-        p.line(
-            9.0,
-            &format!(
-                "{} by {} <{}> at {} - reason: {} - hash {}",
-                s.meaning,
-                s.printed_name,
-                s.email,
-                s.signed_at.to_rfc3339(),
-                s.reason,
-                s.content_hash
-            ),
-        );
-    }
-    let approved = stored::<FaiStatus>(&report.status)? == FaiStatus::Approved;
-    p.line(
+    doc.paragraph(
         9.0,
         &format!(
-            "Signatures {} the content of this report{}.",
+            "Status: {}. The signatures {} the content of this report (SHA-256 {hash}){}.",
+            humanize(status.as_str()),
             if valid { "match" } else { "do NOT match" },
-            if approved {
+            if status == FaiStatus::Approved {
                 "; approved for production"
             } else {
                 ""
@@ -344,45 +284,145 @@ fn render(
         ),
     );
 
-    // Assemble the PDF: catalog, page tree, one content stream per page, Helvetica.
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let font = Ref::new(3);
-    let font_name = Name(b"F1");
-    let mut next = 4;
-    let mut page_ids = Vec::new();
-    let mut contents = Vec::new();
-    for lines in &p.pages {
-        let page = Ref::new(next);
-        let content_id = Ref::new(next + 1);
-        next += 2;
-        page_ids.push(page);
-        let mut content = Content::new();
-        let mut y = TOP;
-        for (size, text) in lines {
-            content.begin_text();
-            content.set_font(font_name, *size);
-            content.next_line(40.0, y);
-            content.show(Str(&latin1(text)));
-            content.end_text();
-            y -= LEADING;
-        }
-        contents.push((page, content_id, content.finish()));
-    }
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_ids.iter().copied())
-        .count(page_ids.len() as i32);
-    for (page, content_id, data) in &contents {
-        let mut writer = pdf.page(*page);
-        writer.media_box(Rect::new(0.0, 0.0, 595.0, 842.0));
-        writer.parent(tree);
-        writer.contents(*content_id);
-        writer.resources().fonts().pair(font_name, font);
-        writer.finish();
-        pdf.stream(*content_id, data);
-    }
-    pdf.type1_font(font).base_font(Name(b"Helvetica"));
-    Ok(pdf.finish())
+    // Form 2.
+    doc.page_break();
+    doc.heading(14.0, "Form 2 — Product Accountability");
+    doc.heading(11.0, "Materials (with the lots used on this serial)");
+    let rows: Vec<Vec<String>> = form2
+        .materials
+        .iter()
+        .map(|m| {
+            let lots = m
+                .lots
+                .iter()
+                .map(|l| {
+                    let supplier = l
+                        .supplier
+                        .as_deref()
+                        .map(|s| format!(", supplier {s}"))
+                        .unwrap_or_default();
+                    let date_code = Some(l.date_code.trim())
+                        .filter(|d| !d.is_empty())
+                        .map(|d| format!(", date code {d}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{}: lot {}, reel {}{date_code}{supplier}",
+                        l.designator, l.lot_code, l.reel_id
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            vec![
+                m.designators.join(" "),
+                or_blank(&m.mpn),
+                or_blank(&m.manufacturer),
+                [m.value.as_deref(), m.description.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                lots,
+            ]
+        })
+        .collect();
+    doc.table(
+        8.0,
+        &[
+            col("Designators", 2.0),
+            col("Manufacturer part number", 2.2),
+            col("Manufacturer", 1.6),
+            col("Value / description", 2.6),
+            col("Lots used", 3.6),
+        ],
+        &rows,
+    );
+    doc.heading(11.0, "Special processes");
+    let rows: Vec<Vec<String>> = form2
+        .special_processes
+        .iter()
+        .map(|s| vec![s.process.clone(), humanize(&s.kind)])
+        .collect();
+    doc.table(9.0, &[col("Process", 3.0), col("Kind", 2.0)], &rows);
+    doc.heading(11.0, "Functional tests");
+    let rows: Vec<Vec<String>> = form2
+        .functional_tests
+        .iter()
+        .map(|t| {
+            let measurements = measurement_rows(&t.measurements)
+                .into_iter()
+                .map(|m| {
+                    let value = if m.unit.is_empty() {
+                        m.value
+                    } else {
+                        format!("{} {}", m.value, m.unit)
+                    };
+                    if m.name.is_empty() {
+                        value
+                    } else {
+                        format!("{}: {value}", m.name)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            vec![
+                t.procedure.clone(),
+                humanize(&t.kind),
+                humanize(&t.result),
+                measurements,
+                utc_text(&t.at),
+            ]
+        })
+        .collect();
+    doc.table(
+        8.0,
+        &[
+            col("Procedure", 2.0),
+            col("Kind", 1.2),
+            col("Result", 1.0),
+            col("Measurements", 4.0),
+            col("Recorded at", 1.8),
+        ],
+        &rows,
+    );
+
+    // Form 3.
+    doc.page_break();
+    doc.heading(
+        14.0,
+        "Form 3 — Characteristic Accountability, Verification and Compatibility Evaluation",
+    );
+    let rows: Vec<Vec<String>> = characteristics
+        .iter()
+        .map(|c| {
+            vec![
+                c.number.to_string(),
+                humanize(&c.kind),
+                or_blank(&c.designator),
+                c.requirement.clone(),
+                c.method.clone(),
+                c.criteria.clone(),
+                c.result.clone().unwrap_or_else(|| "—".to_owned()),
+                c.status
+                    .as_deref()
+                    .map_or_else(|| "Open".to_owned(), humanize),
+                or_blank(&c.nonconformance_ref),
+            ]
+        })
+        .collect();
+    doc.table(
+        8.0,
+        &[
+            col("No.", 0.6),
+            col("Kind", 1.1),
+            col("Designator", 1.2),
+            col("Requirement", 4.0),
+            col("Method", 2.2),
+            col("Criteria", 3.0),
+            col("Result", 2.2),
+            col("Status", 0.9),
+            col("NCR", 1.1),
+        ],
+        &rows,
+    );
+    Ok(doc.finish())
 }

@@ -4,5 +4,6 @@
 pub mod content;
 pub mod export;
 pub mod model;
+mod pdf;
 pub mod resolver;
 pub mod service;

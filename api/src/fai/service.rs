@@ -27,7 +27,7 @@ use crate::packages::analysis;
 use crate::policy::{authorize, Action};
 use crate::tenancy::Actor;
 use chrono::Utc;
-use firstpass_shared::domain::{IpcClass, OrgKind, Role};
+use firstpass_shared::domain::{IpcClass, OrgKind, Role, UnitStatus};
 use firstpass_shared::fai::{
     FaiAccountability, FunctionalTest, LotUsed, Material, PartAccountability,
     ProductAccountability, SpecialProcess,
@@ -104,6 +104,12 @@ pub async fn create(
         .ok_or_else(|| {
             ApiError::bad_input(format!("unit {serial} does not belong to this build"))
         })?;
+    if stored::<UnitStatus>(&unit.status)? == UnitStatus::Scrapped {
+        return Err(ApiError::conflict(format!(
+            "unit {} is scrapped: a scrapped unit cannot be a first article",
+            unit.serial
+        )));
+    }
     let package = npi_package::Entity::find_by_id(build.package_id)
         .one(&txn)
         .await?
@@ -339,6 +345,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
+    crate::inbox::nudge();
     Ok(report)
 }
 
@@ -423,6 +430,7 @@ pub async fn update_characteristics(
     )
     .await?;
     txn.commit().await?;
+    crate::inbox::nudge();
     Ok(report)
 }
 
@@ -481,6 +489,7 @@ pub async fn add_characteristic(
     )
     .await?;
     txn.commit().await?;
+    crate::inbox::nudge();
     Ok(report)
 }
 
@@ -527,6 +536,7 @@ pub async fn submit(
     )
     .await?;
     txn.commit().await?;
+    crate::inbox::nudge();
     Ok(report)
 }
 
@@ -654,6 +664,7 @@ pub async fn sign(
         }
     }
     txn.commit().await?;
+    crate::inbox::nudge();
     Ok(report)
 }
 

@@ -591,3 +591,179 @@ async fn a_signature_made_before_canonical_json_still_verifies() {
     let v = app.gql(Some(&pm), verify, json!({"id": id})).await.data()["verifyFaiReport"].clone();
     assert_eq!(v["valid"], false, "{v}");
 }
+
+/// The text of a PDF as `pdftotext` (poppler-utils) extracts it, or `None` when the tool is
+/// missing and `FIRSTPASS_REQUIRE_PDFTOTEXT` is not set (CI sets it and installs the tool).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, bytes).expect("write pdf");
+    match std::process::Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "pdftotext: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8(out.stdout).expect("UTF-8 text"))
+        }
+        Err(e) => {
+            assert!(
+                std::env::var_os("FIRSTPASS_REQUIRE_PDFTOTEXT").is_none(),
+                "pdftotext is required here: {e}"
+            );
+            eprintln!("skipped the PDF text checks: pdftotext not found ({e})");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_pdf_has_the_three_forms_unicode_text_and_every_signer() {
+    let app = TestApp::spawn().await;
+    let pm = app.token(who::EMS_PM).await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let admin = app.token(who::ACME_ADMIN).await;
+    // A customer engineer whose printed name needs more than Latin-1.
+    let email = "zoe@acme.example";
+    let name = "Zoë Ångström-Łukasiewicz";
+    app.gql(
+        Some(&admin),
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+        json!({"i": {"email": email, "fullName": name, "role": "OEM_ENGINEER", "password": "firstpass-demo"}}),
+    )
+    .await
+    .data();
+    let oem = app.token(email).await;
+    let (_, build, serial) = pilot_with_unit(&app, "PDF1").await;
+    let id = app
+        .gql(Some(&quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",
+            json!({"i": {"buildId": build, "serial": serial, "reason": "NEW_PART", "scope": "FULL"}}))
+        .await
+        .data()["createFaiReport"]["id"]
+        .clone();
+    app.gql(Some(&quality), "mutation($i: AddFaiCharacteristicInput!) { addFaiCharacteristic(input: $i) { id } }",
+        json!({"i": {"reportId": id, "kind": "OTHER", "requirement": "C7 bulk capacitance 100µF ± 10 % at 25 °C", "method": "LCR meter at 120 Hz, 1 kΩ source", "designator": "C7"}}))
+        .await
+        .data();
+    let report = app
+        .gql(Some(&quality), REPORT, json!({"id": id}))
+        .await
+        .data()["faiReport"]
+        .clone();
+    let updates: Vec<Value> = report["characteristics"]
+        .as_array()
+        .expect("characteristics")
+        .iter()
+        .map(|c| {
+            let result = if c["designator"] == "C7" {
+                "100µF"
+            } else {
+                "Conforms"
+            };
+            json!({"id": c["id"], "result": result, "status": "PASS"})
+        })
+        .collect();
+    app.gql(Some(&quality), "mutation($r: ID!, $u: [FaiCharacteristicUpdate!]!) { updateFaiCharacteristics(reportId: $r, updates: $u) { id } }",
+        json!({"r": id, "u": updates}))
+        .await
+        .data();
+    app.gql(
+        Some(&quality),
+        "mutation($id: ID!) { submitFaiReport(id: $id) { status } }",
+        json!({"id": id}),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(&pm),
+        SIGN,
+        json!({"id": id, "p": "firstpass-demo", "m": "APPROVED", "r": "Verified on the line"}),
+    )
+    .await
+    .data();
+    let signed = app
+        .gql(Some(&oem), SIGN, json!({"id": id, "p": "firstpass-demo", "m": "APPROVED", "r": "Accepted for the customer"}))
+        .await;
+    assert_eq!(signed.data()["signFaiReport"]["status"], "APPROVED");
+
+    let pdf = app
+        .http
+        .get(format!("{}/fai/{}.pdf", app.base, id.as_str().expect("id")))
+        .bearer_auth(&oem)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(
+        bytes.len() < 400_000,
+        "the font is embedded as a subset: {} bytes",
+        bytes.len()
+    );
+    // Kept beside the browser screenshots for a person to look at.
+    let output = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/output");
+    if std::fs::create_dir_all(&output).is_ok() {
+        let _ = std::fs::write(output.join("fai-report.pdf"), &bytes);
+    }
+    let Some(text) = pdf_text(&bytes) else {
+        return;
+    };
+    for needle in [
+        "Form 1",
+        "Part Number Accountability",
+        "Form 2",
+        "Product Accountability",
+        "Form 3",
+        "Characteristic Accountability",
+        "100µF",
+        "± 10 %",
+        "25 °C",
+        "1 kΩ",
+        "Pat Program-Manager",
+        name,
+        "New part",
+        "Class 2",
+        "Verified on the line",
+        "Page 1 of",
+        "Revision",
+    ] {
+        assert!(text.contains(needle), "{needle:?} is missing from:\n{text}");
+    }
+    assert!(
+        text.contains(&format!("Report {}", id.as_str().expect("id"))),
+        "the report id heads the pages"
+    );
+}
+
+#[tokio::test]
+async fn a_scrapped_unit_is_no_first_article() {
+    let app = TestApp::spawn().await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let operator = app.token(who::EMS_OPERATOR).await;
+    let (_, build, serial) = pilot_with_unit(&app, "SCRAP1").await;
+    app.gql(Some(&operator), "mutation($i: DefectInput!) { recordDefect(input: $i) { unit { status } } }",
+        json!({"i": {"serial": serial, "station": "FCT", "designator": "U1", "code": "OTHER", "description": "cracked board", "disposition": "SCRAP"}}))
+        .await
+        .data();
+    let refused = app
+        .gql(Some(&quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",
+            json!({"i": {"buildId": build, "serial": serial, "reason": "NEW_PART", "scope": "FULL"}}))
+        .await;
+    assert_eq!(refused.code(), Some("CONFLICT"), "{}", refused.body);
+    assert!(
+        refused.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("scrapped"),
+        "{}",
+        refused.body
+    );
+}

@@ -8,6 +8,7 @@ mod concurrency;
 mod fai;
 mod harness;
 mod ipc2581;
+mod inbox;
 mod package_storage;
 mod packages;
 mod request_path;

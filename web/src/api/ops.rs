@@ -270,3 +270,18 @@ operation!(
     ShipUnits,
     "graphql/floor.graphql"
 );
+operation!(
+    /// What waits for the signed-in person.
+    Inbox,
+    "graphql/inbox.graphql"
+);
+operation!(
+    /// Just the number of unread inbox entries, for the header.
+    InboxCount,
+    "graphql/inbox.graphql"
+);
+operation!(
+    /// Mark inbox entries (or all of them) read.
+    MarkInboxRead,
+    "graphql/inbox.graphql"
+);

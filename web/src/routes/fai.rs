@@ -22,6 +22,7 @@ use crate::session::Session;
 use crate::ui::{
     from_wire, human_size, humanize, label, short_time, wire, ErrorLine, Loading, WireBadge,
 };
+use firstpass_shared::words;
 
 /// Rows per page.
 const PAGE: i64 = 20;
@@ -248,12 +249,18 @@ pub fn FaiPage() -> impl IntoView {
         session.run::<FaiReport>(fai_report::Variables { id: id() })
     });
     let reload = Callback::new(move |()| tick.update(|t| *t += 1));
+    // Kept here, above the reload, so "Saved" outlives the report being fetched again.
+    provide_context(SavedNotice(RwSignal::new(None)));
     move || match report.get() {
         None => view! { <Loading /> }.into_any(),
         Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
         Some(Ok(data)) => view! { <ReportView report=data.fai_report reload /> }.into_any(),
     }
 }
+
+/// What the last save of form 3 did, shown after the report reloads.
+#[derive(Debug, Clone, Copy)]
+struct SavedNotice(RwSignal<Option<String>>);
 
 /// Who may do what with a report in its status.
 fn can_sign(status: &str, role: Option<Role>) -> bool {
@@ -311,6 +318,16 @@ fn ReportView(report: Report, reload: Callback<()>) -> impl IntoView {
     );
     let sign_hash = report.content_hash.clone();
     let sign_status = status.clone();
+    let sign_summary = report
+        .characteristics
+        .iter()
+        .fold((0, 0, 0), |(p, f, o), c| {
+            match c.status.as_ref().map(wire).as_deref() {
+                Some("PASS") => (p + 1, f, o),
+                Some("FAIL") => (p, f + 1, o),
+                _ => (p, f, o + 1),
+            }
+        });
     view! {
         <section class="card" aria-labelledby="fai-report-title">
             <div class="card-head">
@@ -362,6 +379,7 @@ fn ReportView(report: Report, reload: Callback<()>) -> impl IntoView {
                 title=sign_title.clone()
                 hash=sign_hash.clone()
                 status=sign_status.clone()
+                summary=sign_summary
                 close=Callback::new(move |signed: bool| {
                     signing.set(false);
                     if signed { reload.run(()); }
@@ -419,20 +437,34 @@ fn Timeline(signatures: Vec<fai_report::FaiReportFaiReportSignatures>) -> impl I
     }
 }
 
-/// A JSON value as nested facts and tables (forms 1 and 2 are free-form JSON).
+/// Forms 1 and 2 (stored as JSON) as nested facts and tables, in words: enum values as people
+/// say them, times in the viewer's zone, measurements as a table with units.
 #[component]
 fn JsonView(value: Value) -> impl IntoView {
-    json_view(value)
+    json_view(None, value)
 }
 
-fn json_view(value: Value) -> AnyView {
+/// Members whose values are closed-set wire spellings.
+const ENUM_KEYS: [&str; 6] = [
+    "ipcClass",
+    "reason",
+    "scope",
+    "buildPhase",
+    "kind",
+    "result",
+];
+
+fn json_view(key: Option<&str>, value: Value) -> AnyView {
+    if key == Some("measurements") {
+        return measurements_view(&value);
+    }
     match value {
         Value::Null => view! { <span class="muted">"—"</span> }.into_any(),
         Value::Object(map) => view! {
             <dl class="facts">
                 {map.into_iter().map(|(k, v)| view! {
                     <dt>{humanize_key(&k)}</dt>
-                    <dd>{json_view(v)}</dd>
+                    <dd>{json_view(Some(&k), v)}</dd>
                 }).collect_view()}
             </dl>
         }
@@ -459,7 +491,10 @@ fn json_view(value: Value) -> AnyView {
                             {items.into_iter().map(|item| {
                                 let keys = keys.clone();
                                 view! {
-                                    <tr>{keys.into_iter().map(|k| view! { <td>{json_view(item.get(&k).cloned().unwrap_or(Value::Null))}</td> }).collect_view()}</tr>
+                                    <tr>{keys.into_iter().map(|k| {
+                                        let v = item.get(&k).cloned().unwrap_or(Value::Null);
+                                        view! { <td>{json_view(Some(&k), v)}</td> }
+                                    }).collect_view()}</tr>
                                 }
                             }).collect_view()}
                         </tbody>
@@ -477,23 +512,72 @@ fn json_view(value: Value) -> AnyView {
             .collect::<Vec<_>>()
             .join(", ")
             .into_any(),
+        Value::String(s) if key.is_some_and(|k| ENUM_KEYS.contains(&k)) => {
+            words::humanize(&s).into_any()
+        }
+        Value::String(s) if key.is_some_and(|k| k == "at" || k.ends_with("At")) => {
+            short_time(&s).into_any()
+        }
         Value::String(s) => s.into_any(),
+        Value::Bool(b) => (if b { "Yes" } else { "No" }).into_any(),
         other => other.to_string().into_any(),
     }
 }
 
-/// `partNumber` → "Part number".
+/// Station measurements as a small table of name, value and unit.
+fn measurements_view(value: &Value) -> AnyView {
+    let rows = words::measurement_rows(value);
+    if rows.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    view! {
+        <table class="table measurements" data-testid="measurements">
+            <thead><tr><th scope="col">"Measured"</th><th scope="col">"Value"</th><th scope="col">"Unit"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|m| view! {
+                    <tr><td>{m.name}</td><td class="num">{m.value}</td><td>{m.unit}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A member name of forms 1 and 2 in words (`class3Additions`: "Class 3 additions").
 fn humanize_key(key: &str) -> String {
+    let known = match key {
+        "partNumber" => "Part number",
+        "partName" => "Part name",
+        "serial" => "Serial number",
+        "drawingNumber" => "Drawing number",
+        "drawingRevision" => "Drawing revision",
+        "ipcClass" => "IPC-A-610 class",
+        "class3Additions" => "Class 3 additions",
+        "scope" => "Full or partial",
+        "buildPhase" => "Build phase",
+        "mpn" => "MPN",
+        "lotCode" => "Lot",
+        "reelId" => "Reel",
+        "dateCode" => "Date code",
+        "at" => "Recorded",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_owned();
+    }
     let mut out = String::new();
-    for (i, c) in key.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push(' ');
-            out.push(c.to_ascii_lowercase());
-        } else if i == 0 {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            out.push(c);
+    let mut previous: Option<char> = None;
+    for c in key.chars() {
+        match previous {
+            None => out.push(c.to_ascii_uppercase()),
+            Some(p) => {
+                if c.is_ascii_uppercase() || (c.is_ascii_digit() && !p.is_ascii_digit()) {
+                    out.push(' ');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
         }
+        previous = Some(c);
     }
     out
 }
@@ -602,7 +686,9 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
         })
         .collect();
     let form_error = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(false);
+    let saved = use_context::<SavedNotice>()
+        .map(|n| n.0)
+        .unwrap_or_else(|| RwSignal::new(None));
     let report_id = report.id.clone();
     let save = Action::new_local(
         move |updates: &Vec<update_fai_characteristics::FaiCharacteristicUpdate>| {
@@ -614,7 +700,11 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
     );
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
-            saved.set(true);
+            let count = save.input().get_untracked().map_or(0, |u| u.len());
+            saved.set(Some(format!(
+                "Saved: {}.",
+                words::count(count as i64, "result", "results")
+            )));
             reload.run(());
         }
     });
@@ -649,8 +739,12 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
                 nonconformance_ref: (!ncr.is_empty()).then_some(ncr),
             });
         }
+        if updates.is_empty() {
+            form_error.set(Some("Type at least one result before saving.".to_owned()));
+            return;
+        }
         form_error.set(None);
-        saved.set(false);
+        saved.set(None);
         save.dispatch(updates);
     };
     let table_rows = rows
@@ -709,9 +803,7 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
             <button id="save-characteristics" type="button" class="button primary" disabled=save.pending() on:click=on_save>
                 "Save results"
             </button>
-            <Show when=move || saved.get()>
-                <span class="muted" id="saved">"Saved."</span>
-            </Show>
+            {move || saved.get().map(|m| view! { <span class="saved" role="status" id="saved">{m}</span> })}
         </div>
         <AddCharacteristic report_id=report.id.clone() reload />
     }
@@ -940,8 +1032,11 @@ fn SignDialog(
     title: String,
     hash: String,
     status: String,
+    /// Characteristics passed, failed and without a result.
+    summary: (usize, usize, usize),
     close: Callback<bool>,
 ) -> impl IntoView {
+    let (passed, failed, open) = summary;
     let session = Session::get();
     // Approving moves the report on (SUBMITTED → EMS_APPROVED → APPROVED); a REVIEWED
     // signature is recorded without changing the status.
@@ -1001,9 +1096,13 @@ fn SignDialog(
                         <dd id="sign-report">{title}</dd>
                         <dt>"Content hash (SHA-256)"</dt>
                         <dd class="mono small hash" id="sign-hash">{hash}</dd>
-                        <dt>"Meaning"</dt>
-                        <dd id="sign-meaning-text">{move || humanize(&meaning.get())}</dd>
                     </dl>
+                    <p class="sign-summary" id="sign-summary" data-passed=passed.to_string() data-failed=failed.to_string() data-open=open.to_string()>
+                        <span>{words::count(passed as i64, "characteristic passed", "characteristics passed")}</span>
+                        <span class:fail={failed > 0}>{words::count(failed as i64, "failed", "failed")}</span>
+                        {(open > 0).then(|| view! { <span>{format!("{open} without a result")}</span> })}
+                        {(failed > 0).then(|| view! { <span class="muted small">"(each failure has its NCR in form 3)"</span> })}
+                    </p>
                     <div class="field">
                         <label for="sign-meaning">"Meaning"</label>
                         <select id="sign-meaning" bind:value=meaning>

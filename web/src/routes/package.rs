@@ -19,6 +19,7 @@ use crate::api::files::download;
 use crate::api::ops::{ipc_from_wire, package, Package};
 use crate::api::ApiError;
 use crate::session::Session;
+use crate::table::{matches, natural_cmp, Sort, SortHeader};
 use crate::ui::{ipc_label, severity_label, ErrorLine, Loading, StatusBadge};
 use crate::viewer::{safe_id, BoardViewer, Drawing, ViewerFile, ViewerState};
 
@@ -194,7 +195,7 @@ fn PackageView(
                 <dt>"Board"</dt>
                 <dd id="board-facts">{board.unwrap_or_else(|| "not known yet (needs an outline)".to_owned())}</dd>
                 <dt>"Findings"</dt>
-                <dd id="finding-counts">{format!("{errors} errors, {warnings} warnings")}</dd>
+                <dd id="finding-counts">{format!("{}, {}", crate::words::count(errors as i64, "error", "errors"), crate::words::count(warnings as i64, "warning", "warnings"))}</dd>
                 {p.content_hash.clone().map(|h| view! {
                     <dt>"Content hash"</dt>
                     <dd class="mono hash" title=h.clone()>{h.clone()}</dd>
@@ -304,7 +305,7 @@ fn FindingsList(
             view! {
                 <li class=format!("finding {}", severity_label(severity).to_ascii_lowercase()) data-testid="finding" data-code=f.code.clone()>
                     <span class="badge sev">{severity_label(severity)}</span>
-                    <span class="mono small">{f.code.clone()}</span>
+                    <span class="small muted">{crate::words::humanize(&f.code)}</span>
                     <span class="finding-message">{f.message.clone()}</span>
                     <span class="finding-place muted small">{place}</span>
                     <span class="finding-links">{bom_link}{layer_link}{designator_link}</span>
@@ -320,7 +321,42 @@ fn bom_row_id(file: &str, row: i64) -> String {
     format!("bom-{}-{row}", safe_id(file))
 }
 
-/// The BOM lines; rows with findings are marked, the row a finding points at is highlighted.
+/// One BOM line as the table shows it.
+#[derive(Debug, Clone, PartialEq)]
+struct BomRow {
+    file: String,
+    row: i64,
+    designators: Vec<String>,
+    quantity: Option<i64>,
+    mpn: String,
+    manufacturer: String,
+    value: String,
+    package: String,
+    dnp: bool,
+    problems: Vec<String>,
+}
+
+impl BomRow {
+    /// The ascending order of two rows by a column.
+    fn cmp_by(&self, other: &Self, column: usize) -> std::cmp::Ordering {
+        let first = |r: &BomRow| r.designators.first().cloned().unwrap_or_default();
+        match column {
+            0 => self.row.cmp(&other.row),
+            2 => self.quantity.cmp(&other.quantity),
+            3 => natural_cmp(&self.mpn, &other.mpn),
+            4 => natural_cmp(&self.manufacturer, &other.manufacturer),
+            5 => natural_cmp(&self.value, &other.value),
+            6 => natural_cmp(&self.package, &other.package),
+            7 => self.dnp.cmp(&other.dnp),
+            8 => self.problems.len().cmp(&other.problems.len()),
+            _ => natural_cmp(&first(self), &first(other)),
+        }
+        .then_with(|| natural_cmp(&first(self), &first(other)))
+    }
+}
+
+/// The BOM lines, in natural designator order (R9 before R19), sortable by every column and
+/// searchable; rows with findings are marked, the row a finding points at is highlighted.
 #[component]
 fn BomTable(
     p: Arc<Pkg>,
@@ -330,79 +366,138 @@ fn BomTable(
     if p.bom_lines.is_empty() {
         return view! { <p class="muted">"No BOM yet."</p> }.into_any();
     }
-    let rows = p
+    let all: Vec<BomRow> = p
         .bom_lines
         .iter()
         .map(|l| {
-            let problems: Vec<String> = p
-                .findings
-                .iter()
-                .filter(|f| {
-                    f.file.as_deref() == Some(l.file.as_str()) && f.line == Some(l.row)
-                        || f.designator.as_ref().is_some_and(|d| l.designators.contains(d))
-                })
-                .map(|f| f.message.clone())
-                .collect();
-            let key = (l.file.clone(), l.row);
-            let is_problem = !problems.is_empty();
-            let designators = l.designators.clone();
-            view! {
-                <tr
-                    id=bom_row_id(&l.file, l.row)
-                    tabindex="-1"
-                    data-testid="bom-row"
-                    class:problem=is_problem
-                    class:highlight=move || highlight_row.with(|h| h.as_ref() == Some(&key))
-                >
-                    <td>{l.row}</td>
-                    <td>
-                        {designators
-                            .into_iter()
-                            .map(|d| {
-                                let d2 = d.clone();
-                                view! {
-                                    <button type="button" class="link designator" on:click=move |_| {
-                                        viewer.selected.set(Some(d2.clone()));
-                                        reveal("board-stage");
-                                    }>{d}</button>
-                                    " "
-                                }
-                            })
-                            .collect_view()}
-                    </td>
-                    <td>{l.quantity.map(|q| q.to_string()).unwrap_or_default()}</td>
-                    <td class="mono">{l.mpn.clone().unwrap_or_default()}</td>
-                    <td>{l.manufacturer.clone().unwrap_or_default()}</td>
-                    <td>{l.value.clone().unwrap_or_default()}</td>
-                    <td>{l.package.clone().unwrap_or_default()}</td>
-                    <td>{if l.dnp { "DNP" } else { "" }}</td>
-                    <td class="problems">
-                        {is_problem.then(|| view! {
-                            <span class="badge sev" title=problems.join("\n")>{format!("{} problem(s)", problems.len())}</span>
-                            <span class="visually-hidden">{problems.join(". ")}</span>
-                        })}
-                    </td>
-                </tr>
+            let mut designators = l.designators.clone();
+            designators.sort_by(|a, b| natural_cmp(a, b));
+            BomRow {
+                file: l.file.clone(),
+                row: l.row,
+                designators,
+                quantity: l.quantity,
+                mpn: l.mpn.clone().unwrap_or_default(),
+                manufacturer: l.manufacturer.clone().unwrap_or_default(),
+                value: l.value.clone().unwrap_or_default(),
+                package: l.package.clone().unwrap_or_default(),
+                dnp: l.dnp,
+                problems: p
+                    .findings
+                    .iter()
+                    .filter(|f| {
+                        f.file.as_deref() == Some(l.file.as_str()) && f.line == Some(l.row)
+                            || f.designator
+                                .as_ref()
+                                .is_some_and(|d| l.designators.contains(d))
+                    })
+                    .map(|f| f.message.clone())
+                    .collect(),
             }
         })
-        .collect_view();
+        .collect();
+    let total = all.len();
+    let query = RwSignal::new(String::new());
+    let sort = RwSignal::new(Sort {
+        column: 1,
+        ascending: true,
+    });
+    let shown = Memo::new(move |_| {
+        let q = query.get();
+        let s = sort.get();
+        let mut rows: Vec<BomRow> = all
+            .iter()
+            .filter(|r| {
+                let designators = r.designators.join(" ");
+                matches(
+                    &q,
+                    &[&designators, &r.mpn, &r.manufacturer, &r.value, &r.package],
+                )
+            })
+            .cloned()
+            .collect();
+        rows.sort_by(|a, b| s.apply(a.cmp_by(b, s.column)));
+        rows
+    });
+    let body = move || {
+        shown
+            .get()
+            .into_iter()
+            .map(|l| {
+                let key = (l.file.clone(), l.row);
+                let is_problem = !l.problems.is_empty();
+                let problems = l.problems.clone();
+                let joined = l.designators.join(" ");
+                view! {
+                    <tr
+                        id=bom_row_id(&l.file, l.row)
+                        tabindex="-1"
+                        data-testid="bom-row"
+                        data-designators=joined
+                        class:problem=is_problem
+                        class:highlight=move || highlight_row.with(|h| h.as_ref() == Some(&key))
+                    >
+                        <td class="num">{l.row}</td>
+                        <td class="designators">
+                            {l.designators
+                                .into_iter()
+                                .map(|d| {
+                                    let d2 = d.clone();
+                                    view! {
+                                        <button type="button" class="link designator" on:click=move |_| {
+                                            viewer.selected.set(Some(d2.clone()));
+                                            reveal("board-stage");
+                                        }>{d}</button>
+                                        " "
+                                    }
+                                })
+                                .collect_view()}
+                        </td>
+                        <td class="num">{l.quantity.map(|q| q.to_string()).unwrap_or_default()}</td>
+                        <td class="mono nowrap">{l.mpn}</td>
+                        <td>{l.manufacturer}</td>
+                        <td>{l.value}</td>
+                        <td class="nowrap">{l.package}</td>
+                        <td>{if l.dnp { "DNP" } else { "" }}</td>
+                        <td class="problems">
+                            {is_problem.then(|| view! {
+                                <span class="badge sev" title=problems.join("\n")>
+                                    {crate::words::count(problems.len() as i64, "problem", "problems")}
+                                </span>
+                                <span class="visually-hidden">{problems.join(". ")}</span>
+                            })}
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
     view! {
-        <div class="table-wrap">
+        <div class="filters" role="search">
+            <div class="field inline">
+                <label for="bom-search">"Search"</label>
+                <input id="bom-search" type="search" placeholder="Designator, MPN, value…" bind:value=query />
+            </div>
+            <p class="muted small" id="bom-count" aria-live="polite">
+                {move || format!("{} of {total} lines", shown.with(Vec::len))}
+            </p>
+        </div>
+        <div class="table-wrap scroll-x" tabindex="0" aria-label="Bill of materials, scrolls sideways">
             <table class="table bom" id="bom-table">
                 <thead>
                     <tr>
-                        <th scope="col">"Row"</th>
-                        <th scope="col">"Designators"</th>
-                        <th scope="col">"Qty"</th>
-                        <th scope="col">"MPN"</th>
-                        <th scope="col">"Manufacturer"</th>
-                        <th scope="col">"Value"</th>
-                        <th scope="col">"Package"</th>
-                        <th scope="col">"DNP"</th>
-                        <th scope="col">"Problems"</th>
+                        <SortHeader title="Row" column=0 sort />
+                        <SortHeader title="Designators" column=1 sort />
+                        <SortHeader title="Qty" column=2 sort />
+                        <SortHeader title="MPN" column=3 sort />
+                        <SortHeader title="Manufacturer" column=4 sort />
+                        <SortHeader title="Value" column=5 sort />
+                        <SortHeader title="Package" column=6 sort />
+                        <SortHeader title="DNP" column=7 sort />
+                        <SortHeader title="Problems" column=8 sort />
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>{body}</tbody>
             </table>
         </div>
     }

@@ -32,18 +32,23 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
         .history
         .into_iter()
         .map(|e| {
-            let empty = e.measurements.is_null()
-                || e.measurements.as_object().is_some_and(|m| m.is_empty());
-            let measurements = if empty {
-                String::new()
-            } else {
-                e.measurements.to_string()
-            };
+            // Measurements as rows of name, value and unit; a defect recorded with a FAIL
+            // shows in the defects table instead.
+            let rows = crate::words::measurement_rows(&e.measurements);
+            let measurements = (!rows.is_empty()).then(|| view! {
+                <table class="table measurements" data-testid="measurements">
+                    <tbody>
+                        {rows.into_iter().map(|m| view! {
+                            <tr><td>{m.name}</td><td class="num">{m.value}</td><td>{m.unit}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            });
             view! {
                 <tr data-testid="history-row">
                     <td>{e.station}</td>
                     <td><WireBadge status=wire(&e.result) /></td>
-                    <td class="mono small">{measurements}</td>
+                    <td class="small">{measurements}</td>
                     <td>{e.recorded_by}</td>
                     <td class="muted">{short_time(&e.created_at)}</td>
                 </tr>

@@ -371,10 +371,10 @@ fn UploadList(uploads: UploadState) -> impl IntoView {
         uploads.check.get().map(|c| {
             let errors = c.findings.iter().filter(|f| f.severity == Severity::Error).count();
             let summary = format!(
-                "Checked in your browser before upload ({} files): {} errors, {} warnings.",
-                c.files.len(),
-                errors,
-                c.findings.len() - errors
+                "Checked in your browser before upload ({}): {}, {}.",
+                crate::words::count(c.files.len() as i64, "file", "files"),
+                crate::words::count(errors as i64, "error", "errors"),
+                crate::words::count((c.findings.len() - errors) as i64, "warning", "warnings")
             );
             let on_upload = (!c.on_upload.is_empty()).then(|| {
                 format!(
