@@ -59,6 +59,7 @@ pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
         .route("/files/{id}", get(crate::packages::files_http::download))
         .route("/fai/{file}", get(crate::fai::export::pdf))
         .route("/fai/{id}/characteristics.csv", get(crate::fai::export::csv))
+        .route("/recall-impact.csv", get(crate::boxbuild::recall::csv))
         .fallback(web_assets::serve)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -29,6 +29,8 @@ pub enum Action {
     RecordProduction,
     /// Write first-article inspection reports: create, fill, attach evidence, submit.
     WriteFai,
+    /// Open recall campaigns and record the recovery of their units (either side).
+    RunRecalls,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -86,6 +88,17 @@ impl Action {
                 roles: &[Role::EmsQuality],
                 tokens: false,
             },
+            Action::RunRecalls => Rule {
+                org_kind: None,
+                roles: &[
+                    Role::OemAdmin,
+                    Role::OemEngineer,
+                    Role::EmsAdmin,
+                    Role::EmsProgramManager,
+                    Role::EmsQuality,
+                ],
+                tokens: true,
+            },
         }
     }
 
@@ -100,6 +113,7 @@ impl Action {
             Action::PlanBuilds => "plan builds",
             Action::RecordProduction => "record production",
             Action::WriteFai => "write first-article reports",
+            Action::RunRecalls => "run recall campaigns",
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
 use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
+use crate::boxbuild::resolver::{BoxBuildMutation, BoxBuildQuery};
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
@@ -18,6 +19,7 @@ pub struct Query(
     PackagesQuery,
     BuildsQuery,
     FaiQuery,
+    BoxBuildQuery,
 );
 
 /// Every mutation of the API.
@@ -28,6 +30,7 @@ pub struct Mutation(
     PackagesMutation,
     BuildsMutation,
     FaiMutation,
+    BoxBuildMutation,
 );
 
 /// The executable schema type.

@@ -15,6 +15,7 @@ mod m0004_fai;
 mod m0005_units_build_serial;
 mod m0006_derived_pictures;
 mod m0007_login_failures;
+mod m0008_box_build;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_units_build_serial::Migration),
             Box::new(m0006_derived_pictures::Migration),
             Box::new(m0007_login_failures::Migration),
+            Box::new(m0008_box_build::Migration),
         ]
     }
 }

@@ -1115,18 +1115,21 @@ pub async fn receive_lot(
     Ok(row)
 }
 
-/// The placed (not DNP) designators of a package's BOM.
+/// The placed (not DNP) designators of a package's BOM, and the BOUGHT positions of a
+/// box-build BOM (a modem's or a power supply's lot is recorded against its position).
 pub async fn placed_designators(
     db: &impl ConnectionTrait,
     package_id: Uuid,
 ) -> ApiResult<BTreeSet<String>> {
     let analysis = analysis::load(db, package_id).await?;
-    Ok(analysis
+    let mut placed: BTreeSet<String> = analysis
         .bom_lines
         .iter()
         .filter(|l| !l.dnp)
         .flat_map(|l| l.designators.iter().cloned())
-        .collect())
+        .collect();
+    placed.extend(crate::boxbuild::service::bought_positions(db, package_id).await?);
+    Ok(placed)
 }
 
 /// Records that a lot fed designators over many units of a build.

@@ -5,6 +5,7 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod box_bom_line;
 pub mod build;
 pub mod build_station;
 pub mod component_lot;
@@ -18,13 +19,20 @@ pub mod organization;
 pub mod package_analysis;
 pub mod package_comment;
 pub mod package_file;
+pub mod package_standard;
 pub mod partnership;
 pub mod product;
+pub mod recall_campaign;
+pub mod recall_campaign_unit;
 pub mod refresh_token;
 pub mod review;
 pub mod shipment;
+pub mod shipment_delivery;
 pub mod signature;
 pub mod station_event;
 pub mod submission;
 pub mod unit;
+pub mod unit_identity;
+pub mod unit_installation;
+pub mod unit_mac_address;
 pub mod user;
