@@ -223,6 +223,42 @@ async fn time(
     (median(times), answer)
 }
 
+/// The database's plan for the climb a two-level trace makes.
+async fn print_plan(db: &TestDb) {
+    let conn = Database::connect(&db.url).await.expect("connect");
+    let backend = conn.get_database_backend();
+    let explain = if db.is_postgres() {
+        "EXPLAIN"
+    } else {
+        "EXPLAIN QUERY PLAN"
+    };
+    let climb = "WITH RECURSIVE up(start_id, unit_id, depth, position) AS ( \
+        SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM (SELECT DISTINCT unit_id FROM lot_usages WHERE lot_id IN \
+          (SELECT id FROM component_lots WHERE mpn = 'BENCH-CAP' AND lot_code = 'LOT-42')) AS s \
+        UNION ALL \
+        SELECT up.start_id, e.parent_id, up.depth + 1, CAST(e.position AS TEXT) \
+        FROM up JOIN unit_installations e ON e.child_id = up.unit_id AND e.removed_at IS NULL \
+        WHERE up.depth < 16) SELECT start_id, unit_id, depth, position FROM up";
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!("{explain} {climb}"),
+        ))
+        .await
+        .expect("explain");
+    println!("plan of the climb:");
+    for row in rows {
+        let line: Vec<String> = (0..4)
+            .filter_map(|i| {
+                row.try_get_by_index::<String>(i)
+                    .ok()
+                    .or_else(|| row.try_get_by_index::<i64>(i).ok().map(|v| v.to_string()))
+            })
+            .collect();
+        println!("    {}", line.join(" | "));
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let boxes: u64 = std::env::var("FIRSTPASS_BENCH_BOXES")
@@ -264,11 +300,19 @@ async fn main() {
 
     let one = "{ traceComponent(mpn: \"BENCH-CAP\", lotCode: \"LOT-42\") { totalUnits byBuild { units shipped } } }";
     let two = "{ traceComponent(mpn: \"BENCH-CAP\", lotCode: \"LOT-42\") { totalTopLevelUnits topLevelShipped } }";
+    let climb_only =
+        "{ traceComponent(mpn: \"BENCH-CAP\", lotCode: \"LOT-42\") { totalTopLevelUnits } }";
     let page = "{ traceComponent(mpn: \"BENCH-CAP\", lotCode: \"LOT-42\") { topLevelUnits(first: 100) { edges { node { serial shipment { trackingNumber } paths { text } } } } } }";
     let runs = 11;
     let (one_time, one_answer) = time(&client, &base, &pm, one, runs).await;
     let (two_time, two_answer) = time(&client, &base, &pm, two, runs).await;
     let (page_time, page_answer) = time(&client, &base, &pm, page, runs).await;
+    let (climb_time, _) = time(&client, &base, &pm, climb_only, runs).await;
+    println!(
+        "box-trace[{backend}]: totalTopLevelUnits alone: median {:.1} ms",
+        climb_time.as_secs_f64() * 1000.0
+    );
+    print_plan(&db).await;
     let boards = one_answer["data"]["traceComponent"]["totalUnits"]
         .as_i64()
         .unwrap_or(0);

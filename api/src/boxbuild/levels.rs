@@ -10,7 +10,7 @@ use super::service::MAX_DEPTH;
 use crate::db::statement;
 use crate::error::ApiResult;
 use sea_orm::{ConnectionTrait, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// One step up from a unit: the unit it sits in and the position it holds there.
@@ -25,14 +25,25 @@ pub struct Step {
 /// Ids per `IN (...)` list, well below both databases' limits on bound values.
 const IN_CHUNK: usize = 1000;
 
-/// For each affected unit, the chain of units holding it now, innermost first (empty when it
-/// sits in nothing, i.e. it is its own top-level unit). `seed` is a sub-query giving the
-/// affected unit ids in a column `unit_id`, with its bound values.
+/// What a climb found.
+#[derive(Debug, Clone, Default)]
+pub struct Climbed {
+    /// For each affected unit, the chain of units holding it now, innermost first (empty when
+    /// it sits in nothing, i.e. it is its own top-level unit).
+    pub chains: HashMap<Uuid, Vec<Step>>,
+    /// The units met on the way (affected units and those above them) that have shipped.
+    pub shipped: HashSet<Uuid>,
+}
+
+/// Climbs from affected units to the units holding them now. `seed` is a sub-query giving the
+/// affected unit ids in a column `unit_id`, with its bound values. Each unit met is read by
+/// primary key in the same statement for its shipped state (a scalar sub-query, so that
+/// SQLite walks the climbed rows and probes `units`, never the other way round).
 pub async fn climb_from(
     db: &impl ConnectionTrait,
     seed: &str,
     values: Vec<Value>,
-) -> ApiResult<HashMap<Uuid, Vec<Step>>> {
+) -> ApiResult<Climbed> {
     let sql = format!(
         "WITH RECURSIVE up(start_id, unit_id, depth, position) AS ( \
            SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM ({seed}) AS s \
@@ -41,14 +52,24 @@ pub async fn climb_from(
            FROM up JOIN unit_installations e \
              ON e.child_id = up.unit_id AND e.removed_at IS NULL \
            WHERE up.depth < {MAX_DEPTH} \
-         ) SELECT start_id, unit_id, depth, position FROM up"
+         ) SELECT up.start_id, up.unit_id, up.depth, up.position, \
+             (SELECT CASE WHEN u.shipped_at IS NULL THEN 0 ELSE 1 END \
+              FROM units u WHERE u.id = up.unit_id) AS shipped \
+           FROM up"
     );
     let backend = db.get_database_backend();
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     let mut chains: HashMap<Uuid, BTreeMap<i32, Step>> = HashMap::new();
+    let mut shipped = HashSet::new();
     for row in rows {
         let start: Uuid = row.try_get("", "start_id")?;
         let unit: Uuid = row.try_get("", "unit_id")?;
+        let is_shipped = row
+            .try_get::<i64>("", "shipped")
+            .or_else(|_| row.try_get::<i32>("", "shipped").map(i64::from))?;
+        if is_shipped != 0 {
+            shipped.insert(unit);
+        }
         let depth: i32 = row
             .try_get::<i64>("", "depth")
             .map(|d| d as i32)
@@ -65,37 +86,38 @@ pub async fn climb_from(
             );
         }
     }
-    Ok(chains
-        .into_iter()
-        .map(|(start, steps)| (start, steps.into_values().collect()))
-        .collect())
+    Ok(Climbed {
+        chains: chains
+            .into_iter()
+            .map(|(start, steps)| (start, steps.into_values().collect()))
+            .collect(),
+        shipped,
+    })
 }
 
 /// [`climb_from`] for a list of unit ids.
-pub async fn climb(
-    db: &impl ConnectionTrait,
-    units: &[Uuid],
-) -> ApiResult<HashMap<Uuid, Vec<Step>>> {
-    let mut out = HashMap::with_capacity(units.len());
+pub async fn climb(db: &impl ConnectionTrait, units: &[Uuid]) -> ApiResult<Climbed> {
+    let mut out = Climbed::default();
     for chunk in units.chunks(IN_CHUNK) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
         let seed = format!("SELECT id AS unit_id FROM units WHERE id IN ({placeholders})");
-        out.extend(climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?);
+        let part = climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?;
+        out.chains.extend(part.chains);
+        out.shipped.extend(part.shipped);
     }
     Ok(out)
 }
 
 /// The affected units of some lots, climbed: `lot_usages` seeds the walk in the database.
-pub async fn climb_from_lots(
-    db: &impl ConnectionTrait,
-    lots: &[Uuid],
-) -> ApiResult<HashMap<Uuid, Vec<Step>>> {
-    let mut out = HashMap::new();
+pub async fn climb_from_lots(db: &impl ConnectionTrait, lots: &[Uuid]) -> ApiResult<Climbed> {
+    let mut out = Climbed::default();
     for chunk in lots.chunks(IN_CHUNK) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
         let seed =
             format!("SELECT DISTINCT unit_id FROM lot_usages WHERE lot_id IN ({placeholders})");
-        out.extend(climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?);
+        let part = climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?;
+        out.chains.extend(part.chains);
+        out.shipped.extend(part.shipped);
     }
     Ok(out)
 }

@@ -472,6 +472,8 @@ pub type HeldPaths = Vec<(Uuid, Vec<Step>)>;
 pub struct TopLevels {
     /// Top-level unit id → (affected unit id, the chain above it).
     pub tops: BTreeMap<Uuid, HeldPaths>,
+    /// The top-level units that have shipped.
+    pub shipped: std::collections::HashSet<Uuid>,
 }
 
 /// Climbs from the affected units of `lots` to the top-level units the actor may see.
@@ -481,9 +483,9 @@ pub async fn top_levels(
     lots: &[Uuid],
     visible_affected: &std::collections::BTreeSet<Uuid>,
 ) -> ApiResult<TopLevels> {
-    let chains = levels::climb_from_lots(db, lots).await?;
+    let climbed = levels::climb_from_lots(db, lots).await?;
     let mut tops: BTreeMap<Uuid, HeldPaths> = BTreeMap::new();
-    for (start, steps) in chains {
+    for (start, steps) in climbed.chains {
         if !visible_affected.contains(&start) {
             continue;
         }
@@ -506,7 +508,12 @@ pub async fn top_levels(
         }
         tops.retain(|id, _| visible.contains(id));
     }
-    Ok(TopLevels { tops })
+    let shipped = climbed
+        .shipped
+        .into_iter()
+        .filter(|id| tops.contains_key(id))
+        .collect();
+    Ok(TopLevels { tops, shipped })
 }
 
 /// Selecting only a unit's id.
