@@ -233,7 +233,7 @@ async fn print_plan(db: &TestDb) {
         "EXPLAIN QUERY PLAN"
     };
     let climb = "WITH RECURSIVE up(start_id, unit_id, depth, position) AS ( \
-        SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM (SELECT DISTINCT unit_id FROM lot_usages WHERE lot_id IN \
+        SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM (SELECT unit_id FROM lot_usages WHERE lot_id IN \
           (SELECT id FROM component_lots WHERE mpn = 'BENCH-CAP' AND lot_code = 'LOT-42')) AS s \
         UNION ALL \
         SELECT up.start_id, e.parent_id, up.depth + 1, CAST(e.position AS TEXT) \
@@ -336,4 +336,15 @@ async fn main() {
         "box-trace[{backend}]: two levels / one level = {:.2}",
         two_time.as_secs_f64() / one_time.as_secs_f64()
     );
+    // Keep the generated SQLite database for a closer look, when asked to.
+    if let Some(to) = std::env::var_os("FIRSTPASS_BENCH_KEEP_DB") {
+        if !db.is_postgres() {
+            let from = db.dir().join("firstpass.db");
+            std::fs::copy(from, &to).expect("copy the database");
+            println!(
+                "box-trace[{backend}]: database kept at {}",
+                to.to_string_lossy()
+            );
+        }
+    }
 }

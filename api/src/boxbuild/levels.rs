@@ -113,8 +113,9 @@ pub async fn climb_from_lots(db: &impl ConnectionTrait, lots: &[Uuid]) -> ApiRes
     let mut out = Climbed::default();
     for chunk in lots.chunks(IN_CHUNK) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
-        let seed =
-            format!("SELECT DISTINCT unit_id FROM lot_usages WHERE lot_id IN ({placeholders})");
+        // No DISTINCT: SQLite would then walk every usage in unit order to skip the sort; a
+        // unit holding the lot twice only climbs twice, and the chains are keyed by unit.
+        let seed = format!("SELECT unit_id FROM lot_usages WHERE lot_id IN ({placeholders})");
         let part = climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?;
         out.chains.extend(part.chains);
         out.shipped.extend(part.shipped);
