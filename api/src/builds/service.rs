@@ -1043,6 +1043,24 @@ pub async fn ship_units(
             unit.serial, unit.status
         )));
     }
+    // A sub-assembly inside a box leaves with the box, never on its own.
+    if let Some(edge) = crate::entities::unit_installation::Entity::find()
+        .filter(
+            crate::entities::unit_installation::Column::ChildId.is_in(units.iter().map(|u| u.id)),
+        )
+        .filter(crate::entities::unit_installation::Column::RemovedAt.is_null())
+        .one(&txn)
+        .await?
+    {
+        let serial = units
+            .iter()
+            .find(|u| u.id == edge.child_id)
+            .map_or("", |u| u.serial.as_str());
+        return Err(ApiError::conflict(format!(
+            "unit {serial} is installed in a box (position {}); ship the box",
+            edge.position
+        )));
+    }
     let now = Utc::now();
     let shipment = shipment::ActiveModel {
         id: Set(Uuid::now_v7()),

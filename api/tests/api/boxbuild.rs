@@ -503,6 +503,21 @@ async fn the_gateway_is_box_built_refused_where_wrong_and_traced_to_shipped_boxe
     )
     .await;
 
+    // A board inside a box does not ship on its own.
+    let pcba_build = ok(
+        &app,
+        &pm,
+        "{ unit(serial: \"PCBA-0001\") { build { id } } }",
+        json!({}),
+    )
+    .await["unit"]["build"]["id"]
+        .clone();
+    let alone = app
+        .gql(Some(&operator), "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { id } }",
+            json!({"i": {"buildId": pcba_build, "serials": ["PCBA-0001"], "destination": "D", "carrier": "C", "trackingNumber": "T"}}))
+        .await;
+    assert_eq!(alone.code(), Some("CONFLICT"), "{}", alone.body);
+
     // Every box through its routing, then out in two shipments; the first is delivered.
     pass_all(
         &app,
