@@ -44,20 +44,28 @@ pub async fn climb_from(
     seed: &str,
     values: Vec<Value>,
 ) -> ApiResult<Climbed> {
+    let backend = db.get_database_backend();
+    // PostgreSQL would hash the whole edge table once per step when it expects many rows; a
+    // LATERAL sub-query makes each step an index probe per unit. SQLite always loops and
+    // probes, and has no LATERAL.
+    let step = if backend == sea_orm::DatabaseBackend::Postgres {
+        "FROM up CROSS JOIN LATERAL (SELECT i.parent_id, i.position FROM unit_installations i \
+           WHERE i.child_id = up.unit_id AND i.removed_at IS NULL) AS e"
+    } else {
+        "FROM up JOIN unit_installations e ON e.child_id = up.unit_id AND e.removed_at IS NULL"
+    };
     let sql = format!(
         "WITH RECURSIVE up(start_id, unit_id, depth, position) AS ( \
            SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM ({seed}) AS s \
            UNION ALL \
            SELECT up.start_id, e.parent_id, up.depth + 1, CAST(e.position AS TEXT) \
-           FROM up JOIN unit_installations e \
-             ON e.child_id = up.unit_id AND e.removed_at IS NULL \
+           {step} \
            WHERE up.depth < {MAX_DEPTH} \
          ) SELECT up.start_id, up.unit_id, up.depth, up.position, \
              (SELECT CASE WHEN u.shipped_at IS NULL THEN 0 ELSE 1 END \
               FROM units u WHERE u.id = up.unit_id) AS shipped \
            FROM up"
     );
-    let backend = db.get_database_backend();
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     let mut chains: HashMap<Uuid, BTreeMap<i32, Step>> = HashMap::new();
     let mut shipped = HashSet::new();
