@@ -193,6 +193,7 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
         description: Set(String::new()),
         created_by: Set(engineer.id),
         created_at: Set(now),
+        tier: Set(firstpass_shared::boxbuild::ProductTier::Pcba.into()),
     }
     .insert(&txn)
     .await?;

@@ -60,6 +60,7 @@ pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
         .route("/fai/{file}", get(crate::fai::export::pdf))
         .route("/fai/{id}/characteristics.csv", get(crate::fai::export::csv))
         .route("/cfx", axum::routing::post(crate::cfx::http::receive))
+        .route("/recall-impact.csv", get(crate::boxbuild::recall::csv))
         .fallback(web_assets::serve)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod boxbuild;
 pub mod builds;
 pub mod cfx;
 pub mod cli;

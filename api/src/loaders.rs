@@ -299,6 +299,40 @@ child_list! {
     package_comment: PackageId by CreatedAt,
     fai_characteristic: ReportId by Number,
     fai_evidence: ReportId by Id,
+    unit_installation: ParentId by InstalledAt,
+    unit_identity: UnitId by UnitId,
+    unit_mac_address: UnitId by Mac,
+}
+
+/// Every installation of one unit into another (current and removed), oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InstallationsOfChild(pub Uuid);
+
+impl Loader<InstallationsOfChild> for RequestLoader {
+    type Value = Vec<crate::entities::unit_installation::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[InstallationsOfChild],
+    ) -> Result<HashMap<InstallationsOfChild, Self::Value>, ApiError> {
+        use crate::entities::unit_installation;
+        use sea_orm::QueryOrder;
+        let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
+        let rows = unit_installation::Entity::find()
+            .filter(unit_installation::Column::ChildId.is_in(ids))
+            .order_by_asc(unit_installation::Column::InstalledAt)
+            .all(&self.db)
+            .await?;
+        let mut found: HashMap<InstallationsOfChild, Self::Value> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for row in rows {
+            if let Some(list) = found.get_mut(&InstallationsOfChild(row.child_id)) {
+                list.push(row);
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// The children in `E` of one parent row the actor already sees.

@@ -33,6 +33,8 @@ pub enum Action {
     ManageWebhooks,
     /// Read and mark one's own inbox (a person's, so no API token).
     ReadInbox,
+    /// Open recall campaigns and record the recovery of their units (either side).
+    RunRecalls,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -98,6 +100,17 @@ impl Action {
                 roles: Role::ALL,
                 tokens: false,
             },
+            Action::RunRecalls => Rule {
+                org_kind: None,
+                roles: &[
+                    Role::OemAdmin,
+                    Role::OemEngineer,
+                    Role::EmsAdmin,
+                    Role::EmsProgramManager,
+                    Role::EmsQuality,
+                ],
+                tokens: true,
+            },
         }
     }
 
@@ -114,6 +127,7 @@ impl Action {
             Action::WriteFai => "write first-article reports",
             Action::ManageWebhooks => "manage webhooks",
             Action::ReadInbox => "have an inbox",
+            Action::RunRecalls => "run recall campaigns",
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::accounts::resolver::{AccountsMutation, AccountsQuery};
 use crate::api_tokens::resolver::{ApiTokensMutation, ApiTokensQuery};
 use crate::audit::resolver::AuditQuery;
+use crate::boxbuild::resolver::{BoxBuildMutation, BoxBuildQuery};
 use crate::builds::resolver::{BuildsMutation, BuildsQuery, BuildsSubscription};
 use crate::builds::test_steps::TestStepsQuery;
 use crate::cfx::resolver::{CfxMutation, CfxQuery};
@@ -26,6 +27,7 @@ pub struct Query(
     TestStepsQuery,
     CfxQuery,
     InboxQuery,
+    BoxBuildQuery,
 );
 
 /// Every mutation of the API.
@@ -39,6 +41,7 @@ pub struct Mutation(
     WebhooksMutation,
     CfxMutation,
     InboxMutation,
+    BoxBuildMutation,
 );
 
 /// The executable schema type.

@@ -9,7 +9,7 @@
 use crate::auth::{parse_kind, parse_role};
 use crate::entities::{
     api_token, audit_event, build, component_lot, fai_report, lot_usage, npi_package, organization,
-    package_file, partnership, product, unit, user,
+    package_file, partnership, product, recall_campaign, unit, user,
 };
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::domain::{OrgKind, Role, Scope};
@@ -329,5 +329,19 @@ impl Tenanted for fai_report::Entity {
     }
     fn primary_key_columns() -> Vec<Self::Column> {
         vec![fai_report::Column::Id]
+    }
+}
+
+impl Tenanted for recall_campaign::Entity {
+    const NOUN: &'static str = "recall campaign";
+    /// Both sides see a campaign: the OEM whose units it recalls and the EMS that built them.
+    fn visible_to(actor: &Actor) -> Condition {
+        match actor.org_kind {
+            OrgKind::Oem => Condition::all().add(recall_campaign::Column::OemId.eq(actor.org_id)),
+            OrgKind::Ems => Condition::all().add(recall_campaign::Column::EmsId.eq(actor.org_id)),
+        }
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![recall_campaign::Column::Id]
     }
 }

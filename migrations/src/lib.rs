@@ -15,6 +15,7 @@ mod m0004_fai;
 mod m0005_units_build_serial;
 mod m0006_derived_pictures;
 mod m0007_login_failures;
+mod m0008_box_build;
 mod m0009_revision_effectivity;
 mod m0010_inbox;
 mod m0011_integrations;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_units_build_serial::Migration),
             Box::new(m0006_derived_pictures::Migration),
             Box::new(m0007_login_failures::Migration),
+            Box::new(m0008_box_build::Migration),
             Box::new(m0009_revision_effectivity::Migration),
             Box::new(m0010_inbox::Migration),
             Box::new(m0011_integrations::Migration),

@@ -147,6 +147,20 @@ pub struct PartAccountability {
     pub scope: FaiScope,
     /// Phase of the build the unit comes from (PROTOTYPE, PILOT or PRODUCTION).
     pub build_phase: String,
+    /// Every IPC standard the package states, with its class (IPC-A-610, IPC/WHMA-A-620,
+    /// IPC-A-630). Left out of the content when empty, so reports made before it hash alike.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standards: Vec<StandardClassLine>,
+}
+
+/// One standard and the class a package states for it, as form 1 lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StandardClassLine {
+    /// The standard's printed name, e.g. "IPC-A-630".
+    pub standard: String,
+    /// Its class: CLASS_1, CLASS_2 or CLASS_3.
+    pub class: String,
 }
 
 /// AS9102 form 2: the materials used on the serial, special processes and functional tests.
@@ -378,6 +392,7 @@ mod tests {
                 reason: FaiReason::NewPart,
                 scope: FaiScope::Full,
                 build_phase: "PILOT".into(),
+                standards: Vec::new(),
             },
             form2: ProductAccountability {
                 materials: vec![Material {

@@ -566,6 +566,48 @@ impl Unit {
     async fn lots(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GenealogyEntry>> {
         self.genealogy(ctx).await
     }
+
+    /// The unit this one is installed in now (a box holding this PCBA), if any.
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        crate::boxbuild::model::parent_of(ctx, &self.row).await
+    }
+
+    /// Sub-assemblies installed in this unit, with position and the times installed and
+    /// removed, oldest first; removed ones stay listed unless `currentOnly`.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+    ) -> async_graphql::Result<Vec<crate::boxbuild::model::UnitInstallation>> {
+        crate::boxbuild::model::children_of(ctx, &self.row, current_only).await
+    }
+
+    /// Every box this unit was ever installed in, oldest first (the current one has no
+    /// `removedAt`).
+    async fn installed_in(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::boxbuild::model::UnitInstallation>> {
+        crate::boxbuild::model::installed_in(ctx, &self.row).await
+    }
+
+    /// Firmware, IMEI, ICCID and MAC addresses recorded on this unit.
+    async fn identity(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::boxbuild::model::UnitIdentity> {
+        crate::boxbuild::model::identity_of(ctx, &self.row).await
+    }
+
+    /// Backward trace through every level: the lots of this unit and of every unit installed
+    /// in it now, at any depth, with the path down to the unit holding each.
+    async fn lots_at_every_level(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::boxbuild::model::LevelLot>> {
+        ctx.reader()?;
+        Ok(crate::boxbuild::model::lots_at_every_level(&ctx.state().db, &self.row).await?)
+    }
 }
 
 /// A station result.

@@ -993,6 +993,24 @@ pub async fn ship_units(
             unit.serial, unit.status
         )));
     }
+    // A sub-assembly inside a box leaves with the box, never on its own.
+    if let Some(edge) = crate::entities::unit_installation::Entity::find()
+        .filter(
+            crate::entities::unit_installation::Column::ChildId.is_in(units.iter().map(|u| u.id)),
+        )
+        .filter(crate::entities::unit_installation::Column::RemovedAt.is_null())
+        .one(&txn)
+        .await?
+    {
+        let serial = units
+            .iter()
+            .find(|u| u.id == edge.child_id)
+            .map_or("", |u| u.serial.as_str());
+        return Err(ApiError::conflict(format!(
+            "unit {serial} is installed in a box (position {}); ship the box",
+            edge.position
+        )));
+    }
     let now = Utc::now();
     let shipment = shipment::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -1101,18 +1119,21 @@ pub async fn receive_lot(
     Ok(row)
 }
 
-/// The placed (not DNP) designators of a package's BOM.
+/// The placed (not DNP) designators of a package's BOM, and the BOUGHT positions of a
+/// box-build BOM (a modem's or a power supply's lot is recorded against its position).
 pub async fn placed_designators(
     db: &impl ConnectionTrait,
     package_id: Uuid,
 ) -> ApiResult<BTreeSet<String>> {
     let analysis = analysis::load(db, package_id).await?;
-    Ok(analysis
+    let mut placed: BTreeSet<String> = analysis
         .bom_lines
         .iter()
         .filter(|l| !l.dnp)
         .flat_map(|l| l.designators.iter().cloned())
-        .collect())
+        .collect();
+    placed.extend(crate::boxbuild::service::bought_positions(db, package_id).await?);
+    Ok(placed)
 }
 
 /// Records that a lot fed designators over many units of a build.

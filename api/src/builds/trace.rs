@@ -32,10 +32,78 @@ pub struct Trace {
     /// The unit ids, in id order, with the designators each holds.
     #[graphql(skip)]
     pub units: Vec<(Uuid, Vec<String>)>,
+    /// The top-level units holding the affected units, climbed once when first asked for.
+    #[graphql(skip)]
+    pub levels: std::sync::Arc<tokio::sync::OnceCell<crate::boxbuild::model::TopLevels>>,
+}
+
+impl Trace {
+    /// The affected units grouped under the top-level unit holding each now (climbed once).
+    async fn top_levels(&self, ctx: &Context<'_>) -> ApiResult<&crate::boxbuild::model::TopLevels> {
+        use crate::context::ContextExt;
+        let actor = ctx.reader()?;
+        self.levels
+            .get_or_try_init(|| async {
+                let affected = self.units.iter().map(|(id, _)| *id).collect();
+                crate::boxbuild::model::top_levels(&ctx.state().db, actor, &self.lot_ids, &affected)
+                    .await
+            })
+            .await
+    }
 }
 
 #[ComplexObject]
 impl Trace {
+    /// Top-level units (units that sit in no other) holding an affected unit at any depth, an
+    /// affected unit that sits in nothing being its own top-level unit: the gateways customers
+    /// hold, not only the boards inside them.
+    async fn total_top_level_units(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(self.top_levels(ctx).await?.tops.len() as i32)
+    }
+
+    /// Of the top-level units, those already shipped.
+    async fn top_level_shipped(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(self.top_levels(ctx).await?.shipped.len() as i32)
+    }
+
+    /// The top-level units holding affected units, each with the path from the lot to it
+    /// (`lot → designator → PCBA serial → position → box serial`), its shipped state and its
+    /// shipment; `first` defaults to 20 and is at most 100.
+    async fn top_level_units(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::boxbuild::model::TraceTopUnitConnection> {
+        use crate::context::ContextExt;
+        let limit = clamp_first(first)?;
+        let levels = self.top_levels(ctx).await?;
+        let after_id = after.as_deref().map(decode_cursor).transpose()?;
+        let slice: Vec<(Uuid, crate::boxbuild::model::HeldPaths)> = levels
+            .tops
+            .iter()
+            .filter(|(id, _)| after_id.is_none_or(|a| **id > a))
+            .take(limit as usize + 1)
+            .map(|(id, paths)| (*id, paths.clone()))
+            .collect();
+        let db = &ctx.state().db;
+        let designators: HashMap<Uuid, Vec<String>> = self.units.iter().cloned().collect();
+        let lots = component_lot::Entity::find()
+            .filter(component_lot::Column::Id.is_in(self.lot_ids.clone()))
+            .all(db)
+            .await
+            .map_err(ApiError::from)?;
+        let label = lots
+            .first()
+            .map(|l| format!("{} lot {}", l.mpn, l.lot_code))
+            .unwrap_or_default();
+        let items = crate::boxbuild::model::top_units(db, &slice, &designators, &label).await?;
+        let (info, items) = page(items, limit, after.is_some(), |t| t.unit.row.id);
+        Ok(crate::boxbuild::model::TraceTopUnitConnection::new(
+            info, items,
+        ))
+    }
+
     /// The affected units, each with its build, product, revision, OEM and shipped state;
     /// `first` defaults to 20 and is at most 100.
     async fn units(
@@ -251,6 +319,7 @@ pub async fn trace(
             .into_iter()
             .map(|(id, (_, designators))| (id, designators))
             .collect(),
+        levels: Default::default(),
     })
 }
 

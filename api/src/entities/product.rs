@@ -21,6 +21,8 @@ pub struct Model {
     pub created_by: Uuid,
     /// When it was created.
     pub created_at: DateTimeUtc,
+    /// PCBA or BOX_BUILD.
+    pub tier: String,
 }
 
 /// No navigable relations: joins are written where they are needed.

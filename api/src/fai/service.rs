@@ -271,6 +271,9 @@ pub async fn create(
     if class == IpcClass::Class3 {
         class3_added.push("Class 3 workmanship criteria named on every characteristic".to_owned());
     }
+    // Box build: each stated standard's class and what it asks for, and the box-build BOM.
+    let (standards, box_additions) = crate::boxbuild::fai::additions(&txn, &package).await?;
+    characteristics.extend(box_additions);
     let accountability = FaiAccountability {
         form1: PartAccountability {
             part_number: product.part_number.clone(),
@@ -286,6 +289,7 @@ pub async fn create(
             reason,
             scope,
             build_phase: build.phase.clone(),
+            standards,
         },
         form2: ProductAccountability {
             materials,

@@ -34,6 +34,8 @@ pub struct Product {
     pub description: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// PCBA or BOX_BUILD (a top-level assembly whose BOM names sub-assemblies).
+    pub tier: firstpass_shared::boxbuild::ProductTier,
     /// The row, for child fields.
     #[graphql(skip)]
     pub row: product::Model,
@@ -47,6 +49,10 @@ impl From<product::Model> for Product {
             name: row.name.clone(),
             description: row.description.clone(),
             created_at: row.created_at,
+            tier: row
+                .tier
+                .parse()
+                .unwrap_or(firstpass_shared::boxbuild::ProductTier::Pcba),
             row,
         }
     }
@@ -156,6 +162,23 @@ impl NpiPackage {
     /// The EMS partner the package is addressed to.
     async fn ems(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         org(ctx, self.row.ems_id).await
+    }
+
+    /// The class stated for each IPC standard that applies (IPC-A-610 for boards,
+    /// IPC/WHMA-A-620 for cables and harnesses, IPC-A-630 for enclosures and box build).
+    async fn standards(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::boxbuild::model::StandardClass>> {
+        Ok(crate::boxbuild::model::standards_of(&ctx.state().db, &self.row).await?)
+    }
+
+    /// A box build's own BOM, by position: sub-assemblies, bought items and firmware.
+    async fn box_build_bom(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::boxbuild::model::BoxBomLine>> {
+        Ok(crate::boxbuild::model::bom_of(&ctx.state().db, &self.row).await?)
     }
 
     /// The files, by name.
@@ -727,6 +750,8 @@ pub struct CreateProductInput {
     /// Free description.
     #[graphql(default)]
     pub description: String,
+    /// PCBA (the default) or BOX_BUILD.
+    pub tier: Option<firstpass_shared::boxbuild::ProductTier>,
 }
 
 /// Fields of a new NPI package.

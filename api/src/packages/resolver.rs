@@ -183,6 +183,9 @@ impl PackagesMutation {
             &input.part_number,
             &DisplayName::parse(&input.name)?,
             &input.description,
+            input
+                .tier
+                .unwrap_or(firstpass_shared::boxbuild::ProductTier::Pcba),
             &ctx.audit_meta(actor),
         )
         .await?;

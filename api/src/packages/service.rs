@@ -48,6 +48,7 @@ pub async fn create_product(
     part_number: &str,
     name: &DisplayName,
     description: &str,
+    tier: firstpass_shared::boxbuild::ProductTier,
     meta: &AuditMeta,
 ) -> ApiResult<product::Model> {
     authorize(actor, Action::AuthorPackages)?;
@@ -63,6 +64,7 @@ pub async fn create_product(
         description: Set(description),
         created_by: Set(actor.user_id().ok_or(ApiError::Unauthenticated)?),
         created_at: Set(Utc::now()),
+        tier: Set(tier.into()),
     }
     .insert(&txn)
     .await
@@ -76,7 +78,7 @@ pub async fn create_product(
         &txn,
         meta,
         Change::new("product.create", "Product", row.id)
-            .after(&json!({"partNumber": row.part_number, "name": row.name, "description": row.description})),
+            .after(&json!({"partNumber": row.part_number, "name": row.name, "description": row.description, "tier": row.tier})),
     )
     .await?;
     txn.commit().await?;
@@ -431,8 +433,10 @@ pub async fn submit(
     if !status.is_editable() {
         return Err(conflict(status, PackageStatus::Submitted));
     }
+    // A box build has no board data: its own BOM is checked instead of the board findings.
+    let box_build = crate::boxbuild::service::check_box_build_submission(&txn, &package).await?;
     let errors = analysis::error_count(&txn, package.id).await?;
-    if errors > 0 {
+    if errors > 0 && !box_build {
         return Err(ApiError::conflict(format!(
             "{errors} ERROR finding(s) stand; fix them before submitting (see the package's findings)"
         )));

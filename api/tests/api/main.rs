@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL`), driven over real HTTP. One binary, so the harness is built once.
 
 mod auth;
+mod boxbuild;
 mod builds;
 mod cfx;
 mod concurrency;

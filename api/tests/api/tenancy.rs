@@ -83,6 +83,12 @@ struct World {
     /// An Acme webhook endpoint and one of its deliveries.
     acme_webhook: String,
     acme_delivery: String,
+    /// A draft package of an Acme box-build product.
+    acme_box_draft: String,
+    /// A build of an accepted Acme box build whose BOM takes T-ACCEPTED rev A at PCBA.
+    acme_box_build: String,
+    /// A recall campaign over the lot used on the Acme build.
+    acme_campaign: String,
 }
 
 impl World {
@@ -138,6 +144,94 @@ impl World {
                 .data();
         }
         serial
+    }
+
+    /// A fresh box of the Acme box build; returns its serial.
+    async fn fresh_box(&self, n: usize) -> String {
+        let pm = self.ems_pm();
+        let serial = format!("BX-{n:04}");
+        self.app
+            .gql(Some(&pm), "mutation($b: ID!, $s: [String!]!) { addUnits(buildId: $b, serials: $s, allowOverQuantity: true) { serial } }",
+                json!({"b": self.acme_box_build, "s": [serial]}))
+            .await
+            .data();
+        serial
+    }
+
+    /// A fresh box with a fresh finished board installed at PCBA; returns both serials.
+    async fn fresh_installed(&self, n: usize) -> (String, String) {
+        let parent = self.fresh_box(n).await;
+        let child = self.fresh_unit(n, 2).await;
+        self.app
+            .gql(Some(&self.ems_pm()), "mutation($p: String!, $c: String!) { installSubassembly(parentSerial: $p, childSerial: $c, position: \"PCBA\") { position } }",
+                json!({"p": parent, "c": child}))
+            .await
+            .data();
+        (parent, child)
+    }
+
+    /// A fresh shipment of one finished unit; returns its id.
+    async fn fresh_shipment(&self, n: usize) -> String {
+        let serial = self.fresh_unit(n, 2).await;
+        let shipped = self
+            .app
+            .gql(Some(&self.ems_pm()), "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { id } }",
+                json!({"i": {"buildId": self.acme_build, "serials": [serial], "destination": "D", "carrier": "C", "trackingNumber": "T"}}))
+            .await;
+        shipped.data()["shipUnits"]["id"]
+            .as_str()
+            .expect("shipment")
+            .to_owned()
+    }
+
+    /// An Acme box-build package: a draft, or accepted with a BOM taking T-ACCEPTED rev A.
+    async fn box_package(&self, part: &str, accepted: bool) -> String {
+        let oem = self.engineer();
+        let product = self
+            .app
+            .gql(Some(&oem), "mutation($p: String!) { createProduct(input: {partNumber: $p, name: \"Box\", tier: BOX_BUILD}) { id } }",
+                json!({"p": part}))
+            .await;
+        let ems = self.app.ems_id(&oem).await;
+        let package = self
+            .app
+            .gql(Some(&oem), "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+                json!({"i": {"productId": product.data()["createProduct"]["id"], "revision": "A", "emsOrganizationId": ems, "ipcClass": "CLASS_2"}}))
+            .await;
+        let id = package.data()["createNpiPackage"]["id"]
+            .as_str()
+            .expect("package")
+            .to_owned();
+        if !accepted {
+            return id;
+        }
+        self.app
+            .upload(
+                Some(&oem),
+                &id,
+                &[("instructions.pdf".to_owned(), b"%PDF box".to_vec())],
+            )
+            .await
+            .data();
+        self.app
+            .gql(Some(&oem), "mutation($id: ID!) { setBoxBuildBom(packageId: $id, lines: [{position: \"PCBA\", kind: SUBASSEMBLY, partNumber: \"T-ACCEPTED\", revision: \"A\"}]) { id } }",
+                json!({"id": id}))
+            .await
+            .data();
+        self.app
+            .gql(
+                Some(&oem),
+                "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+                json!({"id": id}),
+            )
+            .await
+            .data();
+        let pm = self.ems_pm();
+        for op in ["startReview", "acceptNpiPackage"] {
+            let q = format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}");
+            self.app.gql(Some(&pm), &q, json!({"id": id})).await.data();
+        }
+        id
     }
 
     fn engineer(&self) -> String {
@@ -330,6 +424,9 @@ async fn world() -> World {
         acme_lot: String::new(),
         acme_webhook: String::new(),
         acme_delivery: String::new(),
+        acme_box_draft: String::new(),
+        acme_box_build: String::new(),
+        acme_campaign: String::new(),
     };
     // Acme hears of its submissions at a closed port (the deliveries fail, which is fine here).
     world.app.state.webhooks.set_allow_private(true);
@@ -398,6 +495,25 @@ async fn world() -> World {
             json!({"i": {"lotId": world.acme_lot, "buildId": world.acme_build, "designators": ["C1"], "serials": [world.acme_serial]}}))
         .await
         .data();
+    world.acme_box_draft = world.box_package("T-BOX-DRAFT", false).await;
+    let box_package = world.box_package("T-BOX", true).await;
+    let box_build = world
+        .app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": box_package, "phase": "PILOT", "quantity": 100, "dueDate": "2099-01-01", "routing": [{"kind": "BOX_BUILD", "name": "Box"}]}}))
+        .await;
+    world.acme_box_build = box_build.data()["createBuild"]["id"]
+        .as_str()
+        .expect("box build")
+        .to_owned();
+    let campaign = world
+        .app
+        .gql(Some(&pm), "mutation { createRecallCampaign(input: {mpn: \"MATRIX-MPN\", lotCode: \"MATRIX-LOT\", title: \"Matrix recall\"}) { id } }", json!({}))
+        .await;
+    world.acme_campaign = campaign.data()["createRecallCampaign"]["id"]
+        .as_str()
+        .expect("campaign")
+        .to_owned();
     world
 }
 
@@ -416,6 +532,9 @@ fn invisible_ids(world: &World, caller: Caller) -> Vec<&str> {
         world.acme_lot.as_str(),
         world.acme_webhook.as_str(),
         world.acme_delivery.as_str(),
+        world.acme_box_draft.as_str(),
+        world.acme_box_build.as_str(),
+        world.acme_campaign.as_str(),
     ];
     let globex_all = [world.globex_org.as_str(), world.globex_admin.as_str()];
     if is_globex(caller) {
@@ -428,6 +547,7 @@ fn invisible_ids(world: &World, caller: Caller) -> Vec<&str> {
             world.acme_token.as_str(),
             world.acme_webhook.as_str(),
             world.acme_delivery.as_str(),
+            world.acme_box_draft.as_str(),
         ];
         ids.extend(globex_all);
         ids
@@ -989,6 +1109,98 @@ fn build_operations(world: &World) -> Vec<Case> {
     ]
 }
 
+/// Recall campaigns: OEM engineers and admins, EMS program managers, quality and admins, and
+/// WRITE tokens; a foreign OEM finds no unit of its own to recall.
+fn recall_runners(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::EmsOperator | Caller::AcmeReadToken => FORBIDDEN,
+        c if is_globex(c) => Code("BAD_USER_INPUT"),
+        _ => Allowed,
+    }
+}
+
+/// Changes to Acme's campaign: the runners of recalls, Globex finding nothing.
+fn campaign_editors(caller: Caller) -> Expect {
+    match recall_runners(caller) {
+        Code("BAD_USER_INPUT") => NOT_FOUND,
+        other => other,
+    }
+}
+
+fn box_build_operations(world: &World) -> Vec<Case> {
+    vec![
+        Case {
+            name: "setPackageStandards",
+            query: "mutation($id: ID!) { setPackageStandards(packageId: $id, standards: [{standard: IPC_A_630, class: CLASS_2}]) { standards { standard } } }",
+            variables: json!({"id": world.acme_box_draft}),
+            expect: acme_oem_users,
+            check: None,
+        },
+        Case {
+            name: "setBoxBuildBom",
+            query: "mutation($id: ID!) { setBoxBuildBom(packageId: $id, lines: [{position: \"PSU\", kind: BOUGHT, partNumber: \"PSU-1\"}]) { boxBuildBom { position } } }",
+            variables: json!({"id": world.acme_box_draft}),
+            expect: acme_oem_users,
+            check: None,
+        },
+        Case { name: "installSubassembly", query: "mutation($p: String!, $c: String!) { installSubassembly(parentSerial: $p, childSerial: $c, position: \"PCBA\") { position child { serial } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "removeSubassembly", query: "mutation($p: String!, $c: String!) { removeSubassembly(parentSerial: $p, childSerial: $c, reason: \"matrix\") { removedAt } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "recordUnitIdentity", query: "mutation($s: String!, $i: UnitIdentityInput!) { recordUnitIdentity(serial: $s, identity: $i) { identity { imei } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "recordShipmentDelivered", query: "mutation($id: ID!) { recordShipmentDelivered(shipmentId: $id) { deliveredAt } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case {
+            name: "unit(serial) box fields",
+            query: "query($s: String!) { unit(serial: $s) { parent { serial } children { position } installedIn { position } identity { imei macAddresses } lotsAtEveryLevel { designator lot { id } } } }",
+            variables: json!({"s": world.acme_serial}),
+            expect: acme_and_partner_readers,
+            check: None,
+        },
+        Case {
+            name: "traceComponent(top level)",
+            query: "{ traceComponent(mpn: \"MATRIX-MPN\", lotCode: \"MATRIX-LOT\") { totalTopLevelUnits topLevelUnits { edges { node { serial paths { text } } } } } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(|_, caller, data| {
+                // The lot's own unit, and those recordLotUsage's cases added before.
+                let total = data["traceComponent"]["totalTopLevelUnits"].as_i64().unwrap_or(-1);
+                if is_globex(caller) != (total == 0) || total < 0 {
+                    return Err(format!("traced {total} top-level units"));
+                }
+                Ok(())
+            }),
+        },
+        Case {
+            name: "recallImpact",
+            query: "{ recallImpact(mpn: \"MATRIX-MPN\", lotCode: \"MATRIX-LOT\") { total { units inFactory } byOem { id label } } }",
+            variables: json!({}),
+            expect: readers,
+            check: Some(|_, caller, data| {
+                let total = data["recallImpact"]["total"]["units"].as_i64().unwrap_or(-1);
+                if is_globex(caller) != (total == 0) || total < 0 {
+                    return Err(format!("{total} units to recall"));
+                }
+                Ok(())
+            }),
+        },
+        Case { name: "recallCampaigns", query: "{ recallCampaigns { id units { serial } } }", variables: json!({}), expect: readers, check: None },
+        Case { name: "recallCampaign(id)", query: "query($id: ID!) { recallCampaign(id: $id) { id oem { name } ems { name } statusCounts { status units } units { serial unit { serial } } } }", variables: json!({"id": world.acme_campaign}), expect: acme_and_partner_readers, check: None },
+        Case {
+            name: "createRecallCampaign",
+            query: "mutation { createRecallCampaign(input: {mpn: \"MATRIX-MPN\", lotCode: \"MATRIX-LOT\", title: \"Again\"}) { id units { serial } } }",
+            variables: json!({}),
+            expect: recall_runners,
+            check: None,
+        },
+        Case {
+            name: "setRecallUnitStatus",
+            query: "mutation($id: ID!, $s: String!) { setRecallUnitStatus(campaignId: $id, serials: [$s], status: RECOVERED) { id } }",
+            variables: json!({"id": world.acme_campaign, "s": world.acme_serial}),
+            expect: campaign_editors,
+            check: None,
+        },
+    ]
+}
+
 fn no_foreign_products(world: &World, caller: Caller, data: &Value) -> Result<(), String> {
     if is_globex(caller) && data.to_string().contains(&world.acme_product) {
         return Err("a foreign OEM saw Acme's product".into());
@@ -1004,6 +1216,7 @@ async fn every_operation_for_every_caller() {
     let mut cases = operations(&world);
     cases.extend(build_operations(&world));
     cases.extend(webhook_operations(&world));
+    cases.extend(box_build_operations(&world));
     for case in cases {
         for &caller in CALLERS {
             n += 1;
@@ -1065,6 +1278,18 @@ async fn every_operation_for_every_caller() {
                 "receiveComponentLot" => {
                     json!({"i": {"mpn": "X", "manufacturer": "Y", "lotCode": "Z", "reelId": format!("REEL-{n}"), "quantity": 1}})
                 }
+                "installSubassembly" => {
+                    json!({"p": world.fresh_box(n).await, "c": world.fresh_unit(n, 2).await})
+                }
+                "removeSubassembly" => {
+                    let (parent, child) = world.fresh_installed(n).await;
+                    json!({"p": parent, "c": child})
+                }
+                "recordUnitIdentity" => json!({
+                    "s": world.fresh_unit(n, 0).await,
+                    "i": {"imei": firstpass_shared::boxbuild::imei_with_check_digit(&format!("35{n:012}")),
+                          "macAddresses": [format!("02:00:00:00:{:02X}:{:02X}", n / 256, n % 256)]}}),
+                "recordShipmentDelivered" => json!({"id": world.fresh_shipment(n).await}),
                 "recordLotUsage" => {
                     json!({"i": {"lotId": world.acme_lot, "buildId": world.acme_build, "designators": ["C2"], "serials": [world.fresh_unit(n, 0).await]}})
                 }

@@ -199,6 +199,7 @@ pub fn NewProductPage() -> impl IntoView {
             part_number: part_number.get_untracked().trim().to_owned(),
             name: name.get_untracked().trim().to_owned(),
             description: description.get_untracked(),
+            tier: None,
         });
     };
     view! {

@@ -218,6 +218,7 @@ pub fn StationPage() -> impl IntoView {
                 record_result::StationResult::FAIL
             },
             measurements,
+            test_steps: None,
             // A retried request records once.
             idempotency_key: Some(format!(
                 "web-{}-{}-{}",
