@@ -53,7 +53,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        // A ping on every checkout costs each statement a second round trip; only a connection
+        // idle long enough to have been dropped by the server or a proxy is checked first.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30));
     match Backend::from_url(url) {
         Some(Backend::Sqlite) => {
             options.max_connections(4).map_sqlx_sqlite_opts(|opts| {

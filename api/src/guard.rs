@@ -103,11 +103,12 @@ pub fn server_error(err: ApiError) -> ServerError {
 
 /// The checks made before a request reaches async-graphql: control characters in variables
 /// and literals, and the size of the document with its fragments expanded. A document that
-/// does not parse is left for async-graphql to report.
-pub fn check_request(request: &Request, limits: GuardLimits) -> Result<(), ApiError> {
+/// does not parse is left for async-graphql to report. The parsed document stays in the
+/// request, so async-graphql does not parse it again.
+pub fn check_request(request: &mut Request, limits: GuardLimits) -> Result<(), ApiError> {
     check_variables(&request.variables)?;
-    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-        check_document(&document, limits.max_expanded_fields)?;
+    if let Ok(document) = request.parsed_query() {
+        check_document(document, limits.max_expanded_fields)?;
     }
     Ok(())
 }
@@ -167,8 +168,8 @@ impl GuardedSchema {
     }
 
     /// The request with this connection's context and loaders, or why it may not run.
-    async fn prepare(&self, request: Request) -> Result<Request, ApiError> {
-        check_request(&request, self.state.limits.guard)?;
+    async fn prepare(&self, mut request: Request) -> Result<Request, ApiError> {
+        check_request(&mut request, self.state.limits.guard)?;
         let Some(credential) = self.credential.get() else {
             return Err(ApiError::Unauthenticated);
         };

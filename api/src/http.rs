@@ -366,7 +366,7 @@ async fn graphql_handler(
         .max_file_size(usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX))
         .max_num_files(1000);
     let parsed = receive_body(content_type.as_deref(), stream.into_async_read(), options).await;
-    let graphql_request = match parsed {
+    let mut graphql_request = match parsed {
         Ok(request) => request,
         Err(_) if exceeded.load(Ordering::Relaxed) => {
             return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, limit_message);
@@ -411,7 +411,7 @@ async fn graphql_handler(
         refresh_cookie,
         https: crate::accounts::cookie::over_https(&parts.headers),
     };
-    if let Err(err) = crate::guard::check_request(&graphql_request, limits.guard) {
+    if let Err(err) = crate::guard::check_request(&mut graphql_request, limits.guard) {
         return graphql_response(
             media,
             async_graphql::Response::from_errors(vec![crate::guard::server_error(err)]),

@@ -11,8 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::tenancy::{Actor, Tenanted};
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{
-    ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, Statement, Value,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -134,15 +134,15 @@ async fn first_units(
             (key, Vec::new())
         })
         .collect();
-    let rows = unit::Entity::find()
-        .from_raw_sql(first_units_statement(
+    let rows = db
+        .query_all_raw(first_units_statement(
             db.get_database_backend(),
             builds,
             limit,
         ))
-        .all(db)
         .await?;
     for row in rows {
+        let row = unit::Model::from_position(&row)?;
         let key = UnitsOfBuild {
             build_id: row.build_id,
             limit,
@@ -158,10 +158,7 @@ async fn first_units(
 /// join walking the `(build_id, serial)` index on PostgreSQL, a window over the same index on
 /// SQLite.
 fn first_units_statement(backend: DatabaseBackend, builds: &[Uuid], limit: u64) -> Statement {
-    let columns: Vec<String> = unit::Column::iter()
-        .map(|c| format!("u.{}", c.as_str()))
-        .collect();
-    let columns = columns.join(", ");
+    let columns = unit::COLUMNS_OF_U;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     match backend {
         DatabaseBackend::Postgres => Statement::from_sql_and_values(

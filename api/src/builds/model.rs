@@ -8,7 +8,7 @@ use crate::entities::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
-use async_graphql::{ComplexObject, Context, InputObject, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use firstpass_shared::text::{Designator, DisplayName, LotCode, Mpn, Serial};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -440,26 +440,13 @@ pub struct StationProgress {
     pub passed: i32,
 }
 
-/// One serialized unit.
-#[derive(SimpleObject, Clone, Debug)]
-#[graphql(complex)]
+/// One serialized unit. Its fields are read from the row when asked for, so a long page of
+/// units costs nothing for the fields a query leaves out.
+#[derive(Clone, Debug)]
 pub struct Unit {
-    /// Unique id.
-    pub id: ID,
-    /// Serial number, unique within the EMS.
-    pub serial: String,
-    /// Where the unit stands.
-    pub status: UnitStatus,
-    /// False once any station result was FAIL.
-    pub first_pass: bool,
-    /// When it was serialized.
-    pub created_at: DateTime<Utc>,
-    /// When it reached its outcome: passed its last station, or was scrapped.
-    pub completed_at: Option<DateTime<Utc>>,
-    /// When it shipped.
-    pub shipped_at: Option<DateTime<Utc>>,
+    /// Where the unit stands, checked when the row is read.
+    status: UnitStatus,
     /// The row.
-    #[graphql(skip)]
     pub row: unit::Model,
 }
 
@@ -467,20 +454,50 @@ impl Unit {
     /// Converts a row.
     pub fn from_row(row: unit::Model) -> ApiResult<Self> {
         Ok(Self {
-            id: ID(row.id.to_string()),
-            serial: row.serial.clone(),
             status: crate::error::stored::<UnitStatus>(&row.status)?,
-            first_pass: !row.failed_ever,
-            created_at: row.created_at,
-            completed_at: row.completed_at,
-            shipped_at: row.shipped_at,
             row,
         })
     }
 }
 
-#[ComplexObject]
+/// One serialized unit.
+#[Object]
 impl Unit {
+    /// Unique id.
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+
+    /// Serial number, unique within the EMS.
+    async fn serial(&self) -> &str {
+        &self.row.serial
+    }
+
+    /// Where the unit stands.
+    async fn status(&self) -> UnitStatus {
+        self.status
+    }
+
+    /// False once any station result was FAIL.
+    async fn first_pass(&self) -> bool {
+        !self.row.failed_ever
+    }
+
+    /// When it was serialized.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+
+    /// When it reached its outcome: passed its last station, or was scrapped.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.completed_at
+    }
+
+    /// When it shipped.
+    async fn shipped_at(&self) -> Option<DateTime<Utc>> {
+        self.row.shipped_at
+    }
+
     /// The build.
     async fn build(&self, ctx: &Context<'_>) -> async_graphql::Result<Build> {
         ctx.reader()?;
