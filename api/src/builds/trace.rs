@@ -275,12 +275,7 @@ pub async fn trace(
             .column_as(unit::Column::ParentPosition, "parent_position")
             .build(backend);
         let values = seed.values.map(|v| v.0).unwrap_or_default();
-        let sql = crate::boxbuild::levels::climb_sql(backend, &seed.sql);
-        let mut climbed = crate::boxbuild::levels::run_climb(
-            db,
-            sea_orm::Statement::from_sql_and_values(backend, sql, values),
-        )
-        .await?;
+        let mut climbed = crate::boxbuild::levels::climb_joined(db, &seed.sql, values).await?;
         for (unit_id, start) in std::mem::take(&mut climbed.starts) {
             shipped.insert(unit_id, start.shipped);
             per_unit.insert(unit_id, (start.build_id, start.designators));
