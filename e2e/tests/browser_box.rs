@@ -172,7 +172,8 @@ async fn box_build_station_in_the_browser() {
     let api = Api::new(&base);
 
     // The PCBA: three finished, one still in work; a capacitor lot on the finished three.
-    let pcba_package = accepted_package(&api, "GW-PCBA", "Gateway PCBA", 4, board(Style::KiCad)).await;
+    let pcba_package =
+        accepted_package(&api, "GW-PCBA", "Gateway PCBA", 4, board(Style::KiCad)).await;
     let (pcba_build, pcbas) = build_units(
         &api,
         &pcba_package,
@@ -225,19 +226,37 @@ async fn box_build_station_in_the_browser() {
         scan(&client, "#box-serial", "GW-0001").await;
         find(&client, "#box-title[data-serial=GW-0001]").await;
         wait_text(&client, "#box-positions", "GW-PCBA rev A").await;
-        wait_text(&client, "[data-testid=box-position][data-position=PCBA] [data-testid=held]", "—").await;
+        wait_text(
+            &client,
+            "[data-testid=box-position][data-position=PCBA] [data-testid=held]",
+            "—",
+        )
+        .await;
 
         // A PCBA still in work is refused, in words naming it.
         scan(&client, "#install-serial", "PCBA-0004").await;
         let refused = wait_text(&client, "#install-outcome [role=alert]", "PCBA-0004").await;
-        assert!(refused.contains("IN_WORK") || refused.to_lowercase().contains("in work"), "{refused}");
+        assert!(
+            refused.contains("IN_WORK") || refused.to_lowercase().contains("in work"),
+            "{refused}"
+        );
         // One already in another box is refused, naming that box.
         scan(&client, "#install-serial", "PCBA-0003").await;
         wait_text(&client, "#install-outcome [role=alert]", "GW-0002").await;
         // A finished one goes in.
         scan(&client, "#install-serial", "PCBA-0001").await;
-        wait_text(&client, "#install-outcome", "PCBA-0001 installed in GW-0001 at PCBA").await;
-        wait_text(&client, "[data-testid=box-position][data-position=PCBA] [data-testid=held]", "PCBA-0001").await;
+        wait_text(
+            &client,
+            "#install-outcome",
+            "PCBA-0001 installed in GW-0001 at PCBA",
+        )
+        .await;
+        wait_text(
+            &client,
+            "[data-testid=box-position][data-position=PCBA] [data-testid=held]",
+            "PCBA-0001",
+        )
+        .await;
         screenshot(&client, "box-station-installed").await;
 
         // Firmware that the OEM did not release is refused with the expected hash.
@@ -250,25 +269,58 @@ async fn box_build_station_in_the_browser() {
         assert!(wrong.contains(&"0".repeat(64)), "{wrong}");
         fill(&client, "#identity-fw-hash", &firmware_sha).await;
         click(&client, "#identity-submit").await;
-        wait_text(&client, "#identity-outcome", "Identities recorded on GW-0001").await;
+        wait_text(
+            &client,
+            "#identity-outcome",
+            "Identities recorded on GW-0001",
+        )
+        .await;
         wait_text(&client, "#identity-now", imei).await;
 
         // Replace the PCBA, saying why.
         fill(&client, "#remove-reason", "cracked USB connector").await;
         fill(&client, "#remove-replacement", "PCBA-0002").await;
         click(&client, "#remove-submit").await;
-        wait_text(&client, "#remove-outcome", "PCBA-0001 replaced by PCBA-0002 at PCBA").await;
-        wait_text(&client, "[data-testid=box-position][data-position=PCBA] [data-testid=held]", "PCBA-0002").await;
-        wait_text(&client, "[data-testid=installation][data-current=false][data-serial=PCBA-0001]", "cracked USB connector").await;
-        find(&client, "[data-testid=installation][data-current=true][data-serial=PCBA-0002]").await;
+        wait_text(
+            &client,
+            "#remove-outcome",
+            "PCBA-0001 replaced by PCBA-0002 at PCBA",
+        )
+        .await;
+        wait_text(
+            &client,
+            "[data-testid=box-position][data-position=PCBA] [data-testid=held]",
+            "PCBA-0002",
+        )
+        .await;
+        wait_text(
+            &client,
+            "[data-testid=installation][data-current=false][data-serial=PCBA-0001]",
+            "cracked USB connector",
+        )
+        .await;
+        find(
+            &client,
+            "[data-testid=installation][data-current=true][data-serial=PCBA-0002]",
+        )
+        .await;
         screenshot(&client, "box-station-replaced").await;
 
         // The unit tree: the current PCBA and the removed one with its reason.
         click(&client, "#box-tree").await;
         find(&client, "#tree-title").await;
         wait_text(&client, "#tree-title", "GW-0001").await;
-        find(&client, "[data-testid=tree-node][data-serial=PCBA-0002][data-current=true]").await;
-        wait_text(&client, "[data-testid=tree-node][data-serial=PCBA-0001][data-current=false]", "cracked USB connector").await;
+        find(
+            &client,
+            "[data-testid=tree-node][data-serial=PCBA-0002][data-current=true]",
+        )
+        .await;
+        wait_text(
+            &client,
+            "[data-testid=tree-node][data-serial=PCBA-0001][data-current=false]",
+            "cracked USB connector",
+        )
+        .await;
         screenshot(&client, "unit-tree").await;
         // Up from the PCBA: it sits in the gateway, and was once in nothing else.
         client
@@ -279,11 +331,23 @@ async fn box_build_station_in_the_browser() {
 
         // The lot on the PCBAs traces to the gateways, with the path through the position.
         client
-            .goto(&format!("{base}/trace/boxes?mpn=GRM188R71H104KA93D&lot=L2291"))
+            .goto(&format!(
+                "{base}/trace/boxes?mpn=GRM188R71H104KA93D&lot=L2291"
+            ))
             .await
             .expect("open the trace");
-        wait_text(&client, "[data-testid=top-unit][data-serial=GW-0001]", "PCBA-0002").await;
-        wait_text(&client, "[data-testid=top-unit][data-serial=GW-0002]", "PCBA-0003").await;
+        wait_text(
+            &client,
+            "[data-testid=top-unit][data-serial=GW-0001]",
+            "PCBA-0002",
+        )
+        .await;
+        wait_text(
+            &client,
+            "[data-testid=top-unit][data-serial=GW-0002]",
+            "PCBA-0003",
+        )
+        .await;
         // PCBA-0001 left its box: it is its own top-level unit now.
         find(&client, "[data-testid=top-unit][data-serial=PCBA-0001]").await;
         wait_text(&client, "#boxes-total", "3").await;

@@ -210,10 +210,7 @@ pub async fn climb_joined(
                 if flag(&row, "parent_shipped")? {
                     out.shipped.insert(parent);
                 }
-                if row
-                    .try_get::<Option<Uuid>>("", "grandparent_id")?
-                    .is_some()
-                {
+                if row.try_get::<Option<Uuid>>("", "grandparent_id")?.is_some() {
                     deeper.insert(parent);
                 }
                 let position: Option<String> = row.try_get("", "parent_position")?;

@@ -665,9 +665,7 @@ pub async fn import_box_bom(
         .filter(package_file::Column::Name.eq(file_name))
         .one(&state.db)
         .await?
-        .ok_or_else(|| {
-            ApiError::bad_input(format!("{file_name} is not a file of this package"))
-        })?;
+        .ok_or_else(|| ApiError::bad_input(format!("{file_name} is not a file of this package")))?;
     let bytes = state
         .blobs
         .read_all(&file.storage_key, state.limits.max_file_bytes)

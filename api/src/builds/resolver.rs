@@ -170,7 +170,13 @@ impl BuildsQuery {
         let lot = actor
             .load::<component_lot::Entity>(&ctx.state().db, id)
             .await?;
-        Ok(trace::trace(&ctx.state().db, actor, vec![lot.id], trace::wants_levels(ctx)).await?)
+        Ok(trace::trace(
+            &ctx.state().db,
+            actor,
+            vec![lot.id],
+            trace::wants_levels(ctx),
+        )
+        .await?)
     }
 
     /// Every unit holding parts of this MPN and manufacturer lot code (from any reel), with

@@ -905,7 +905,13 @@ async fn standards_and_box_boms_are_checked() {
     )
     .await;
     let import = "mutation($id: ID!, $f: String!) { importBoxBuildBom(packageId: $id, fileName: $f) { boxBuildBom { position kind partNumber revision quantity } } }";
-    let imported = ok(&app, &oem, import, json!({"id": box_package, "f": "box-bom.csv"})).await;
+    let imported = ok(
+        &app,
+        &oem,
+        import,
+        json!({"id": box_package, "f": "box-bom.csv"}),
+    )
+    .await;
     assert_eq!(
         imported["importBoxBuildBom"]["boxBuildBom"],
         json!([

@@ -99,14 +99,22 @@ fn parse_rows(rows: &[Row]) -> Result<Vec<BoxBomRow>, String> {
         let revision = opt(r.cell(crev));
         let file_name = opt(r.cell(cfile));
         let kind = match opt(r.cell(ckind)) {
-            Some(text) => parse_kind(&text)
-                .ok_or_else(|| format!("row {}: kind `{text}` is not SUBASSEMBLY, BOUGHT or FIRMWARE", r.row))?,
+            Some(text) => parse_kind(&text).ok_or_else(|| {
+                format!(
+                    "row {}: kind `{text}` is not SUBASSEMBLY, BOUGHT or FIRMWARE",
+                    r.row
+                )
+            })?,
             None if file_name.is_some() => BoxBomLineKind::Firmware,
             None if revision.is_some() => BoxBomLineKind::Subassembly,
             None => BoxBomLineKind::Bought,
         };
         let part_number = opt(r.cell(cpart))
-            .or_else(|| (kind == BoxBomLineKind::Firmware).then(|| file_name.clone()).flatten())
+            .or_else(|| {
+                (kind == BoxBomLineKind::Firmware)
+                    .then(|| file_name.clone())
+                    .flatten()
+            })
             .ok_or_else(|| format!("row {}: position {position} has no part number", r.row))?;
         let quantity = match opt(r.cell(cqty)) {
             None => 1,
@@ -116,7 +124,10 @@ fn parse_rows(rows: &[Row]) -> Result<Vec<BoxBomRow>, String> {
                 .filter(|q| q.is_finite() && q.fract() == 0.0 && *q >= 1.0 && *q <= 10_000.0)
                 .map(|q| q as i32)
                 .ok_or_else(|| {
-                    format!("row {}: quantity `{text}` is not a whole number from 1 to 10,000", r.row)
+                    format!(
+                        "row {}: quantity `{text}` is not a whole number from 1 to 10,000",
+                        r.row
+                    )
                 })?,
         };
         out.push(BoxBomRow {

@@ -90,11 +90,7 @@ pub fn BoxStationPage() -> impl IntoView {
         async move {
             match serial {
                 None => None,
-                Some(serial) => Some(
-                    session
-                        .run::<BoxUnit>(box_unit::Variables { serial })
-                        .await,
-                ),
+                Some(serial) => Some(session.run::<BoxUnit>(box_unit::Variables { serial }).await),
             }
         }
     });
@@ -138,8 +134,12 @@ fn BoxView(unit: box_unit::BoxUnitUnit, tick: RwSignal<u32>, outcomes: Outcomes)
         product.part_number, product.name, package.revision
     );
     let lines = package.box_build_bom.clone();
-    let current: Vec<box_unit::BoxUnitUnitChildren> =
-        unit.children.iter().filter(|c| c.current).cloned().collect();
+    let current: Vec<box_unit::BoxUnitUnitChildren> = unit
+        .children
+        .iter()
+        .filter(|c| c.current)
+        .cloned()
+        .collect();
     let held = |position: &str| {
         current
             .iter()
@@ -372,7 +372,10 @@ fn BoxView(unit: box_unit::BoxUnitUnit, tick: RwSignal<u32>, outcomes: Outcomes)
     let has_current = !current.is_empty();
     let shown_identity = format!(
         "Firmware {} · IMEI {} · ICCID {} · MAC {}",
-        identity.firmware_version.clone().unwrap_or_else(|| "—".to_owned()),
+        identity
+            .firmware_version
+            .clone()
+            .unwrap_or_else(|| "—".to_owned()),
         identity.imei.clone().unwrap_or_else(|| "—".to_owned()),
         identity.iccid.clone().unwrap_or_else(|| "—".to_owned()),
         if identity.mac_addresses.is_empty() {
