@@ -67,7 +67,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
             });
         }
         Some(Backend::Postgres) => {
-            options.max_connections(16);
+            // No JIT: Firstpass sends short statements, and PostgreSQL compiles one by its cost
+            // estimate, not its real work: a recursive trace over 10,000 units, estimated high,
+            // spent a second compiling to run in half that (see the box_trace bench).
+            options
+                .max_connections(16)
+                .map_sqlx_postgres_opts(|opts| opts.options([("jit", "off")]));
         }
         None => anyhow::bail!("DATABASE_URL must start with sqlite: or postgres://"),
     }

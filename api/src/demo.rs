@@ -310,6 +310,8 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
                 created_at: Set(now),
                 completed_at: Set(Some(now)),
                 shipped_at: Set(None),
+                parent_unit_id: Set(None),
+                parent_position: Set(None),
             })
             .collect();
         let unit_ids: Vec<Uuid> = unit_rows

@@ -14,7 +14,10 @@
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 use firstpass_e2e::{Firstpass, TestDb};
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait,
+    Value,
+};
 use serde_json::{json, Value as Json};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -137,12 +140,15 @@ async fn generate(db: &DatabaseConnection, n: u64) {
     }
     let (with, from, fresh) = generator(backend, n);
     let started = Instant::now();
-    // Boards, then boxes (shipped), paired by serial number.
-    for (build, prefix, shipped) in [(pcba_build, "P", false), (box_build, "B", true)] {
-        let serial = match backend {
+    // Boxes (shipped), then boards paired with them by serial number: each board names the box
+    // it sits in (`parent_unit_id`, read through the (build, serial) index), and the
+    // installation rows are written from that.
+    for (build, prefix, shipped) in [(box_build, "B", true), (pcba_build, "P", false)] {
+        let serial_of = |prefix: &str| match backend {
             DatabaseBackend::Postgres => format!("'{prefix}-' || lpad(i::text, 7, '0')"),
             _ => format!("printf('{prefix}-%07d', i)"),
         };
+        let serial = serial_of(prefix);
         let (status, shipped_at, shipment_id) = if shipped {
             ("'SHIPPED'", "?", "?")
         } else {
@@ -153,18 +159,27 @@ async fn generate(db: &DatabaseConnection, n: u64) {
             values.push(now.into());
             values.push(shipment.into());
         }
+        let parent = if shipped {
+            "NULL, NULL".to_owned()
+        } else {
+            values.push(box_build.into());
+            format!(
+                "(SELECT b.id FROM units b WHERE b.build_id = ? AND b.serial = {}), 'PCBA'",
+                serial_of("B")
+            )
+        };
         exec(db, &format!(
-            "INSERT INTO units (id, build_id, ems_id, serial, status, next_position, failed_ever, created_at, completed_at, shipped_at, shipment_id) \
-             {with}SELECT {fresh}, ?, ?, {serial}, {status}, 1, false, ?, ?, {shipped_at}, {shipment_id} FROM {from}"),
+            "INSERT INTO units (id, build_id, ems_id, serial, status, next_position, failed_ever, created_at, completed_at, shipped_at, shipment_id, parent_unit_id, parent_position) \
+             {with}SELECT {fresh}, ?, ?, {serial}, {status}, 1, false, ?, ?, {shipped_at}, {shipment_id}, {parent} FROM {from}"),
             values).await;
     }
     println!("  units: {:.1} s", started.elapsed().as_secs_f64());
     let started = Instant::now();
     exec(db, &format!(
         "INSERT INTO unit_installations (id, ems_id, parent_id, child_id, position, installed_at, installed_by, removed_at, removed_by, removal_reason) \
-         SELECT {fresh}, ?, b.id, p.id, 'PCBA', ?, 'bench', NULL, NULL, NULL \
-         FROM units p JOIN units b ON b.build_id = ? AND b.serial = 'B' || substr(p.serial, 2) WHERE p.build_id = ?"),
-        vec![ems.into(), now.into(), box_build.into(), pcba_build.into()]).await;
+         SELECT {fresh}, ?, p.parent_unit_id, p.id, 'PCBA', ?, 'bench', NULL, NULL, NULL \
+         FROM units p WHERE p.build_id = ?"),
+        vec![ems.into(), now.into(), pcba_build.into()]).await;
     println!("  installations: {:.1} s", started.elapsed().as_secs_f64());
     let started = Instant::now();
     let lot_of = match backend {
@@ -223,30 +238,47 @@ async fn time(
     (median(times), answer)
 }
 
-/// The database's plan for the climb a two-level trace makes.
+/// The two-level trace statement, in the shape the server sends it: the one-level read of the
+/// usages and their boards, each board joined to the box holding it.
+fn two_level_sql() -> &'static str {
+    "SELECT s.unit_id, s.build_id, s.designator, \
+       CASE WHEN s.shipped_at IS NULL THEN 0 ELSE 1 END AS shipped, \
+       s.parent_unit_id, s.parent_position, \
+       CASE WHEN p.shipped_at IS NULL THEN 0 ELSE 1 END AS parent_shipped, \
+       p.parent_unit_id AS grandparent_id \
+     FROM (SELECT l.unit_id, l.build_id, l.designator, u.shipped_at, u.parent_unit_id, \
+         u.parent_position FROM lot_usages l JOIN units u ON u.id = l.unit_id \
+       WHERE l.lot_id IN (SELECT id FROM component_lots \
+         WHERE mpn = 'BENCH-CAP' AND lot_code = 'LOT-42')) AS s \
+     LEFT JOIN units p ON p.id = s.parent_unit_id"
+}
+
+/// The database's plan for the two-level trace (with actual times on PostgreSQL).
 async fn print_plan(db: &TestDb) {
     let conn = Database::connect(&db.url).await.expect("connect");
     let backend = conn.get_database_backend();
     let explain = if db.is_postgres() {
-        "EXPLAIN"
+        "EXPLAIN (ANALYZE, BUFFERS)"
     } else {
         "EXPLAIN QUERY PLAN"
     };
-    let climb = "WITH RECURSIVE up(start_id, unit_id, depth, position) AS ( \
-        SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM (SELECT unit_id FROM lot_usages WHERE lot_id IN \
-          (SELECT id FROM component_lots WHERE mpn = 'BENCH-CAP' AND lot_code = 'LOT-42')) AS s \
-        UNION ALL \
-        SELECT up.start_id, e.parent_id, up.depth + 1, CAST(e.position AS TEXT) \
-        FROM up JOIN unit_installations e ON e.child_id = up.unit_id AND e.removed_at IS NULL \
-        WHERE up.depth < 16) SELECT start_id, unit_id, depth, position FROM up";
-    let rows = conn
+    let climb = two_level_sql();
+    // In a transaction, so that PostgreSQL runs it as the server's connections do: JIT off.
+    let txn = conn.begin().await.expect("begin");
+    if db.is_postgres() {
+        txn.execute_unprepared("SET LOCAL jit = off")
+            .await
+            .expect("jit off");
+    }
+    let rows = txn
         .query_all_raw(Statement::from_string(
             backend,
             format!("{explain} {climb}"),
         ))
         .await
         .expect("explain");
-    println!("plan of the climb:");
+    txn.commit().await.expect("commit");
+    println!("plan of the two-level trace:");
     for row in rows {
         let line: Vec<String> = (0..4)
             .filter_map(|i| {

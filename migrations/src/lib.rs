@@ -19,6 +19,7 @@ mod m0008_box_build;
 mod m0009_revision_effectivity;
 mod m0010_inbox;
 mod m0011_integrations;
+mod m0014_unit_current_parent;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_revision_effectivity::Migration),
             Box::new(m0010_inbox::Migration),
             Box::new(m0011_integrations::Migration),
+            Box::new(m0014_unit_current_parent::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@
 //! is decoded into the shared [`ErrorCode`] so pages can match on it; pages turn codes they
 //! expect into sentences of their own and fall back to [`ApiError::user_message`].
 
+pub mod box_ops;
 pub mod files;
 pub mod ops;
 

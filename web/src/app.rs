@@ -5,6 +5,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
+use crate::routes::box_station::BoxStationPage;
 use crate::routes::builds::{BuildPage, BuildsPage};
 use crate::routes::fai::{FaiListPage, FaiPage};
 use crate::routes::holds::HoldsPage;
@@ -19,7 +20,9 @@ use crate::routes::ship::ShipPage;
 use crate::routes::sign_in::SignInPage;
 use crate::routes::station::StationPage;
 use crate::routes::trace::TracePage;
+use crate::routes::trace_boxes::TraceBoxesPage;
 use crate::routes::unit::UnitPage;
+use crate::routes::unit_tree::UnitTreePage;
 use crate::session::Session;
 use crate::ui::Loading;
 
@@ -51,6 +54,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/builds/:id/ship") view=|| view! { <Guard><ShipPage /></Guard> } />
                     <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
                     <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
+                    <Route path=path!("/box-build") view=|| view! { <Guard><BoxStationPage /></Guard> } />
+                    <Route path=path!("/units/:serial/tree") view=|| view! { <Guard><UnitTreePage /></Guard> } />
+                    <Route path=path!("/trace/boxes") view=|| view! { <Guard><TraceBoxesPage /></Guard> } />
                     <Route path=path!("/fai") view=|| view! { <Guard><FaiListPage /></Guard> } />
                     <Route path=path!("/fai/:id") view=|| view! { <Guard><FaiPage /></Guard> } />
                     <Route path=path!("/inbox") view=|| view! { <Guard><InboxPage /></Guard> } />
@@ -97,6 +103,7 @@ fn Header() -> impl IntoView {
                     <A href="/packages">"Packages"</A>
                     <A href="/builds">"Builds"</A>
                     <A href="/trace">"Trace"</A>
+                    <A href="/box-build">"Box build"</A>
                     <A href="/fai">"FAI"</A>
                 </nav>
                 <div class="topbar-user">

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod box_station;
 pub mod builds;
 pub mod fai;
 pub mod floor;
@@ -15,4 +16,6 @@ pub mod ship;
 pub mod sign_in;
 pub mod station;
 pub mod trace;
+pub mod trace_boxes;
 pub mod unit;
+pub mod unit_tree;

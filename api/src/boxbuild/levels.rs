@@ -1,15 +1,19 @@
 //! Walking units inside units: from affected units up to the top-level units that hold them
 //! now, and from a box down to every unit (and so every lot) inside it.
 //!
-//! Both walks are one recursive query (`WITH RECURSIVE`, the same text on SQLite and
-//! PostgreSQL) over the current installation edges, which the partial unique indexes of
-//! migration m0008 index by child and by parent: each step is one index probe per unit on the
-//! way, so the cost grows with the answer, not with the factory.
+//! The climb follows `units.parent_unit_id` (migration m0014 repeats each unit's current
+//! installation edge on the unit): the primary-key read of a unit that gives its shipped state
+//! also gives the unit above it, so each level costs one probe per unit on the way. A trace
+//! asking for top-level units joins the first step into the statement that finds the boards
+//! ([`climb_joined`]); deeper steps, and climbs from given units, are one recursive query
+//! (`WITH RECURSIVE`, the same text on SQLite and PostgreSQL). The descent follows the
+//! installation edges by parent (indexed since m0008). The cost grows with the answer, not
+//! with the factory.
 
 use super::service::MAX_DEPTH;
 use crate::db::statement;
 use crate::error::ApiResult;
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
@@ -25,9 +29,22 @@ pub struct Step {
 /// Ids per `IN (...)` list, well below both databases' limits on bound values.
 const IN_CHUNK: usize = 1000;
 
+/// An affected unit as the seed of a climb read it.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    /// Its build.
+    pub build_id: Uuid,
+    /// The designators the seed named on it (a lot's usages), in the order read.
+    pub designators: Vec<String>,
+    /// Whether it has shipped.
+    pub shipped: bool,
+}
+
 /// What a climb found.
 #[derive(Debug, Clone, Default)]
 pub struct Climbed {
+    /// The affected units, by id.
+    pub starts: BTreeMap<Uuid, Start>,
     /// For each affected unit, the chain of units holding it now, innermost first (empty when
     /// it sits in nothing, i.e. it is its own top-level unit).
     pub chains: HashMap<Uuid, Vec<Step>>,
@@ -35,38 +52,57 @@ pub struct Climbed {
     pub shipped: HashSet<Uuid>,
 }
 
-/// Climbs from affected units to the units holding them now. `seed` is a sub-query giving the
-/// affected unit ids in a column `unit_id`, with its bound values. Each unit met is read by
-/// primary key in the same statement for its shipped state (a scalar sub-query, so that
-/// SQLite walks the climbed rows and probes `units`, never the other way round).
-pub async fn climb_from(
-    db: &impl ConnectionTrait,
-    seed: &str,
-    values: Vec<Value>,
-) -> ApiResult<Climbed> {
-    let backend = db.get_database_backend();
-    // PostgreSQL would hash the whole edge table once per step when it expects many rows; a
-    // LATERAL sub-query makes each step an index probe per unit. SQLite always loops and
-    // probes, and has no LATERAL.
-    let step = if backend == sea_orm::DatabaseBackend::Postgres {
-        "FROM up CROSS JOIN LATERAL (SELECT i.parent_id, i.position FROM unit_installations i \
-           WHERE i.child_id = up.unit_id AND i.removed_at IS NULL) AS e"
+impl Climbed {
+    fn extend(&mut self, other: Climbed) {
+        for (id, start) in other.starts {
+            let entry = self.starts.entry(id).or_insert_with(|| Start {
+                build_id: start.build_id,
+                designators: Vec::new(),
+                shipped: start.shipped,
+            });
+            entry.designators.extend(start.designators);
+        }
+        self.chains.extend(other.chains);
+        self.shipped.extend(other.shipped);
+    }
+}
+
+/// The recursive climb over a seed: `seed` is a sub-query giving the affected units with the
+/// columns `unit_id`, `build_id`, `designator`, `shipped_at`, `parent_unit_id` and
+/// `parent_position` (read from `units` in the seed itself, so the first step costs nothing
+/// more). It is pasted as is: its placeholders must already suit the backend, and the text
+/// around it adds none.
+pub fn climb_sql(backend: DatabaseBackend, seed: &str) -> String {
+    // PostgreSQL would hash the whole units table once per step when it expects many rows; a
+    // LATERAL sub-query kept apart by LIMIT makes each step a primary-key probe per unit.
+    // SQLite always loops over the climbed rows and probes, and has no LATERAL.
+    let step = if backend == DatabaseBackend::Postgres {
+        "FROM up CROSS JOIN LATERAL (SELECT x.id, x.build_id, x.shipped_at, x.parent_unit_id, \
+           x.parent_position FROM units x WHERE x.id = up.next_id LIMIT 1) AS p"
     } else {
-        "FROM up JOIN unit_installations e ON e.child_id = up.unit_id AND e.removed_at IS NULL"
+        "FROM up JOIN units p ON p.id = up.next_id"
     };
-    let sql = format!(
-        "WITH RECURSIVE up(start_id, unit_id, depth, position) AS ( \
-           SELECT s.unit_id, s.unit_id, 0, CAST('' AS TEXT) FROM ({seed}) AS s \
+    format!(
+        "WITH RECURSIVE up(start_id, unit_id, build_id, designator, depth, position, shipped, \
+             next_id, next_position) AS ( \
+           SELECT s.unit_id, s.unit_id, s.build_id, CAST(s.designator AS TEXT), 0, \
+             CAST('' AS TEXT), CASE WHEN s.shipped_at IS NULL THEN 0 ELSE 1 END, \
+             s.parent_unit_id, CAST(s.parent_position AS TEXT) \
+           FROM ({seed}) AS s \
            UNION ALL \
-           SELECT up.start_id, e.parent_id, up.depth + 1, CAST(e.position AS TEXT) \
+           SELECT up.start_id, p.id, p.build_id, CAST('' AS TEXT), up.depth + 1, \
+             up.next_position, CASE WHEN p.shipped_at IS NULL THEN 0 ELSE 1 END, \
+             p.parent_unit_id, CAST(p.parent_position AS TEXT) \
            {step} \
            WHERE up.depth < {MAX_DEPTH} \
-         ) SELECT up.start_id, up.unit_id, up.depth, up.position, \
-             (SELECT CASE WHEN u.shipped_at IS NULL THEN 0 ELSE 1 END \
-              FROM units u WHERE u.id = up.unit_id) AS shipped \
-           FROM up"
-    );
-    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
+         ) SELECT start_id, unit_id, build_id, designator, depth, position, shipped FROM up"
+    )
+}
+
+/// Runs a climb ([`climb_sql`] with its seed's bound values) and gathers what it found.
+pub async fn run_climb(db: &impl ConnectionTrait, statement: Statement) -> ApiResult<Climbed> {
+    let rows = db.query_all_raw(statement).await?;
+    let mut starts: BTreeMap<Uuid, Start> = BTreeMap::new();
     let mut chains: HashMap<Uuid, BTreeMap<i32, Step>> = HashMap::new();
     let mut shipped = HashSet::new();
     for row in rows {
@@ -74,27 +110,39 @@ pub async fn climb_from(
         let unit: Uuid = row.try_get("", "unit_id")?;
         let is_shipped = row
             .try_get::<i64>("", "shipped")
-            .or_else(|_| row.try_get::<i32>("", "shipped").map(i64::from))?;
-        if is_shipped != 0 {
+            .or_else(|_| row.try_get::<i32>("", "shipped").map(i64::from))?
+            != 0;
+        if is_shipped {
             shipped.insert(unit);
         }
         let depth: i32 = row
             .try_get::<i64>("", "depth")
             .map(|d| d as i32)
             .or_else(|_| row.try_get::<i32>("", "depth"))?;
-        let position: String = row.try_get("", "position")?;
         let chain = chains.entry(start).or_default();
-        if depth > 0 {
+        if depth == 0 {
+            let designator: String = row.try_get("", "designator")?;
+            let entry = starts.entry(start).or_insert_with(|| Start {
+                build_id: Uuid::nil(),
+                designators: Vec::new(),
+                shipped: is_shipped,
+            });
+            entry.build_id = row.try_get("", "build_id")?;
+            if !designator.is_empty() {
+                entry.designators.push(designator);
+            }
+        } else {
             chain.insert(
                 depth,
                 Step {
                     parent: unit,
-                    position,
+                    position: row.try_get("", "position")?,
                 },
             );
         }
     }
     Ok(Climbed {
+        starts,
         chains: chains
             .into_iter()
             .map(|(start, steps)| (start, steps.into_values().collect()))
@@ -103,30 +151,125 @@ pub async fn climb_from(
     })
 }
 
-/// [`climb_from`] for a list of unit ids.
+/// The affected units a one-level trace statement reads, each joined to the unit holding it
+/// (one more primary-key read per unit); the few whose holder sits in yet another unit are
+/// climbed further with [`climb`]. `seed` gives the columns `unit_id`, `build_id`,
+/// `designator`, `shipped_at`, `parent_unit_id` and `parent_position` with its values bound
+/// for the backend (the text around it adds no placeholder).
+///
+/// Two levels (boards in boxes) are the common case: then the whole trace is this one
+/// statement, the usages and the boards read once. It measured better than the recursive
+/// climb seeded with the same rows, whose work queue and extra probe at the top cost more
+/// than the climb itself on SQLite (see the `box_trace` bench).
+pub async fn climb_joined(
+    db: &impl ConnectionTrait,
+    seed: &str,
+    values: Vec<Value>,
+) -> ApiResult<Climbed> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT s.unit_id, s.build_id, s.designator, \
+           CASE WHEN s.shipped_at IS NULL THEN 0 ELSE 1 END AS shipped, \
+           s.parent_unit_id, s.parent_position, \
+           CASE WHEN p.shipped_at IS NULL THEN 0 ELSE 1 END AS parent_shipped, \
+           p.parent_unit_id AS grandparent_id \
+         FROM ({seed}) AS s LEFT JOIN units p ON p.id = s.parent_unit_id"
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let flag = |row: &sea_orm::QueryResult, column: &str| -> ApiResult<bool> {
+        Ok(row
+            .try_get::<i64>("", column)
+            .or_else(|_| row.try_get::<i32>("", column).map(i64::from))?
+            != 0)
+    };
+    let mut out = Climbed::default();
+    // Holders that sit in another unit: climbed from, after this statement.
+    let mut deeper: HashSet<Uuid> = HashSet::new();
+    for row in rows {
+        let unit: Uuid = row.try_get("", "unit_id")?;
+        let designator: String = row.try_get("", "designator")?;
+        let shipped = flag(&row, "shipped")?;
+        if shipped {
+            out.shipped.insert(unit);
+        }
+        let start = out.starts.entry(unit).or_insert_with(|| Start {
+            build_id: Uuid::nil(),
+            designators: Vec::new(),
+            shipped,
+        });
+        start.build_id = row.try_get("", "build_id")?;
+        start.designators.push(designator);
+        if out.chains.contains_key(&unit) {
+            continue;
+        }
+        let chain = match row.try_get::<Option<Uuid>>("", "parent_unit_id")? {
+            None => Vec::new(),
+            Some(parent) => {
+                if flag(&row, "parent_shipped")? {
+                    out.shipped.insert(parent);
+                }
+                if row.try_get::<Option<Uuid>>("", "grandparent_id")?.is_some() {
+                    deeper.insert(parent);
+                }
+                let position: Option<String> = row.try_get("", "parent_position")?;
+                vec![Step {
+                    parent,
+                    position: position.unwrap_or_default(),
+                }]
+            }
+        };
+        out.chains.insert(unit, chain);
+    }
+    if !deeper.is_empty() {
+        let holders: Vec<Uuid> = deeper.into_iter().collect();
+        let above = climb(db, &holders).await?;
+        for chain in out.chains.values_mut() {
+            let more = chain.last().and_then(|s| above.chains.get(&s.parent));
+            if let Some(more) = more {
+                chain.extend(more.iter().cloned());
+            }
+        }
+        out.shipped.extend(above.shipped);
+    }
+    Ok(out)
+}
+
+/// The columns a climb's seed gives, read from `units u` (no designator).
+const UNIT_SEED: &str = "u.id AS unit_id, u.build_id, CAST('' AS TEXT) AS designator, \
+    u.shipped_at, u.parent_unit_id, u.parent_position";
+
+/// Climbs from a list of unit ids to the units holding them now.
 pub async fn climb(db: &impl ConnectionTrait, units: &[Uuid]) -> ApiResult<Climbed> {
+    let backend = db.get_database_backend();
     let mut out = Climbed::default();
     for chunk in units.chunks(IN_CHUNK) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
-        let seed = format!("SELECT id AS unit_id FROM units WHERE id IN ({placeholders})");
-        let part = climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?;
-        out.chains.extend(part.chains);
-        out.shipped.extend(part.shipped);
+        let seed = format!("SELECT {UNIT_SEED} FROM units u WHERE u.id IN ({placeholders})");
+        let values: Vec<Value> = chunk.iter().map(|id| (*id).into()).collect();
+        let part = run_climb(db, statement(backend, &climb_sql(backend, &seed), values)).await?;
+        out.extend(part);
     }
     Ok(out)
 }
 
 /// The affected units of some lots, climbed: `lot_usages` seeds the walk in the database.
 pub async fn climb_from_lots(db: &impl ConnectionTrait, lots: &[Uuid]) -> ApiResult<Climbed> {
+    let backend = db.get_database_backend();
     let mut out = Climbed::default();
     for chunk in lots.chunks(IN_CHUNK) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
         // No DISTINCT: SQLite would then walk every usage in unit order to skip the sort; a
         // unit holding the lot twice only climbs twice, and the chains are keyed by unit.
-        let seed = format!("SELECT unit_id FROM lot_usages WHERE lot_id IN ({placeholders})");
-        let part = climb_from(db, &seed, chunk.iter().map(|id| (*id).into()).collect()).await?;
-        out.chains.extend(part.chains);
-        out.shipped.extend(part.shipped);
+        let seed = format!(
+            "SELECT l.unit_id, l.build_id, l.designator, u.shipped_at, u.parent_unit_id, \
+               u.parent_position \
+             FROM lot_usages l JOIN units u ON u.id = l.unit_id WHERE l.lot_id IN ({placeholders})"
+        );
+        let values: Vec<Value> = chunk.iter().map(|id| (*id).into()).collect();
+        let part = run_climb(db, statement(backend, &climb_sql(backend, &seed), values)).await?;
+        out.extend(part);
     }
     Ok(out)
 }

@@ -484,9 +484,20 @@ pub async fn top_levels(
     visible_affected: &std::collections::BTreeSet<Uuid>,
 ) -> ApiResult<TopLevels> {
     let climbed = levels::climb_from_lots(db, lots).await?;
+    tops_of(db, actor, climbed, |id| visible_affected.contains(id)).await
+}
+
+/// Groups climbed units under their top-level units, keeping the affected units `visible`
+/// says the actor may see and the top-level units the actor may see.
+pub async fn tops_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    climbed: levels::Climbed,
+    visible: impl Fn(&Uuid) -> bool,
+) -> ApiResult<TopLevels> {
     let mut tops: BTreeMap<Uuid, HeldPaths> = BTreeMap::new();
     for (start, steps) in climbed.chains {
-        if !visible_affected.contains(&start) {
+        if !visible(&start) {
             continue;
         }
         let top = steps.last().map_or(start, |s| s.parent);

@@ -119,9 +119,10 @@ pub async fn impact_rows(
     lot_code: &LotCode,
 ) -> ApiResult<Vec<ImpactRow>> {
     let lots = trace::lots_by_code(db, actor, mpn, lot_code).await?;
-    let traced = trace::trace(db, actor, lots.clone()).await?;
-    let affected: BTreeSet<Uuid> = traced.units.iter().map(|(id, _)| *id).collect();
-    let levels = box_model::top_levels(db, actor, &lots, &affected).await?;
+    let mut traced = trace::trace(db, actor, lots, true).await?;
+    let levels = std::sync::Arc::make_mut(&mut traced.levels)
+        .take()
+        .unwrap_or_default();
     let mut ids: Vec<Uuid> = levels.tops.keys().copied().collect();
     for paths in levels.tops.values() {
         ids.extend(paths.iter().map(|(start, _)| *start));

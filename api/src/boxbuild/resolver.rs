@@ -131,6 +131,25 @@ impl BoxBuildMutation {
         Ok(row.into())
     }
 
+    /// Replaces the BOM of a DRAFT box-build package (OEM roles) with the lines of one of its
+    /// uploaded files, CSV, TSV or XLSX: a row per position with Position, Kind
+    /// (SUBASSEMBLY, BOUGHT or FIRMWARE; left empty, a revision means a sub-assembly and a
+    /// file name firmware), Part number or MPN, Revision, Description, Qty, File and Firmware
+    /// version columns. The lines are checked as `setBoxBuildBom` checks them.
+    async fn import_box_build_bom(
+        &self,
+        ctx: &Context<'_>,
+        package_id: ID,
+        file_name: String,
+    ) -> Result<NpiPackage> {
+        let actor = ctx.writer()?;
+        let id = parse_id(&package_id, "NPI package")?;
+        let row =
+            service::import_box_bom(ctx.state(), actor, id, &file_name, &ctx.audit_meta(actor))
+                .await?;
+        Ok(row.into())
+    }
+
     /// Installs a finished sub-assembly into a position of a box (EMS floor roles, or a WRITE
     /// token of the EMS). The child must be a COMPLETED unit of the product and revision the
     /// box's BOM names at that position, not shipped, not scrapped, not installed elsewhere.

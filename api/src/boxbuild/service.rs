@@ -629,6 +629,7 @@ pub async fn install(
             ),
         )
     })?;
+    set_current_parent(&txn, child.id, Some((parent.id, position.clone()))).await?;
     audit::record(
         &txn,
         meta,
@@ -643,6 +644,72 @@ pub async fn install(
         .publish(&state.db, box_made.build.id)
         .await;
     Ok(row)
+}
+
+/// Replaces the BOM of a box-build package with the lines of one of its files (CSV, TSV or
+/// XLSX, read as [`firstpass_shared::cad::box_bom::parse`] does); the lines are then checked
+/// exactly as [`set_box_bom`] checks lines given one by one.
+pub async fn import_box_bom(
+    state: &AppState,
+    actor: &Actor,
+    package_id: Uuid,
+    file_name: &str,
+    meta: &AuditMeta,
+) -> ApiResult<npi_package::Model> {
+    authorize(actor, Action::AuthorPackages)?;
+    let package = actor
+        .load::<npi_package::Entity>(&state.db, package_id)
+        .await?;
+    let file = package_file::Entity::find()
+        .filter(package_file::Column::PackageId.eq(package.id))
+        .filter(package_file::Column::Name.eq(file_name))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(format!("{file_name} is not a file of this package")))?;
+    let bytes = state
+        .blobs
+        .read_all(&file.storage_key, state.limits.max_file_bytes)
+        .await?
+        .ok_or(ApiError::NotFound("package file"))?;
+    let rows = firstpass_shared::cad::box_bom::parse(&bytes)
+        .map_err(|why| ApiError::bad_input(format!("{file_name}: {why}")))?;
+    let lines = rows
+        .into_iter()
+        .map(|r| NewBomLine {
+            position: r.position,
+            kind: r.kind,
+            part_number: r.part_number,
+            revision: r.revision,
+            description: r.description,
+            quantity: r.quantity,
+            file_name: r.file_name,
+            firmware_version: r.firmware_version,
+        })
+        .collect();
+    set_box_bom(state, actor, package.id, lines, meta).await
+}
+
+/// Repeats a unit's current installation edge on the unit itself (`None` once removed): the
+/// column a trace climbs, written in the transaction that writes the edge.
+async fn set_current_parent(
+    txn: &impl ConnectionTrait,
+    child: Uuid,
+    parent: Option<(Uuid, String)>,
+) -> ApiResult<()> {
+    let (parent_id, position) = parent.unzip();
+    unit::Entity::update_many()
+        .col_expr(
+            unit::Column::ParentUnitId,
+            sea_orm::sea_query::Expr::value(parent_id),
+        )
+        .col_expr(
+            unit::Column::ParentPosition,
+            sea_orm::sea_query::Expr::value(position),
+        )
+        .filter(unit::Column::Id.eq(child))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Removes a sub-assembly from a box, keeping the installation on record with who, when and why.
@@ -673,6 +740,7 @@ pub async fn remove(
     active.removed_by = Set(Some(actor.label()));
     active.removal_reason = Set(Some(reason.clone()));
     let row = active.update(&txn).await?;
+    set_current_parent(&txn, child.id, None).await?;
     audit::record(
         &txn,
         meta,

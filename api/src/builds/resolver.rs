@@ -170,7 +170,13 @@ impl BuildsQuery {
         let lot = actor
             .load::<component_lot::Entity>(&ctx.state().db, id)
             .await?;
-        Ok(trace::trace(&ctx.state().db, actor, vec![lot.id]).await?)
+        Ok(trace::trace(
+            &ctx.state().db,
+            actor,
+            vec![lot.id],
+            trace::wants_levels(ctx),
+        )
+        .await?)
     }
 
     /// Every unit holding parts of this MPN and manufacturer lot code (from any reel), with
@@ -185,7 +191,7 @@ impl BuildsQuery {
         let db = &ctx.state().db;
         let (mpn, lot_code) = (Mpn::parse(&mpn)?, LotCode::parse(&lot_code)?);
         let lots = trace::lots_by_code(db, actor, &mpn, &lot_code).await?;
-        Ok(trace::trace(db, actor, lots).await?)
+        Ok(trace::trace(db, actor, lots, trace::wants_levels(ctx)).await?)
     }
 
     /// Delivery, yield and DPMO over `[from, to)` for everything the caller may see, with a

@@ -356,6 +356,8 @@ async fn insert_units(
             created_at: Set(now),
             completed_at: Set(None),
             shipped_at: Set(None),
+            parent_unit_id: Set(None),
+            parent_position: Set(None),
         });
     }
     let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id.clone().take()).collect();

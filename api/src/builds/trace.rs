@@ -222,11 +222,23 @@ impl BuildContext {
     }
 }
 
-/// Traces lots to the units the actor may see.
+/// Whether a query on a trace asks for the top-level units (the boxes), so that the trace
+/// climbs in the statement that finds the boards.
+pub fn wants_levels(ctx: &Context<'_>) -> bool {
+    let fields = ctx.look_ahead();
+    ["totalTopLevelUnits", "topLevelShipped", "topLevelUnits"]
+        .iter()
+        .any(|name| fields.field(name).exists())
+}
+
+/// Traces lots to the units the actor may see. With `climb`, the same statement also climbs
+/// from each affected unit to the top-level unit holding it (the usages and units read once
+/// seed the climb), for a caller that asks for the boxes as well as the boards.
 pub async fn trace(
     db: &impl ConnectionTrait,
     actor: &Actor,
     lot_ids: Vec<Uuid>,
+    climb: bool,
 ) -> ApiResult<Trace> {
     // One index walk: usages by lot, joined to their units by primary key for the shipped state.
     let to_unit: sea_orm::RelationDef = lot_usage::Entity::belongs_to(unit::Entity)
@@ -253,18 +265,37 @@ pub async fn trace(
             ),
         );
     }
-    type UsageRow = (Uuid, Uuid, String, Option<chrono::DateTime<chrono::Utc>>);
-    let rows: Vec<UsageRow> = query.into_tuple().all(db).await?;
     let mut per_unit: BTreeMap<Uuid, (Uuid, Vec<String>)> = BTreeMap::new();
     let mut shipped: HashMap<Uuid, bool> = HashMap::new();
-    for (unit_id, build_id, designator, shipped_at) in rows {
-        shipped.insert(unit_id, shipped_at.is_some());
-        per_unit
-            .entry(unit_id)
-            .or_insert_with(|| (build_id, Vec::new()))
-            .1
-            .push(designator);
-    }
+    let levels = std::sync::Arc::new(if climb {
+        use sea_orm::QueryTrait;
+        let backend = db.get_database_backend();
+        let seed = query
+            .column_as(unit::Column::ParentUnitId, "parent_unit_id")
+            .column_as(unit::Column::ParentPosition, "parent_position")
+            .build(backend);
+        let values = seed.values.map(|v| v.0).unwrap_or_default();
+        let mut climbed = crate::boxbuild::levels::climb_joined(db, &seed.sql, values).await?;
+        for (unit_id, start) in std::mem::take(&mut climbed.starts) {
+            shipped.insert(unit_id, start.shipped);
+            per_unit.insert(unit_id, (start.build_id, start.designators));
+        }
+        // The seed already kept to the units the actor may see.
+        let tops = crate::boxbuild::model::tops_of(db, actor, climbed, |_| true).await?;
+        tokio::sync::OnceCell::new_with(Some(tops))
+    } else {
+        type UsageRow = (Uuid, Uuid, String, Option<chrono::DateTime<chrono::Utc>>);
+        let rows: Vec<UsageRow> = query.into_tuple().all(db).await?;
+        for (unit_id, build_id, designator, shipped_at) in rows {
+            shipped.insert(unit_id, shipped_at.is_some());
+            per_unit
+                .entry(unit_id)
+                .or_insert_with(|| (build_id, Vec::new()))
+                .1
+                .push(designator);
+        }
+        tokio::sync::OnceCell::new()
+    });
     let context = BuildContext::load(db, per_unit.values().map(|(b, _)| *b)).await?;
     let mut by_build: BTreeMap<Uuid, (i32, i32)> = BTreeMap::new();
     for (unit_id, (build_id, _)) in &per_unit {
@@ -319,7 +350,7 @@ pub async fn trace(
             .into_iter()
             .map(|(id, (_, designators))| (id, designators))
             .collect(),
-        levels: Default::default(),
+        levels,
     })
 }
 

@@ -29,6 +29,10 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     /// When it shipped.
     pub shipped_at: Option<DateTimeUtc>,
+    /// The unit it is installed in now (repeats the current `unit_installations` edge).
+    pub parent_unit_id: Option<Uuid>,
+    /// The position it holds in that unit.
+    pub parent_position: Option<String>,
 }
 
 /// No navigable relations: joins are written where they are needed.

@@ -203,6 +203,18 @@ fn render(
     } else {
         form1.class3_additions.join("\n")
     };
+    // Every standard the package states with its class (a box build: enclosure, harness,
+    // boards); a board stating none but its IPC class shows IPC-A-610 at that class.
+    let workmanship = if form1.standards.is_empty() {
+        format!("IPC-A-610 {}", humanize(form1.ipc_class.as_str()))
+    } else {
+        form1
+            .standards
+            .iter()
+            .map(|s| format!("{} {}", s.standard, humanize(&s.class)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let pairs = [
         ("1. Part number", form1.part_number.clone()),
         ("2. Part name", form1.part_name.clone()),
@@ -216,10 +228,7 @@ fn render(
         ("Customer", form1.customer.clone()),
         ("14. Full / partial FAI", humanize(form1.scope.as_str())),
         ("Reason for FAI", humanize(form1.reason.as_str())),
-        (
-            "Workmanship",
-            format!("IPC-A-610 {}", humanize(form1.ipc_class.as_str())),
-        ),
+        ("Workmanship", workmanship),
         ("Class 3 additions", class3),
     ];
     let rows: Vec<Vec<String>> = pairs

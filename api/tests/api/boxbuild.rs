@@ -780,6 +780,41 @@ async fn the_gateway_is_box_built_refused_where_wrong_and_traced_to_shipped_boxe
         )
         .await;
     assert_eq!(foreign.code(), Some("NOT_FOUND"));
+
+    // The FAI of a gateway: form 1 of the PDF lists the class of every stated standard.
+    let quality = app.token(who::EMS_QUALITY).await;
+    let made = ok(
+        &app,
+        &quality,
+        "query { unit(serial: \"GW-0121\") { build { id } } }",
+        json!({}),
+    )
+    .await;
+    let report = ok(
+        &app,
+        &quality,
+        "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",
+        json!({"i": {"buildId": made["unit"]["build"]["id"], "serial": "GW-0121", "reason": "NEW_PART", "scope": "FULL"}}),
+    )
+    .await;
+    let pdf = app
+        .http
+        .get(format!(
+            "{}/fai/{}.pdf",
+            app.base,
+            id(&report["createFaiReport"]["id"])
+        ))
+        .bearer_auth(&quality)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    if let Some(text) = crate::fai::pdf_text(&pdf.bytes().await.expect("bytes")) {
+        assert!(
+            text.contains("IPC-A-630 Class 2") && text.contains("IPC/WHMA-A-620 Class 2"),
+            "{text}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -854,6 +889,48 @@ async fn standards_and_box_boms_are_checked() {
             .unwrap_or_default();
         assert!(message.contains(needle), "{message}");
     }
+    // The BOM imported from a CSV file of the package, kinds read or inferred.
+    let csv = "Gateway box-build BOM\nPosition,Kind,Part number,Rev,Description,Qty\n\
+        PCBA,,BRD-1,A,Main board,1\nPSU,bought,PSU-12V-1A,,Power supply,\nSCREWS,,M3x6,,,4\n";
+    app.upload(
+        Some(&oem),
+        &box_package,
+        &[
+            ("box-bom.csv".to_owned(), csv.as_bytes().to_vec()),
+            (
+                "bad-bom.csv".to_owned(),
+                b"Position,Part number,Kind\nPSU,PSU-1,gadget\n".to_vec(),
+            ),
+        ],
+    )
+    .await;
+    let import = "mutation($id: ID!, $f: String!) { importBoxBuildBom(packageId: $id, fileName: $f) { boxBuildBom { position kind partNumber revision quantity } } }";
+    let imported = ok(
+        &app,
+        &oem,
+        import,
+        json!({"id": box_package, "f": "box-bom.csv"}),
+    )
+    .await;
+    assert_eq!(
+        imported["importBoxBuildBom"]["boxBuildBom"],
+        json!([
+            {"position": "PCBA", "kind": "SUBASSEMBLY", "partNumber": "BRD-1", "revision": "A", "quantity": 1},
+            {"position": "PSU", "kind": "BOUGHT", "partNumber": "PSU-12V-1A", "revision": null, "quantity": 1},
+            {"position": "SCREWS", "kind": "BOUGHT", "partNumber": "M3x6", "revision": null, "quantity": 4},
+        ])
+    );
+    for (file, needle) in [("bad-bom.csv", "row 2"), ("nope.csv", "not a file")] {
+        let refused = app
+            .gql(Some(&oem), import, json!({"id": box_package, "f": file}))
+            .await;
+        assert_eq!(refused.code(), Some("BAD_USER_INPUT"), "{}", refused.body);
+        let message = refused.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains(needle), "{message}");
+    }
+
     // Another OEM's draft does not exist for Globex.
     let globex = app.token(who::GLOBEX_ENGINEER).await;
     let foreign = app

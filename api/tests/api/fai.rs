@@ -594,7 +594,7 @@ async fn a_signature_made_before_canonical_json_still_verifies() {
 
 /// The text of a PDF as `pdftotext` (poppler-utils) extracts it, or `None` when the tool is
 /// missing and `FIRSTPASS_REQUIRE_PDFTOTEXT` is not set (CI sets it and installs the tool).
-fn pdf_text(bytes: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(bytes: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, bytes).expect("write pdf");

@@ -203,6 +203,17 @@ impl World {
             .expect("package")
             .to_owned();
         if !accepted {
+            // A box-build BOM as a file, for importBoxBuildBom.
+            self.app
+                .upload(
+                    Some(&oem),
+                    &id,
+                    &[(
+                        "box-bom.csv".to_owned(),
+                        b"Position,Kind,Part number\nPSU,BOUGHT,PSU-1\n".to_vec(),
+                    )],
+                )
+                .await;
             return id;
         }
         self.app
@@ -1140,6 +1151,13 @@ fn box_build_operations(world: &World) -> Vec<Case> {
         Case {
             name: "setBoxBuildBom",
             query: "mutation($id: ID!) { setBoxBuildBom(packageId: $id, lines: [{position: \"PSU\", kind: BOUGHT, partNumber: \"PSU-1\"}]) { boxBuildBom { position } } }",
+            variables: json!({"id": world.acme_box_draft}),
+            expect: acme_oem_users,
+            check: None,
+        },
+        Case {
+            name: "importBoxBuildBom",
+            query: "mutation($id: ID!) { importBoxBuildBom(packageId: $id, fileName: \"box-bom.csv\") { boxBuildBom { position } } }",
             variables: json!({"id": world.acme_box_draft}),
             expect: acme_oem_users,
             check: None,

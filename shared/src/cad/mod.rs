@@ -6,6 +6,7 @@
 //! a panic, a hang or unbounded memory.
 
 pub mod bom;
+pub mod box_bom;
 pub mod centroid;
 pub mod compare;
 pub mod excellon;

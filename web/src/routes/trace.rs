@@ -155,6 +155,7 @@ pub fn TracePage() -> impl IntoView {
                             <h2 id="trace-result-title">
                                 "Affected units: " <span id="trace-total">{t.total_units}</span>
                             </h2>
+                            <A href=format!("/trace/boxes?mpn={}&lot={}", js_sys::encode_uri_component(&mpn.get_untracked()), js_sys::encode_uri_component(&lot.get_untracked())) attr:id="trace-boxes">"Boxes holding them"</A>
                             <button id="trace-export" type="button" class="button secondary" disabled=move || exporting.get() on:click=export>
                                 "Export CSV"
                             </button>

@@ -116,6 +116,8 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
                 <dd>{unit.completed_at.as_deref().map(short_time).unwrap_or_else(|| "—".to_owned())}</dd>
                 <dt>"Shipped"</dt>
                 <dd>{unit.shipped_at.as_deref().map(short_time).unwrap_or_else(|| "—".to_owned())}</dd>
+                <dt>"Box build"</dt>
+                <dd><A href=format!("/units/{}/tree", unit.serial) attr:id="unit-tree-link">"Unit tree"</A></dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="history-title">
