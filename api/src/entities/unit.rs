@@ -44,7 +44,8 @@ impl ActiveModelBehavior for ActiveModel {}
 /// Every column of `units` in declaration order, each prefixed `u.`: the select list that
 /// [`Model::from_position`] reads back.
 pub const COLUMNS_OF_U: &str = "u.id, u.build_id, u.ems_id, u.serial, u.status, \
-    u.next_position, u.failed_ever, u.shipment_id, u.created_at, u.completed_at, u.shipped_at";
+    u.next_position, u.failed_ever, u.shipment_id, u.created_at, u.completed_at, u.shipped_at, \
+    u.parent_unit_id, u.parent_position";
 
 impl Model {
     /// A row selected with [`COLUMNS_OF_U`], read by position: a page of units is decoded
@@ -62,6 +63,8 @@ impl Model {
             created_at: row.try_get_by_index(8)?,
             completed_at: row.try_get_by_index(9)?,
             shipped_at: row.try_get_by_index(10)?,
+            parent_unit_id: row.try_get_by_index(11)?,
+            parent_position: row.try_get_by_index(12)?,
         })
     }
 }
