@@ -195,7 +195,7 @@ pub struct Plant {
     pub serials: Vec<String>,
 }
 
-/// Sets up a [`Plant`] on a server seeded with `demo-data`: a build of `count` units with the
+/// Sets up a [`Plant`] on a server seeded with `demo-data --scale N` (which has an accepted package): a build of `count` units with the
 /// one station `station`, serials `PREFIX-000001`…, and `handle` mapped to that station.
 pub async fn plant(
     client: &reqwest::Client,

@@ -42,7 +42,7 @@ async fn ten_thousand_units_tested_are_recorded_once_each_when_the_consumer_is_k
     }
     let db = TestDb::new().await;
     let fp = Firstpass::new(&db);
-    let seeded = fp.run(&["demo-data"], "");
+    let seeded = fp.run(&["demo-data", "--scale", "10"], "");
     assert!(
         seeded.status.success(),
         "{}",
