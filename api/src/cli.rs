@@ -123,6 +123,7 @@ impl Cli {
             let bind = args.bind_addr()?;
             let limits = args.limits()?;
             let secret = jwt_secret(&self.common.data_dir)?;
+            let cfx_amqp = crate::cfx::amqp::AmqpConfig::from_env()?;
             let conn = db::connect(&url).await?;
             db::migrate(&conn).await?;
             let blobs = BlobStore::open(
@@ -136,6 +137,9 @@ impl Cli {
                 .with_context(|| format!("FIRSTPASS_BIND: cannot listen on {bind}"))?;
             let local = listener.local_addr()?;
             tracing::info!(%local, "listening");
+            if let Some(config) = cfx_amqp {
+                tokio::spawn(crate::cfx::amqp::run(state.clone(), config));
+            }
             say(format_args!(
                 "Firstpass is running at http://{local}/  (API: http://{local}/graphql)"
             ));

@@ -1,63 +1,35 @@
-//! Integration throughput: CFX `UnitsTested` messages ingested per second over `POST /cfx`, and
-//! webhook deliveries per second to a local receiver.
+//! Integration throughput: CFX `UnitsTested` messages ingested per second from the broker over
+//! AMQP 1.0 and over `POST /cfx` (one message per request, and arrays), and webhook deliveries
+//! per second to a local receiver.
 //!
 //! Starts the built binary on a fresh database (SQLite, or PostgreSQL with `TEST_DATABASE_URL`)
-//! with private webhook addresses allowed, plans a one-station build of
-//! `FIRSTPASS_BENCH_MESSAGES` units (default 2,000), then
-//! - posts one `UnitsTested` message per unit (two test steps each), 16 requests in flight;
+//! with private webhook addresses allowed, plans one-station builds of
+//! `FIRSTPASS_BENCH_MESSAGES` units each (default 2,000), then
+//! - publishes one `UnitsTested` message per unit (two test steps each) to a fresh queue of the
+//!   local RabbitMQ, starts the server with the consumer on it, and times until all are recorded
+//!   (skipped, saying so, without a broker);
+//! - posts one message per unit, 16 requests in flight;
+//! - posts them in arrays of 500, 2 requests in flight;
 //! - records a FAIL for every unit, so each unit's UNIT_FAILED and UNIT_HELD events go to a
 //!   registered endpoint, and times until the receiver has them all.
+//!
+//! Every wait is bounded (10 minutes), so the benchmark ends even when something stalls.
 //!
 //! `cargo bench -p firstpass-e2e --bench integrations` (use a release binary for representative
 //! figures: `FIRSTPASS_BIN=target/release/firstpass`).
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
+use firstpass_e2e::cfx::{
+    broker_ready, fresh_queue, gql, plant, publish, sign_in, units_tested, BROKER_URL,
+};
 use firstpass_e2e::{Firstpass, TestDb};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-
-async fn gql(
-    client: &reqwest::Client,
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> Value {
-    let mut request = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": variables}));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"].clone()
-}
-
-async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let login = gql(
-        client,
-        base,
-        None,
-        "mutation($e: String!) { login(email: $e, password: \"firstpass-demo\") { accessToken } }",
-        json!({"e": email}),
-    )
-    .await;
-    login["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned()
-}
 
 /// A minimal HTTP/1.1 receiver that answers 204 to every request and counts them.
 async fn receiver(count: Arc<AtomicUsize>) -> String {
@@ -109,56 +81,29 @@ async fn receiver(count: Arc<AtomicUsize>) -> String {
     format!("http://{addr}/hook")
 }
 
-fn units_tested(n: usize, serial: &str) -> Value {
-    json!({
-        "MessageName": "CFX.Production.TestAndInspection.UnitsTested",
-        "Version": "1.7",
-        "TimeStamp": "2026-12-01T10:00:00+00:00",
-        "UniqueID": format!("bench-{n}"),
-        "Source": "bench.ict",
-        "MessageBody": {
-            "TransactionID": format!("tx-{n}"),
-            "TestMethod": "Automated",
-            "TestedUnits": [{
-                "UnitIdentifier": serial,
-                "OverallResult": "Passed",
-                "Tests": [{"TestName": "RAILS", "Result": "Passed", "Measurements": [
-                    {"MeasurementName": "VCC_3V3", "Result": "Passed", "MeasuredValue": {"Value": 3.3, "ValueUnits": "V", "MinimumAcceptableValue": 3.2, "MaximumAcceptableValue": 3.4}},
-                    {"MeasurementName": "VCC_5V", "Result": "Passed", "MeasuredValue": {"Value": 5.01, "ValueUnits": "V", "MinimumAcceptableValue": 4.9, "MaximumAcceptableValue": 5.1}},
-                ]}],
-            }],
-        },
-    })
+/// Waits until `sql` counts `target`, at most 10 minutes; the count and the time taken.
+async fn wait_for_count(db: &DatabaseConnection, sql: &str, target: i64) -> (i64, Duration) {
+    let started = Instant::now();
+    loop {
+        let row = db
+            .query_one(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("query")
+            .expect("row");
+        let n: i64 = row.try_get_by_index(0).expect("count");
+        if n >= target || started.elapsed() > Duration::from_secs(600) {
+            return (n, started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
-async fn one_station_build(
-    client: &reqwest::Client,
-    base: &str,
-    pm: &str,
-    station: &str,
-    count: usize,
-    prefix: &str,
-) -> Vec<String> {
-    let packages = gql(
-        client,
-        base,
-        Some(pm),
-        "{ npiPackages(first: 1, filter: {status: ACCEPTED}) { edges { node { id } } } }",
-        json!({}),
-    )
-    .await;
-    let package = packages["npiPackages"]["edges"][0]["node"]["id"].clone();
-    let build = gql(client, base, Some(pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
-        json!({"i": {"packageId": package, "phase": "PILOT", "quantity": count, "dueDate": "2099-01-01", "routing": [{"kind": "ICT", "name": station}]}})).await;
-    let build = build["createBuild"]["id"].clone();
-    let made = gql(client, base, Some(pm), "mutation($b: ID!, $n: Int!, $p: String!) { serializeUnits(buildId: $b, count: $n, pattern: $p) { serial } }",
-        json!({"b": build, "n": count, "p": format!("{prefix}-{{SEQ:6}}")})).await;
-    made["serializeUnits"]
-        .as_array()
-        .expect("units")
-        .iter()
-        .map(|u| u["serial"].as_str().expect("serial").to_owned())
-        .collect()
+fn rate(what: &str, count: usize, elapsed: Duration) {
+    println!(
+        "{what}: {count} in {:.2} s = {:.0}/s",
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64()
+    );
 }
 
 #[tokio::main]
@@ -180,45 +125,80 @@ async fn main() {
         "{}",
         String::from_utf8_lossy(&seeded.stderr)
     );
-    let server = fp.serve_with(&[("FIRSTPASS_WEBHOOK_ALLOW_PRIVATE", "true")]);
     let client = reqwest::Client::new();
-    let base = server.base.clone();
-    let pm = token(&client, &base, "pm@northwind.example").await;
-    let admin = token(&client, &base, "admin@northwind.example").await;
+    let conn = Database::connect(&db.url).await.expect("connect");
+    let broker = broker_ready().await;
 
-    // CFX: one message per unit, 16 in flight.
-    let serials = one_station_build(&client, &base, &pm, "ICT", count, "CFXB").await;
-    let created = gql(
-        &client,
-        &base,
-        Some(&admin),
-        "mutation { createApiToken(name: \"bench ICT\", scopes: [WRITE]) { secret token { id } } }",
-        json!({}),
-    )
-    .await;
-    let secret = created["createApiToken"]["secret"]
-        .as_str()
-        .expect("secret")
-        .to_owned();
-    gql(&client, &base, Some(&pm),
-        "mutation($t: ID!) { mapCfxEndpoint(handle: \"bench.ict\", station: \"ICT\", apiTokenId: $t) { id } }",
-        json!({"t": created["createApiToken"]["token"]["id"]})).await;
+    // Plants for every phase, set up before the consumer's server starts.
+    let (amqp_plant, single, arrays, hooks) = {
+        let server = fp.serve();
+        let base = server.base.clone();
+        (
+            plant(&client, &base, count, "ICT", "CFXA", "bench.amqp").await,
+            plant(&client, &base, count, "ICT", "CFXS", "bench.single").await,
+            plant(&client, &base, count, "ICT", "CFXB", "bench.arrays").await,
+            plant(&client, &base, count, "FCT", "WHB", "bench.hooks").await,
+        )
+    };
+
+    // CFX from the broker: the queue holds every message before the consumer starts.
+    let queue = fresh_queue("bench");
+    let mut env = vec![("FIRSTPASS_WEBHOOK_ALLOW_PRIVATE", "true".to_owned())];
+    match &broker {
+        Ok(()) => {
+            let messages: Vec<Value> = amqp_plant
+                .serials
+                .iter()
+                .enumerate()
+                .map(|(n, s)| units_tested(&format!("bench-amqp-{n}"), "bench.amqp", s))
+                .collect();
+            publish(&queue, &messages).await;
+            env.extend([
+                ("FIRSTPASS_CFX_AMQP_URL", BROKER_URL.to_owned()),
+                ("FIRSTPASS_CFX_AMQP_ADDRESS", queue.clone()),
+                ("FIRSTPASS_CFX_AMQP_TOKEN", amqp_plant.secret.clone()),
+            ]);
+        }
+        Err(why) => println!(
+            "cfx over AMQP[{backend}]: skipped, no AMQP 1.0 broker at 127.0.0.1:5672 ({why})"
+        ),
+    }
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = fp.serve_with(&env_refs);
+    let base = server.base.clone();
+    if broker.is_ok() {
+        let (done, elapsed) = wait_for_count(
+            &conn,
+            "SELECT COUNT(*) FROM cfx_messages WHERE unique_id LIKE 'bench-amqp-%'",
+            count as i64,
+        )
+        .await;
+        assert_eq!(done, count as i64, "every message from the broker recorded");
+        rate(
+            &format!("cfx over AMQP[{backend}]: UnitsTested messages (one unit and two steps each; from server start, batches of up to 500)"),
+            count,
+            elapsed,
+        );
+    }
+
+    // CFX over HTTP: one message per request, 16 in flight.
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for (n, serial) in serials.iter().enumerate() {
+    for (n, serial) in single.serials.iter().enumerate() {
         while tasks.len() >= 16 {
             tasks.join_next().await.expect("task").expect("join");
         }
         let (client, base, secret, message) = (
             client.clone(),
             base.clone(),
-            secret.clone(),
-            units_tested(n, serial),
+            single.secret.clone(),
+            units_tested(&format!("bench-single-{n}"), "bench.single", serial),
         );
         tasks.spawn(async move {
             let answer: Value = client
                 .post(format!("{base}/cfx"))
                 .bearer_auth(&secret)
+                .timeout(Duration::from_secs(60))
                 .json(&message)
                 .send()
                 .await
@@ -232,20 +212,72 @@ async fn main() {
     while let Some(done) = tasks.join_next().await {
         done.expect("join");
     }
-    let elapsed = started.elapsed();
-    println!("cfx[{backend}]: {count} UnitsTested messages in {:.1} s = {:.0} messages/s (one unit and two steps each, 16 in flight)",
-        elapsed.as_secs_f64(), count as f64 / elapsed.as_secs_f64());
+    rate(
+        &format!(
+            "cfx over POST /cfx[{backend}]: UnitsTested messages (one per request, 16 in flight)"
+        ),
+        count,
+        started.elapsed(),
+    );
+
+    // CFX over HTTP: arrays of 500, 2 in flight.
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let messages: Vec<Value> = arrays
+        .serials
+        .iter()
+        .enumerate()
+        .map(|(n, s)| units_tested(&format!("bench-array-{n}"), "bench.arrays", s))
+        .collect();
+    for chunk in messages.chunks(500) {
+        while tasks.len() >= 2 {
+            tasks.join_next().await.expect("task").expect("join");
+        }
+        let (client, base, secret, batch) = (
+            client.clone(),
+            base.clone(),
+            arrays.secret.clone(),
+            Value::Array(chunk.to_vec()),
+        );
+        tasks.spawn(async move {
+            let answers: Value = client
+                .post(format!("{base}/cfx"))
+                .bearer_auth(&secret)
+                .timeout(Duration::from_secs(120))
+                .json(&batch)
+                .send()
+                .await
+                .expect("send")
+                .json()
+                .await
+                .expect("json");
+            let answers = answers.as_array().expect("answers");
+            assert!(
+                answers.iter().all(|a| a["status"] == "APPLIED"),
+                "{answers:?}"
+            );
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("join");
+    }
+    rate(
+        &format!(
+            "cfx over POST /cfx[{backend}]: UnitsTested messages (arrays of 500, 2 in flight)"
+        ),
+        count,
+        started.elapsed(),
+    );
 
     // Webhooks: two events per failed unit to one endpoint.
     let received = Arc::new(AtomicUsize::new(0));
     let url = receiver(received.clone()).await;
-    gql(&client, &base, Some(&admin),
+    gql(&client, &base, Some(&hooks.admin),
         "mutation($u: String!) { createWebhookEndpoint(url: $u, events: [UNIT_FAILED, UNIT_HELD]) { secret } }",
         json!({"u": url})).await;
-    let operator = token(&client, &base, "operator@northwind.example").await;
-    let serials = one_station_build(&client, &base, &pm, "FCT", count, "WHB").await;
+    let operator = sign_in(&client, &base, "operator@northwind.example").await;
     let started = Instant::now();
-    for chunk in serials.chunks(1000) {
+    for chunk in hooks.serials.chunks(1000) {
         let inputs: Vec<Value> = chunk
             .iter()
             .map(|s| json!({"serial": s, "station": "FCT", "result": "FAIL"}))
@@ -257,8 +289,11 @@ async fn main() {
     while received.load(Ordering::SeqCst) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let elapsed = started.elapsed();
     let got = received.load(Ordering::SeqCst);
-    println!("webhooks[{backend}]: {got} of {expected} deliveries in {:.1} s = {:.0} deliveries/s (recording included)",
-        elapsed.as_secs_f64(), got as f64 / elapsed.as_secs_f64());
+    rate(
+        &format!("webhooks[{backend}]: deliveries ({got} of {expected}; recording included)"),
+        got,
+        started.elapsed(),
+    );
+    drop(server);
 }

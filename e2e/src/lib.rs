@@ -6,6 +6,7 @@
 //! - [`Firstpass`]: the `firstpass` binary run as a command or as a server on a free port.
 
 pub mod browser;
+pub mod cfx;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::io::{BufRead, BufReader, Write};
@@ -237,6 +238,12 @@ impl Server {
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the process at once, as a crash would (SIGKILL on Unix: no shutdown of any kind).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Waits up to `limit` for the process to exit; its status, or `None` if it still runs.

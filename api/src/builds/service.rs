@@ -518,7 +518,7 @@ fn key_of(input: &NewResult) -> Option<&str> {
 }
 
 /// Why one attempt at recording a batch stopped short.
-enum Stop {
+pub(crate) enum Stop {
     /// A rule refused a result, or the database failed: the call answers this error.
     Refused(ApiError),
     /// A concurrent call committed an idempotency key this attempt was inserting too. The
@@ -630,7 +630,7 @@ fn apply_result(
 /// One attempt at recording a batch inside `txn`, set-based (see [`bulk`]): a fixed number of
 /// statements finds and locks the units, finds the idempotency keys and the routings, inserts
 /// the events and updates the units, whatever the batch size.
-async fn record_batch(
+pub(crate) async fn record_batch(
     txn: &DatabaseTransaction,
     actor: &Actor,
     inputs: &[NewResult],

@@ -1,10 +1,15 @@
-//! `POST /cfx`: one CFX message as JSON, sent with the endpoint's API token.
+//! `POST /cfx`: CFX messages as JSON, sent with the endpoint's API token.
 //!
-//! Answers 200 with `{"status", "reason", "duplicate", "id"}`: `APPLIED`, `ACKNOWLEDGED`, or
-//! `DEAD` with the reason (the message is kept for the EMS to fix and replay). A request the
-//! server could not judge (a database fault) answers 5xx and keeps nothing, so the sender
-//! sends it again.
+//! The body is one message, or an array of up to 1,000 messages taken in one transaction.
+//! One message answers 200 with `{"id", "status", "reason", "duplicate"}`: `APPLIED`,
+//! `ACKNOWLEDGED`, or `DEAD` with the reason (the message is kept for the EMS to fix and
+//! replay); a message that is refused (not an envelope, an endpoint not mapped to this token)
+//! answers the error. An array answers 200 with one such object per message, in order; a
+//! refused message's object is `{"status": "REFUSED", "code", "reason"}`. A request the server
+//! could not judge (a database fault) answers 5xx and keeps nothing, so the sender sends it
+//! again.
 
+use super::ingest::{ingest, Channel, Outcome};
 use crate::audit::AuditMeta;
 use crate::auth::{authenticate, Authentication};
 use crate::error::ApiError;
@@ -15,7 +20,18 @@ use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde_json::{json, Value};
 
-/// Receives one message.
+/// The answer for one stored message.
+fn stored(received: &super::service::Received) -> Value {
+    json!({
+        "id": received.message.id,
+        "uniqueId": received.message.unique_id,
+        "status": received.message.status,
+        "reason": received.message.reason,
+        "duplicate": received.duplicate,
+    })
+}
+
+/// Receives one message or an array of them.
 pub async fn receive(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -37,11 +53,29 @@ pub async fn receive(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let meta = AuditMeta::for_actor(&actor, request_id);
-    let received = super::service::receive(&state.app, &actor, &message, &meta).await?;
-    Ok(Json(json!({
-        "id": received.message.id,
-        "status": received.message.status,
-        "reason": received.message.reason,
-        "duplicate": received.duplicate,
-    })))
+    match message {
+        Value::Array(messages) => {
+            if messages.is_empty() {
+                return Err(ApiError::bad_input("the array holds no CFX message"));
+            }
+            let outcomes = ingest(&state.app, &actor, &messages, Channel::Http, &meta).await?;
+            Ok(Json(Value::Array(
+                outcomes
+                    .iter()
+                    .map(|outcome| match outcome {
+                        Outcome::Stored(received) => stored(received),
+                        Outcome::Refused(err) => json!({
+                            "status": "REFUSED",
+                            "code": err.code(),
+                            "reason": err.message(),
+                        }),
+                    })
+                    .collect(),
+            )))
+        }
+        message => {
+            let received = super::service::receive(&state.app, &actor, &message, &meta).await?;
+            Ok(Json(stored(&received)))
+        }
+    }
 }

@@ -20,7 +20,8 @@ pub struct Envelope {
     pub body: Value,
 }
 
-fn field<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+/// A field of a JSON object by name, matched case-insensitively when not found as spelled.
+pub(crate) fn field<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     value.get(name).or_else(|| {
         value.as_object().and_then(|fields| {
             fields
@@ -31,7 +32,8 @@ fn field<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     })
 }
 
-fn text<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
+/// A field's trimmed, non-empty text.
+pub(crate) fn text<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
     field(value, name)
         .and_then(Value::as_str)
         .map(str::trim)
@@ -65,6 +67,8 @@ pub fn envelope(message: &Value) -> ApiResult<Envelope> {
 pub enum Kind {
     /// Station results with test steps.
     UnitsTested,
+    /// Reels on designators: lot usage.
+    MaterialsInstalled,
     /// Acknowledged without a change.
     Progress,
     /// Not applied (yet): a dead letter.
@@ -75,6 +79,7 @@ pub enum Kind {
 pub fn kind(message_name: &str) -> Kind {
     match message_name.rsplit('.').next().unwrap_or("") {
         "UnitsTested" => Kind::UnitsTested,
+        "MaterialsInstalled" => Kind::MaterialsInstalled,
         "WorkStarted" | "WorkCompleted" => Kind::Progress,
         _ => Kind::Unsupported,
     }
@@ -199,6 +204,10 @@ mod tests {
         assert_eq!(kind("CFX.Production.WorkStarted"), Kind::Progress);
         assert_eq!(
             kind("CFX.Production.Assembly.MaterialsInstalled"),
+            Kind::MaterialsInstalled
+        );
+        assert_eq!(
+            kind("CFX.ResourcePerformance.StationStateChanged"),
             Kind::Unsupported
         );
     }

@@ -7,9 +7,8 @@ use crate::db::begin_write;
 use crate::entities::{api_token, cfx_endpoint, cfx_message};
 use crate::error::{conflict_on_duplicate, ApiError, ApiResult};
 use crate::policy::{authorize, Action};
-use crate::tenancy::{Actor, Principal, Tenanted};
+use crate::tenancy::{Actor, Tenanted};
 use chrono::Utc;
-use firstpass_shared::domain::Scope;
 use firstpass_shared::text::DisplayName;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, QueryFilter, QueryOrder,
@@ -141,6 +140,13 @@ async fn apply(
                 envelope.message_name
             )))
         }
+        Kind::MaterialsInstalled => {
+            let txn = begin_write(&state.db).await?;
+            match super::materials::materials_installed(&txn, actor, &envelope.body, meta).await {
+                Ok(_) => txn.commit().await.map_err(ApiError::from),
+                Err(err) => Err(err),
+            }
+        }
         Kind::UnitsTested => match units_tested(&envelope.unique_id, station, &envelope.body) {
             Ok(results) => crate::builds::service::record_results(state, actor, results, meta)
                 .await
@@ -157,97 +163,28 @@ async fn apply(
     }
 }
 
-/// Receives one message sent with an endpoint's API token (`POST /cfx`).
+/// Receives one message sent with an endpoint's API token (`POST /cfx`): refused unless its
+/// endpoint is mapped to that token; a repeat answers the first outcome.
 pub async fn receive(
     state: &AppState,
     actor: &Actor,
     raw: &Value,
     meta: &AuditMeta,
 ) -> ApiResult<Received> {
-    authorize(actor, Action::RecordProduction)?;
-    actor.require_scope(Scope::Write)?;
-    let envelope = envelope(raw)?;
-    let endpoint = actor
-        .select::<cfx_endpoint::Entity>()
-        .filter(cfx_endpoint::Column::Handle.eq(envelope.source.as_str()))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| {
-            ApiError::forbidden(format!(
-                "CFX endpoint {} is not mapped to a station; map it with mapCfxEndpoint",
-                envelope.source
-            ))
-        })?;
-    match &actor.principal {
-        Principal::ApiToken { id, .. } if *id == endpoint.api_token_id => {}
-        _ => {
-            return Err(ApiError::forbidden(format!(
-                "CFX endpoint {} sends with the API token it is mapped to",
-                envelope.source
-            )))
-        }
+    let outcome = super::ingest::ingest(
+        state,
+        actor,
+        std::slice::from_ref(raw),
+        super::ingest::Channel::Http,
+        meta,
+    )
+    .await?
+    .pop()
+    .ok_or(ApiError::NotFound("CFX message"))?;
+    match outcome {
+        super::ingest::Outcome::Stored(received) => Ok(received),
+        super::ingest::Outcome::Refused(err) => Err(err),
     }
-    if let Some(first) = find(state, actor, &envelope.unique_id).await? {
-        return Ok(Received {
-            message: first,
-            duplicate: true,
-        });
-    }
-    let outcome = apply(state, actor, &envelope, &endpoint.station, meta).await?;
-    let now = Utc::now();
-    let (status, reason) = match outcome {
-        Ok(status) => (status, None),
-        Err(reason) => (status::DEAD, Some(reason.chars().take(2000).collect())),
-    };
-    let inserted = cfx_message::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        ems_id: Set(actor.org_id),
-        unique_id: Set(envelope.unique_id.clone()),
-        source: Set(envelope.source.clone()),
-        message_name: Set(envelope.message_name.clone()),
-        body: Set(raw.to_string()),
-        status: Set(status.to_owned()),
-        reason: Set(reason),
-        attempts: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&state.db)
-    .await;
-    match inserted {
-        Ok(message) => Ok(Received {
-            message,
-            duplicate: false,
-        }),
-        // The same message arrived twice at once: the results were keyed, so recorded once.
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            let first = find(state, actor, &envelope.unique_id)
-                .await?
-                .ok_or(ApiError::NotFound("CFX message"))?;
-            Ok(Received {
-                message: first,
-                duplicate: true,
-            })
-        }
-        Err(err) => Err(err.into()),
-    }
-}
-
-async fn find(
-    state: &AppState,
-    actor: &Actor,
-    unique_id: &str,
-) -> ApiResult<Option<cfx_message::Model>> {
-    Ok(actor
-        .select::<cfx_message::Entity>()
-        .filter(cfx_message::Column::UniqueId.eq(unique_id))
-        .one(&state.db)
-        .await?)
 }
 
 /// The EMS's messages with `status` (default: dead letters), newest first.

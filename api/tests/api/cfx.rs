@@ -307,3 +307,248 @@ async fn units_tested_is_applied_once_and_dead_letters_are_fixed_and_replayed() 
     let foreign = app.gql(Some(&oem), DEAD, json!({})).await;
     assert_eq!(foreign.code(), Some("FORBIDDEN"));
 }
+
+/// A `MaterialsInstalled` message after the published CFX example: one reel on a tape feeder
+/// placed on `designators` of one unit.
+fn materials_installed(unique_id: &str, serial: &str, reel: &str, designators: &[&str]) -> Value {
+    let components: Vec<Value> = designators
+        .iter()
+        .map(|d| json!({"ReferenceDesignator": d, "InstallationTime": "2026-12-01T09:14:05.109+01:00"}))
+        .collect();
+    envelope(
+        "Production.Assembly.MaterialsInstalled",
+        unique_id,
+        json!({
+            "$type": "CFX.Production.Assembly.MaterialsInstalled, CFX",
+            "TransactionId": "ce1cf002-50fe-4cd4-af27-5e46fdae5608",
+            "InstalledMaterials": [{
+                "UnitIdentifier": serial,
+                "UnitPositionNumber": 1,
+                "QuantityInstalled": designators.len() as f64,
+                "Material": {"UniqueIdentifier": reel, "InternalPartNumber": "IPN47788", "Quantity": 887.0},
+                "CarrierLocation": {
+                    "LocationIdentifier": "UID384234893",
+                    "LocationName": "SLOT45",
+                    "CarrierInformation": {"$type": "CFX.Structures.SMTPlacement.SMDTapeFeeder, CFX", "BaseUniqueIdentifier": "123334", "BaseName": null, "LaneNumber": 1, "TapeWidth": 8.0, "TapePitch": 8.0, "UniqueIdentifier": "1233334", "Name": "TAPEFEEDER8mm1233334"},
+                },
+                "InstalledComponents": components,
+            }],
+        }),
+    )
+}
+
+#[tokio::test]
+async fn a_reel_of_the_wrong_part_is_a_dead_letter_until_the_ems_fixes_it() {
+    let app = TestApp::spawn().await;
+    let package = app.accepted_package("CFX-200").await;
+    let pm = app.token(who::EMS_PM).await;
+    let admin = app.token(who::EMS_ADMIN).await;
+    let build = app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 1, "dueDate": "2099-01-01", "routing": [{"kind": "ICT", "name": "ICT"}]}}))
+        .await;
+    let build = build.data()["createBuild"]["id"].clone();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 1, pattern: \"MI-{SEQ:2}\") { serial } }", json!({"b": build}))
+        .await
+        .data();
+    let receive =
+        "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }";
+    for (reel, mpn) in [
+        ("REEL-47K", "RC0603FR-0747KL"),
+        ("REEL-10K", "RC0603FR-0710KL"),
+    ] {
+        app.gql(Some(&pm), receive, json!({"i": {"mpn": mpn, "manufacturer": "Yageo", "lotCode": "L2611", "dateCode": "2611", "reelId": reel, "quantity": 5000, "supplier": "Distributor"}}))
+            .await
+            .data();
+    }
+    let (token_id, secret) = ems_token(&app, &admin, "SMT line 1").await;
+    app.gql(
+        Some(&pm),
+        "mutation($h: String!, $t: ID!) { mapCfxEndpoint(handle: $h, station: \"ICT\", apiTokenId: $t) { id } }",
+        json!({"h": HANDLE, "t": token_id}),
+    )
+    .await
+    .data();
+
+    // The 47 kΩ reel on R1 and R2, where the BOM wants the 10 kΩ part: refused, both MPNs named.
+    let wrong = materials_installed(
+        "5b8e2f7a-3c1d-4e9f-8a6b-000000000001",
+        "MI-01",
+        "REEL-47K",
+        &["R1", "R2"],
+    );
+    let (status, body) = post(&app, &secret, &wrong).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "DEAD", "{body}");
+    let reason = body["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("RC0603FR-0747KL") && reason.contains("RC0603FR-0710KL"),
+        "{reason}"
+    );
+    const LOTS: &str =
+        "query($s: String!) { unit(serial: $s) { genealogy { designator lot { reelId mpn } } } }";
+    let lots = app.gql(Some(&pm), LOTS, json!({"s": "MI-01"})).await;
+    assert_eq!(
+        lots.data()["unit"]["genealogy"],
+        json!([]),
+        "nothing recorded"
+    );
+    let dead = app
+        .gql(
+            Some(&pm),
+            "{ cfxMessages { id uniqueId reason } }",
+            json!({}),
+        )
+        .await;
+    let letter = dead.data()["cfxMessages"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|m| m["uniqueId"] == "5b8e2f7a-3c1d-4e9f-8a6b-000000000001")
+        })
+        .cloned()
+        .expect("in the dead-letter list");
+    assert_eq!(letter["reason"].as_str(), Some(reason));
+
+    // The EMS fixes the reel (the line loaded the 10 kΩ reel) and replays the corrected message.
+    let mut fixed = wrong.clone();
+    fixed["MessageBody"]["InstalledMaterials"][0]["Material"]["UniqueIdentifier"] =
+        json!("REEL-10K");
+    let replayed = app
+        .gql(
+            Some(&pm),
+            "mutation($id: ID!, $m: JSON) { replayCfxMessage(id: $id, message: $m) { status reason attempts } }",
+            json!({"id": letter["id"], "m": fixed}),
+        )
+        .await;
+    assert_eq!(
+        replayed.data()["replayCfxMessage"],
+        json!({"status": "APPLIED", "reason": null, "attempts": 2})
+    );
+    let expected = json!([
+        {"designator": "R1", "lot": {"reelId": "REEL-10K", "mpn": "RC0603FR-0710KL"}},
+        {"designator": "R2", "lot": {"reelId": "REEL-10K", "mpn": "RC0603FR-0710KL"}},
+    ]);
+    let lots = app.gql(Some(&pm), LOTS, json!({"s": "MI-01"})).await;
+    assert_eq!(lots.data()["unit"]["genealogy"], expected);
+
+    // Sent again, the message answers its outcome and records nothing twice.
+    let (_, again) = post(&app, &secret, &wrong).await;
+    assert_eq!(
+        (again["status"].as_str(), again["duplicate"].as_bool()),
+        (Some("APPLIED"), Some(true)),
+        "{again}"
+    );
+    let lots = app.gql(Some(&pm), LOTS, json!({"s": "MI-01"})).await;
+    assert_eq!(lots.data()["unit"]["genealogy"], expected);
+
+    // A designator the BOM does not place is refused too.
+    let nowhere = materials_installed(
+        "5b8e2f7a-3c1d-4e9f-8a6b-000000000002",
+        "MI-01",
+        "REEL-10K",
+        &["R99"],
+    );
+    let (_, body) = post(&app, &secret, &nowhere).await;
+    assert_eq!(body["status"], "DEAD");
+    assert!(
+        body["reason"].as_str().is_some_and(|r| r.contains("R99")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_array_of_messages_is_taken_in_one_request_each_with_its_outcome() {
+    let app = TestApp::spawn().await;
+    let package = app.accepted_package("CFX-300").await;
+    let pm = app.token(who::EMS_PM).await;
+    let admin = app.token(who::EMS_ADMIN).await;
+    let build = app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 3, "dueDate": "2099-01-01", "routing": [{"kind": "ICT", "name": "ICT"}]}}))
+        .await;
+    let build = build.data()["createBuild"]["id"].clone();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 3, pattern: \"AR-{SEQ:2}\") { serial } }", json!({"b": build}))
+        .await
+        .data();
+    let (token_id, secret) = ems_token(&app, &admin, "ICT batch").await;
+    app.gql(
+        Some(&pm),
+        "mutation($h: String!, $t: ID!) { mapCfxEndpoint(handle: $h, station: \"ICT\", apiTokenId: $t) { id } }",
+        json!({"h": HANDLE, "t": token_id}),
+    )
+    .await
+    .data();
+    let good = |n: u32, serial: &str| {
+        units_tested(
+            &format!("7d2c1b3a-0000-4000-8000-00000000000{n}"),
+            vec![tested_unit(serial, "Passed", 3.3, "Passed")],
+        )
+    };
+    let mut foreign = good(5, "AR-03");
+    foreign["Source"] = json!("someone.else");
+    let batch = json!([
+        good(1, "AR-01"),
+        good(2, "AR-99"),
+        good(3, "AR-02"),
+        good(1, "AR-01"),
+        {"MessageName": "CFX.Production.WorkStarted"},
+        foreign,
+    ]);
+    let (status, answers) = post(&app, &secret, &batch).await;
+    assert_eq!(status, 200, "{answers}");
+    let statuses: Vec<(&str, bool)> = answers
+        .as_array()
+        .expect("one answer per message")
+        .iter()
+        .map(|a| {
+            (
+                a["status"].as_str().unwrap_or_default(),
+                a["duplicate"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("APPLIED", false),
+            ("DEAD", false),
+            ("APPLIED", false),
+            ("APPLIED", true),
+            ("REFUSED", false),
+            ("REFUSED", false),
+        ],
+        "{answers}"
+    );
+    assert_eq!(answers[4]["code"], "BAD_USER_INPUT");
+    assert_eq!(answers[5]["code"], "FORBIDDEN");
+    assert!(answers[1]["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("unit not found")));
+    let history = app
+        .gql(
+            Some(&pm),
+            "query($s: String!) { unit(serial: $s) { history { result } } }",
+            json!({"s": "AR-01"}),
+        )
+        .await;
+    assert_eq!(
+        history.data()["unit"]["history"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // The whole array again: every stored message is a repeat, nothing is recorded twice.
+    let (_, again) = post(&app, &secret, &batch).await;
+    assert_eq!(again[0]["duplicate"], true);
+    assert_eq!(again[2]["duplicate"], true);
+    let unit3 = app
+        .gql(
+            Some(&pm),
+            "query($s: String!) { unit(serial: $s) { history { result } } }",
+            json!({"s": "AR-02"}),
+        )
+        .await;
+    assert_eq!(
+        unit3.data()["unit"]["history"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
