@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// Waits in the page until the sign-in button exists and is enabled; answers the time since the
 /// navigation started, the navigation timing and the transfer sizes of the app's files.
-const USABLE: &str = r#"
+const USABLE: &str = r##"
 const done = arguments[arguments.length - 1];
 const report = () => {
     const nav = performance.getEntriesByType("navigation")[0] || {};
@@ -58,7 +58,7 @@ const seen = new MutationObserver(() => {
     }
 });
 seen.observe(document.documentElement, { childList: true, subtree: true, attributes: true });
-"#;
+"##;
 
 /// One measured load.
 #[derive(Debug)]

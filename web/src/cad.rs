@@ -91,7 +91,11 @@ async fn call<T: serde::de::DeserializeOwned>(name: &str, args: &[JsValue]) -> R
 fn arrays<'a>(
     files: impl Iterator<Item = (&'a str, Option<LayerFunction>, &'a [u8])>,
 ) -> [JsValue; 3] {
-    let (names, functions, bytes) = (js_sys::Array::new(), js_sys::Array::new(), js_sys::Array::new());
+    let (names, functions, bytes) = (
+        js_sys::Array::new(),
+        js_sys::Array::new(),
+        js_sys::Array::new(),
+    );
     for (name, function, data) in files {
         names.push(&JsValue::from_str(name));
         let function = function
@@ -113,15 +117,25 @@ pub struct Checked {
 }
 
 /// Checks `dropped` (zips unpacked) together with `stored`.
-pub async fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> Result<Checked, String> {
+pub async fn check(
+    stored: &[ViewerFile],
+    dropped: &[(String, Vec<u8>)],
+) -> Result<Checked, String> {
     let [names, functions, bytes] = arrays(
         stored
             .iter()
             .map(|f| (f.name.as_str(), f.layer_function, f.bytes.as_slice())),
     );
-    let [dropped_names, _, dropped_bytes] =
-        arrays(dropped.iter().map(|(n, b)| (n.as_str(), None, b.as_slice())));
-    call("check", &[names, functions, bytes, dropped_names, dropped_bytes]).await
+    let [dropped_names, _, dropped_bytes] = arrays(
+        dropped
+            .iter()
+            .map(|(n, b)| (n.as_str(), None, b.as_slice())),
+    );
+    call(
+        "check",
+        &[names, functions, bytes, dropped_names, dropped_bytes],
+    )
+    .await
 }
 
 /// One layer's picture as the module draws it.

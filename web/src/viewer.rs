@@ -143,7 +143,9 @@ impl Drawing {
             })
             .collect();
         Drawing {
-            top: drawn.top.map(|svg| data_url(&with_view_box(&svg, view_top))),
+            top: drawn
+                .top
+                .map(|svg| data_url(&with_view_box(&svg, view_top))),
             bottom: drawn
                 .bottom
                 .map(|svg| data_url(&with_view_box(&svg, view_bottom))),

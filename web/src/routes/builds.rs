@@ -204,8 +204,17 @@ pub fn BuildPage() -> impl IntoView {
 }
 
 /// The build's units, searched and sorted (serials in natural order).
-fn unit_rows(units: &[build::BuildBuildUnits], query: &str, sort: Sort) -> Vec<build::BuildBuildUnits> {
-    let next = |u: &build::BuildBuildUnits| u.next_station.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+fn unit_rows(
+    units: &[build::BuildBuildUnits],
+    query: &str,
+    sort: Sort,
+) -> Vec<build::BuildBuildUnits> {
+    let next = |u: &build::BuildBuildUnits| {
+        u.next_station
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
     let mut rows: Vec<_> = units
         .iter()
         .filter(|u| matches(query, &[&u.serial, &humanize(&wire(&u.status)), &next(u)]))

@@ -68,7 +68,10 @@ impl UploadState {
 
 /// The board module's check of the stored files with the dropped ones (zips unpacked there; a
 /// dropped file replaces a stored one of the same name, as on the server).
-async fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> Result<LocalCheck, ApiError> {
+async fn check(
+    stored: &[ViewerFile],
+    dropped: &[(String, Vec<u8>)],
+) -> Result<LocalCheck, ApiError> {
     let checked = crate::cad::check(stored, dropped)
         .await
         .map_err(ApiError::Protocol)?;
