@@ -3,7 +3,9 @@
 //! Enter), one FAIL with its defect, receives a reel, records its usage over a serial range
 //! and ships a finished unit; quality gives the held unit a REWORK. Every new page is then
 //! opened again at its address, at 1280 and 390 px, with screenshots in `e2e/output/`. Last,
-//! the OEM engineer sees the program manager's question arrive in the inbox, live.
+//! the OEM engineer sees the program manager's question arrive in the inbox, live, and the
+//! build's board follow a result recorded on the floor without a reload. The FAIL's designator
+//! is picked on the board picture.
 
 use fantoccini::Client;
 use firstpass_e2e::browser::{
@@ -179,7 +181,17 @@ async fn ems_floor_in_the_browser() {
             .select_by_value("SOLDER_BRIDGE")
             .await
             .expect("choose the defect");
-        fill(&client, "#defect-designator", &format!("R1{ENTER}")).await;
+        // The designator picked on the board picture (the server's), not typed.
+        click(&client, "#board-pick .part[data-designator=R1]").await;
+        find(&client, "#board-pick .part.selected[data-designator=R1]").await;
+        let picked = find(&client, "#defect-designator")
+            .await
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(picked.as_deref(), Some("R1"), "the board click picks R1");
+        screenshot(&client, "ems-station-defect").await;
+        click(&client, "#record-fail").await;
         state_is(&client, "fail").await;
         assert_eq!(focused(&client).await, "scan", "focus back after FAIL");
         find(
@@ -342,6 +354,9 @@ async fn ems_floor_in_the_browser() {
             (format!("/builds/{build}/lots"), "#lots-title", "lots"),
             (format!("/builds/{build}/ship"), "#ship-title", "ship"),
             ("/".to_owned(), "[data-testid=floor-build]", "home-quality"),
+            (format!("/builds/{build}"), "#live-mode", "build-board"),
+            (format!("/units/{}", serials[2]), "#unit-status", "unit"),
+            ("/inbox".to_owned(), "#inbox-list, #inbox-empty", "inbox-quality"),
         ];
         for (width, height) in [(1280, 900), (390, 844)] {
             client.set_window_size(width, height).await.expect("resize");
@@ -419,6 +434,60 @@ async fn ems_floor_in_the_browser() {
             ))
             .await
             .is_err());
+
+        // The OEM's live board of the build follows the floor without a reload.
+        client
+            .goto(&format!("{base}/builds/{build}"))
+            .await
+            .expect("open the build board");
+        find(&client, "#live-mode[data-mode=live]").await;
+        find(&client, "[data-station=AOI][data-passed='1']").await;
+        client
+            .execute("window.__stillHere = true;", vec![])
+            .await
+            .expect("mark the page");
+        let operator = api
+            .login("operator@northwind.example", "firstpass-demo")
+            .await;
+        api.gql(
+            Some(&operator),
+            "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { serial } } }",
+            serde_json::json!({"i": {"serial": serials[1], "station": "AOI", "result": "PASS"}}),
+        )
+        .await;
+        find(&client, "[data-station=AOI][data-passed='2']").await;
+        let still_here = client
+            .execute("return window.__stillHere === true;", vec![])
+            .await
+            .expect("read the mark");
+        assert_eq!(still_here, serde_json::json!(true), "the board was reloaded");
+        // Its units list is searched and sorted in the browser, serials in natural order.
+        fill(&client, "#units-search", &serials[2]).await;
+        wait_text(&client, "#units-count", "1 of 3").await;
+        find(
+            &client,
+            &format!("[data-testid=unit-row][data-serial='{}']", serials[2]),
+        )
+        .await;
+        fill(&client, "#units-search", " ").await;
+        wait_text(&client, "#units-count", "3 of 3").await;
+        click(&client, "#units-table button[data-column='0']").await;
+        find(&client, "#units-table th[aria-sort=descending]").await;
+        let first_row = find(&client, "[data-testid=unit-row]")
+            .await
+            .attr("data-serial")
+            .await
+            .expect("read the serial");
+        assert_eq!(first_row.as_deref(), Some(serials[2].as_str()), "descending serials");
+        for (width, height) in [(1280, 900), (390, 844)] {
+            client.set_window_size(width, height).await.expect("resize");
+            find(&client, "#build-title").await;
+            if width < 400 {
+                let wide = overflows(&client).await;
+                assert!(wide.is_empty(), "the OEM's board overflows at 390 px: {wide:?}");
+            }
+            screenshot(&client, &format!("oem-build-board-{width}px")).await;
+        }
     })
     .await;
 }

@@ -128,17 +128,36 @@ impl std::error::Error for ApiError {}
 /// Sends one operation and returns its data, or the first error the server reported.
 ///
 /// `token` is the access token of the signed-in user; `None` for operations that need none.
+/// Only the encoding of the variables and the decoding of the data are per operation; the
+/// request and the error handling are [`execute_raw`], compiled once for all operations.
 pub async fn execute<Q: GraphQLQuery>(
     variables: Q::Variables,
     token: Option<&str>,
 ) -> Result<Q::ResponseData, ApiError> {
-    let body = Q::build_query(variables);
-    let mut request = Request::post(ENDPOINT).header("Accept", "application/json");
+    let body = encode::<Q>(variables)?;
+    typed(execute_raw(body, token).await?)
+}
+
+/// The JSON body of an operation.
+pub(crate) fn encode<Q: GraphQLQuery>(variables: Q::Variables) -> Result<String, ApiError> {
+    serde_json::to_string(&Q::build_query(variables)).map_err(|e| ApiError::Protocol(e.to_string()))
+}
+
+/// An operation's `data` as its typed form.
+pub(crate) fn typed<T: DeserializeOwned>(data: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(data).map_err(|e| ApiError::Protocol(e.to_string()))
+}
+
+/// Sends a JSON operation `body` and returns its `data`, or the first error reported.
+pub async fn execute_raw(body: String, token: Option<&str>) -> Result<serde_json::Value, ApiError> {
+    let mut request = Request::post(ENDPOINT)
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json");
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = request
-        .json(&body)
+        .body(body)
         .map_err(|e| ApiError::Protocol(e.to_string()))?
         .send()
         .await
@@ -148,7 +167,7 @@ pub async fn execute<Q: GraphQLQuery>(
         .text()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
-    decode(status, &text)
+    decode_value(status, &text)
 }
 
 /// Turns an HTTP status and body into the operation's data or an [`ApiError`].
@@ -156,14 +175,22 @@ pub async fn execute<Q: GraphQLQuery>(
 /// A GraphQL body wins over the status (the server may send `errors` with 4xx/5xx); a body
 /// that is not GraphQL is judged by its status alone.
 pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
-    match serde_json::from_str::<graphql_client::Response<T>>(body) {
+    typed(decode_value(status, body)?)
+}
+
+/// [`decode`] up to the untyped `data`: one copy for every operation.
+fn decode_value(status: u16, body: &str) -> Result<serde_json::Value, ApiError> {
+    match serde_json::from_str::<graphql_client::Response<serde_json::Value>>(body) {
         Ok(response) => {
             if let Some(first) = response.errors.unwrap_or_default().into_iter().next() {
                 return Err(server_error(first));
             }
-            response.data.ok_or_else(|| {
-                ApiError::Protocol(format!("HTTP {status}: neither data nor errors"))
-            })
+            match response.data {
+                Some(data) if !data.is_null() => Ok(data),
+                _ => Err(ApiError::Protocol(format!(
+                    "HTTP {status}: neither data nor errors"
+                ))),
+            }
         }
         Err(parse_error) => Err(match status {
             401 => ApiError::Server {

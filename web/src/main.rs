@@ -3,11 +3,13 @@
 //!
 //! Layout: [`api`] is the wire (transport, typed operations, errors), [`session`] the signed-in
 //! state, [`app`] the router and page frame, [`routes`] one module per page, [`viewer`] the
-//! board viewer (the shared crate's parsers and renderer, run here), [`ui`] small shared pieces,
+//! board viewer, [`cad`] the shared crate's parsers and renderer in a second wasm module loaded
+//! when a board is first shown (`src/bin/firstpass-cad.rs`), [`ui`] small shared pieces,
 //! [`words`] the words people read for the API's values and times.
 
 mod api;
 mod app;
+mod cad;
 mod charts;
 mod live;
 mod routes;

@@ -173,9 +173,16 @@ impl Session {
         Q: GraphQLQuery,
         Q::Variables: Clone,
     {
+        let body = api::encode::<Q>(variables)?;
+        api::typed(self.run_raw(body).await?)
+    }
+
+    /// [`Session::run`] with the operation already encoded: the one copy of the request path
+    /// that every operation shares (a generic `run` would be compiled once per operation).
+    async fn run_raw(self, body: String) -> Result<serde_json::Value, ApiError> {
         self.authorized(move |token| {
-            let variables = variables.clone();
-            async move { api::execute::<Q>(variables, Some(&token)).await }
+            let body = body.clone();
+            async move { api::execute_raw(body, Some(&token)).await }
         })
         .await
     }

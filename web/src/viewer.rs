@@ -1,5 +1,6 @@
 //! The board viewer: the package's Gerber and drill files, parsed and drawn in the browser by
-//! the same shared code the server runs (`analyze_package`, `render::board_svg`/`layer_svg`).
+//! the same shared code the server runs (`analyze_package`, `render::board_svg`/`layer_svg`),
+//! in the board module that is loaded when a board is first shown ([`crate::cad`]).
 //!
 //! The composite views (top, bottom seen from below) and one picture per layer are rendered
 //! once per file set ([`Drawing::new`]); each picture is shown as an `<img>` (so the SVG ids of
@@ -13,9 +14,7 @@ use std::sync::Arc;
 
 use firstpass_shared::cad::bom::BomLine;
 use firstpass_shared::cad::centroid::Placement;
-use firstpass_shared::cad::render::{self, RenderOptions};
-use firstpass_shared::cad::validate::analyze_package;
-use firstpass_shared::cad::{InputFile, LayerFunction, Side};
+use firstpass_shared::cad::{LayerFunction, Side};
 use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -66,7 +65,7 @@ pub struct Drawing {
 }
 
 /// Reads the `viewBox` of an SVG made by the shared renderer.
-fn view_box(svg: &str) -> Option<[f64; 4]> {
+pub(crate) fn view_box(svg: &str) -> Option<[f64; 4]> {
     let start = svg.find("viewBox=\"")? + "viewBox=\"".len();
     let end = start + svg[start..].find('"')?;
     let numbers: Vec<f64> = svg[start..end]
@@ -79,12 +78,12 @@ fn view_box(svg: &str) -> Option<[f64; 4]> {
     }
 }
 
-fn view_box_text(vb: [f64; 4]) -> String {
+pub(crate) fn view_box_text(vb: [f64; 4]) -> String {
     format!("{} {} {} {}", vb[0], vb[1], vb[2], vb[3])
 }
 
 /// Replaces the opening `<svg …>` tag so the picture uses `vb` and scales to its box.
-fn with_view_box(svg: &str, vb: [f64; 4]) -> String {
+pub(crate) fn with_view_box(svg: &str, vb: [f64; 4]) -> String {
     let Some(start) = svg.find("<svg") else {
         return svg.to_owned();
     };
@@ -100,12 +99,12 @@ fn with_view_box(svg: &str, vb: [f64; 4]) -> String {
 }
 
 /// An SVG as a `data:` URL for an `<img>`.
-fn data_url(svg: &str) -> String {
+pub(crate) fn data_url(svg: &str) -> String {
     let encoded: String = js_sys::encode_uri_component(svg).into();
     format!("data:image/svg+xml;charset=utf-8,{encoded}")
 }
 
-/// The colour a single layer is drawn in.
+/// The colour a single layer is drawn in (the board module draws with the same).
 fn layer_color(function: LayerFunction) -> &'static str {
     use LayerFunction as F;
     match function {
@@ -121,46 +120,40 @@ fn layer_color(function: LayerFunction) -> &'static str {
 }
 
 impl Drawing {
-    /// Parses and draws `files`.
-    pub fn new(files: &[ViewerFile]) -> Self {
-        let inputs: Vec<InputFile<'_>> = files
-            .iter()
-            .map(|f| InputFile {
-                layer_function: f.layer_function,
-                ..InputFile::new(&f.name, &f.bytes)
+    /// The pictures the board module drew ([`crate::cad::draw`]), in one shared viewBox.
+    pub fn new(drawn: crate::cad::Drawn) -> Self {
+        let view_top = drawn
+            .top
+            .as_deref()
+            .and_then(view_box)
+            .unwrap_or([0.0, -10.0, 10.0, 10.0]);
+        let view_bottom = drawn
+            .bottom
+            .as_deref()
+            .and_then(view_box)
+            .unwrap_or([-10.0, -10.0, 10.0, 10.0]);
+        let layers = drawn
+            .layers
+            .into_iter()
+            .map(|l| LayerPicture {
+                url: data_url(&with_view_box(&l.svg, view_top)),
+                file: l.file,
+                function: l.function,
+                side: l.side,
             })
             .collect();
-        let parsed = analyze_package(&inputs);
-        let opts = RenderOptions::default();
-        let top_svg = render::board_svg(&parsed, Side::Top, opts);
-        let bottom_svg = render::board_svg(&parsed, Side::Bottom, opts);
-        let view_top = view_box(&top_svg).unwrap_or([0.0, -10.0, 10.0, 10.0]);
-        let view_bottom = view_box(&bottom_svg).unwrap_or([-10.0, -10.0, 10.0, 10.0]);
-        let drawable = !parsed.gerbers.is_empty() || !parsed.drills.is_empty();
-        let mut layers = Vec::new();
-        for (index, info) in parsed.analysis.layers.iter().enumerate() {
-            let svg = if let Some((_, g)) = parsed.gerbers.iter().find(|(i, _)| *i == index) {
-                render::layer_svg(g, layer_color(info.function), opts)
-            } else if let Some((_, d)) = parsed.drills.iter().find(|(i, _)| *i == index) {
-                render::drill_svg(d, opts)
-            } else {
-                continue;
-            };
-            layers.push(LayerPicture {
-                file: info.file.clone(),
-                function: info.function,
-                side: info.side,
-                url: data_url(&with_view_box(&svg, view_top)),
-            });
-        }
         Drawing {
-            top: drawable.then(|| data_url(&with_view_box(&top_svg, view_top))),
-            bottom: drawable.then(|| data_url(&with_view_box(&bottom_svg, view_bottom))),
+            top: drawn
+                .top
+                .map(|svg| data_url(&with_view_box(&svg, view_top))),
+            bottom: drawn
+                .bottom
+                .map(|svg| data_url(&with_view_box(&svg, view_bottom))),
             view_top,
             view_bottom,
             layers,
-            placements: parsed.analysis.placements,
-            bom_lines: parsed.analysis.bom_lines,
+            placements: drawn.placements,
+            bom_lines: drawn.bom_lines,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! `build-web`: the browser app from Rust to `web/dist`.
 //!
 //! 1. `cargo build -p firstpass-web --target wasm32-unknown-unknown` (dev, or the
-//!    `wasm-release` profile: size over speed);
-//! 2. the wasm-bindgen library writes the JS glue (`--target web`);
+//!    `wasm-release` profile: size over speed): the app, and the board module
+//!    (`firstpass-cad`: the file parsers and renderer, which the app loads only on pages that
+//!    draw or check board files);
+//! 2. the wasm-bindgen library writes the JS glue of each (`--target web`);
 //! 3. release only: `wasm-opt -Oz`, when a binaryen ≥ 116 is on PATH;
 //! 4. `web/dist` is written afresh: the JS, wasm and CSS under content-hashed names (cache them
 //!    forever), and `index.html` (never cache it) rewritten to point at them;
@@ -24,6 +26,10 @@ use crate::{cmd, lockfile};
 const BIN: &str = "firstpass-web";
 /// The stem of the file names in `dist`.
 const STEM: &str = "firstpass_web";
+/// The board module's binary (parsers and renderer, loaded on demand).
+const CAD_BIN: &str = "firstpass-cad";
+/// The stem of its file names in `dist`.
+const CAD_STEM: &str = "firstpass_cad";
 /// The wasm target.
 const TARGET: &str = "wasm32-unknown-unknown";
 /// Oldest binaryen whose output works for this app (older ones emit broken wasm).
@@ -40,6 +46,9 @@ const WASM_FEATURES: &[&str] = &[
 const JS_REF: &str = "/firstpass_web.js";
 const WASM_REF: &str = "/firstpass_web_bg.wasm";
 const CSS_REF: &str = "/style.css";
+/// The board module's files, named in `<meta name="firstpass-cad">`.
+const CAD_JS_REF: &str = "/firstpass_cad.js";
+const CAD_WASM_REF: &str = "/firstpass_cad_bg.wasm";
 
 /// How to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,31 +84,30 @@ pub fn build(profile: Profile) -> Result<()> {
     )?;
 
     let target = cmd::target_dir()?;
-    let wasm = target
-        .join(TARGET)
-        .join(profile.dir())
-        .join(format!("{BIN}.wasm"));
     let staging = target.join("xtask-web").join(profile.dir());
     recreate_dir(&staging)?;
-
-    eprintln!("xtask: wasm-bindgen {}", wasm.display());
     let release = profile == Profile::Release;
-    Bindgen::new()
-        .input_path(&wasm)
-        .out_name(STEM)
-        .web(true)?
-        .omit_default_module_path(false)
-        .typescript(false)
-        .debug(!release)
-        .keep_debug(!release)
-        .remove_name_section(release)
-        .remove_producers_section(release)
-        .generate(&staging)
-        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
-
-    let bg_wasm = staging.join(format!("{STEM}_bg.wasm"));
-    if release {
-        optimize(&bg_wasm)?;
+    for (bin, stem) in [(BIN, STEM), (CAD_BIN, CAD_STEM)] {
+        let wasm = target
+            .join(TARGET)
+            .join(profile.dir())
+            .join(format!("{bin}.wasm"));
+        eprintln!("xtask: wasm-bindgen {}", wasm.display());
+        Bindgen::new()
+            .input_path(&wasm)
+            .out_name(stem)
+            .web(true)?
+            .omit_default_module_path(false)
+            .typescript(false)
+            .debug(!release)
+            .keep_debug(!release)
+            .remove_name_section(release)
+            .remove_producers_section(release)
+            .generate(&staging)
+            .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
+        if release {
+            optimize(&staging.join(format!("{stem}_bg.wasm")))?;
+        }
     }
 
     let web = root.join("web");
@@ -109,7 +117,13 @@ pub fn build(profile: Profile) -> Result<()> {
 
     let effort = if release { Effort::Best } else { Effort::Fast };
     let mut sizes = Vec::new();
-    for file in [&bundle.wasm, &bundle.js, &bundle.css] {
+    for file in [
+        &bundle.wasm,
+        &bundle.js,
+        &bundle.css,
+        &bundle.cad_wasm,
+        &bundle.cad_js,
+    ] {
         sizes.push((file.clone(), compress::precompress(file, effort)?));
     }
     for file in explorer_files(&dist.join("graphiql"))? {
@@ -199,6 +213,8 @@ struct Bundle {
     js: PathBuf,
     wasm: PathBuf,
     css: PathBuf,
+    cad_js: PathBuf,
+    cad_wasm: PathBuf,
 }
 
 /// Writes `dist` afresh from the bindgen output and the static files in `web`.
@@ -213,6 +229,18 @@ fn assemble(staging: &Path, web: &Path, dist: &Path) -> Result<Bundle> {
         "_bg.wasm",
     )?;
     let css = copy_hashed(&web.join("style.css"), dist, "style", ".css")?;
+    let cad_js = copy_hashed(
+        &staging.join(format!("{CAD_STEM}.js")),
+        dist,
+        CAD_STEM,
+        ".js",
+    )?;
+    let cad_wasm = copy_hashed(
+        &staging.join(format!("{CAD_STEM}_bg.wasm")),
+        dist,
+        CAD_STEM,
+        "_bg.wasm",
+    )?;
 
     // JS snippets of dependencies, imported by the glue under their own names.
     let snippets = staging.join("snippets");
@@ -223,14 +251,25 @@ fn assemble(staging: &Path, web: &Path, dist: &Path) -> Result<Bundle> {
     let index_path = web.join("index.html");
     let index = fs::read_to_string(&index_path)
         .with_context(|| format!("cannot read {}", index_path.display()))?;
-    let index = rewrite_index(&index, &[(JS_REF, &js), (WASM_REF, &wasm), (CSS_REF, &css)])
-        .with_context(|| format!("in {}", index_path.display()))?;
+    let index = rewrite_index(
+        &index,
+        &[
+            (JS_REF, &js),
+            (WASM_REF, &wasm),
+            (CSS_REF, &css),
+            (CAD_JS_REF, &cad_js),
+            (CAD_WASM_REF, &cad_wasm),
+        ],
+    )
+    .with_context(|| format!("in {}", index_path.display()))?;
     write(&dist.join("index.html"), index.as_bytes())?;
 
     Ok(Bundle {
         js: dist.join(js),
         wasm: dist.join(wasm),
         css: dist.join(css),
+        cad_js: dist.join(cad_js),
+        cad_wasm: dist.join(cad_wasm),
     })
 }
 
@@ -288,7 +327,12 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Prints the sizes of the bundle's files as sent: raw, and the gzip and brotli siblings.
+/// How many of the reported files every page loads (the app's wasm, JS and CSS); the rest is
+/// the board module, loaded by the pages that draw or check board files.
+const FIRST_LOAD: usize = 3;
+
+/// Prints the sizes of the bundle's files as sent: raw, and the gzip and brotli siblings, with
+/// the subtotal of what the first page loads.
 fn report_sizes(dist: &Path, files: &[(PathBuf, Sizes)]) {
     eprintln!("xtask: bundle size in {}:", dist.display());
     let line = |name: &str, sizes: Sizes| {
@@ -304,7 +348,10 @@ fn report_sizes(dist: &Path, files: &[(PathBuf, Sizes)]) {
         gzip: 0,
         brotli: 0,
     };
-    for (file, sizes) in files {
+    for (index, (file, sizes)) in files.iter().enumerate() {
+        if index == FIRST_LOAD {
+            line("first load (app wasm, JS, CSS)", total);
+        }
         total.raw += sizes.raw;
         total.gzip += sizes.gzip;
         total.brotli += sizes.brotli;
@@ -354,7 +401,7 @@ import init from '/firstpass_web.js'; init({ module_or_path: '/firstpass_web_bg.
     fn the_real_index_has_every_reference() {
         let index = fs::read_to_string(cmd::workspace_root().join("web").join("index.html"))
             .expect("web/index.html exists");
-        for reference in [JS_REF, WASM_REF, CSS_REF] {
+        for reference in [JS_REF, WASM_REF, CSS_REF, CAD_JS_REF, CAD_WASM_REF] {
             assert!(
                 index.contains(reference),
                 "web/index.html lacks {reference}"

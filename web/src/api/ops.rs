@@ -285,3 +285,8 @@ operation!(
     MarkInboxRead,
     "graphql/inbox.graphql"
 );
+operation!(
+    /// The board pictures (rendered by the server) and the placements, to pick a designator.
+    BoardPick,
+    "graphql/floor.graphql"
+);

@@ -11,6 +11,7 @@ use crate::live::{watch_build, Mode};
 use crate::routes::floor::{plans, FloorLinks};
 use crate::routes::products::Pager;
 use crate::session::Session;
+use crate::table::{matches, natural_cmp, Sort, SortHeader};
 use crate::ui::{from_wire, humanize, label, percent, wire, ErrorLine, Loading, WireBadge};
 
 /// Rows per page.
@@ -185,18 +186,60 @@ pub fn BuildPage() -> impl IntoView {
         }
     });
     watch_build(id(), tick, mode);
+    // The units list's search and order outlive the live updates that redraw the board.
+    let list = (
+        RwSignal::new(String::new()),
+        RwSignal::new(Sort {
+            column: 0,
+            ascending: true,
+        }),
+    );
     view! {
         {move || match data.get() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
-            Some(Ok(b)) => view! { <Board data=b mode /> }.into_any(),
+            Some(Ok(b)) => view! { <Board data=b mode list /> }.into_any(),
         }}
     }
 }
 
+/// The build's units, searched and sorted (serials in natural order).
+fn unit_rows(
+    units: &[build::BuildBuildUnits],
+    query: &str,
+    sort: Sort,
+) -> Vec<build::BuildBuildUnits> {
+    let next = |u: &build::BuildBuildUnits| {
+        u.next_station
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<_> = units
+        .iter()
+        .filter(|u| matches(query, &[&u.serial, &humanize(&wire(&u.status)), &next(u)]))
+        .cloned()
+        .collect();
+    rows.sort_by(|a, b| {
+        let order = match sort.column {
+            1 => wire(&a.status).cmp(&wire(&b.status)),
+            2 => natural_cmp(&next(a), &next(b)),
+            3 => a.first_pass.cmp(&b.first_pass),
+            _ => std::cmp::Ordering::Equal,
+        };
+        sort.apply(order.then_with(|| natural_cmp(&a.serial, &b.serial)))
+    });
+    rows
+}
+
 /// The board of one build.
 #[component]
-fn Board(data: build::BuildBuild, mode: RwSignal<Mode>) -> impl IntoView {
+fn Board(
+    data: build::BuildBuild,
+    mode: RwSignal<Mode>,
+    /// Search text and order of the units list.
+    list: (RwSignal<String>, RwSignal<Sort>),
+) -> impl IntoView {
     let build = data;
     let m = build.metrics.clone();
     let pareto: Vec<Bar> = m
@@ -261,9 +304,12 @@ fn Board(data: build::BuildBuild, mode: RwSignal<Mode>) -> impl IntoView {
                 .collect();
             view! { <FloorLinks build_id=build.id.clone() stations role=me.role /> }
         });
-    let units = build
-        .units
-        .clone()
+    let (query, sort) = list;
+    let all_units = build.units.clone();
+    let counted_units = build.units.clone();
+    let total_units = all_units.len();
+    let units = move || {
+        unit_rows(&all_units, &query.get(), sort.get())
         .into_iter()
         .map(|u| {
             let href = format!("/units/{}", u.serial);
@@ -281,7 +327,8 @@ fn Board(data: build::BuildBuild, mode: RwSignal<Mode>) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
     view! {
         <section class="card" aria-labelledby="build-title">
             <div class="card-head">
@@ -339,15 +386,24 @@ fn Board(data: build::BuildBuild, mode: RwSignal<Mode>) -> impl IntoView {
             </div>
         </section>
         <section class="card" aria-labelledby="units-title">
-            <h2 id="units-title">"Units"</h2>
+            <div class="card-head">
+                <h2 id="units-title">"Units"</h2>
+                <div class="field inline">
+                    <label for="units-search">"Search"</label>
+                    <input id="units-search" type="search" placeholder="Serial, status, station" bind:value=query />
+                </div>
+            </div>
+            <p class="muted small" id="units-count">
+                {move || format!("{} of {total_units}", unit_rows(&counted_units, &query.get(), sort.get()).len())}
+            </p>
             <div class="table-wrap">
                 <table class="table" id="units-table">
                     <thead>
                         <tr>
-                            <th scope="col">"Serial"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Next station"</th>
-                            <th scope="col">"First pass"</th>
+                            <SortHeader title="Serial" column=0 sort />
+                            <SortHeader title="Status" column=1 sort />
+                            <SortHeader title="Next station" column=2 sort />
+                            <SortHeader title="First pass" column=3 sort />
                         </tr>
                     </thead>
                     <tbody>{units}</tbody>

@@ -104,11 +104,15 @@ pub fn PackagePage() -> impl IntoView {
             Ok::<_, ApiError>(Arc::new(out))
         }
     });
-    let drawing = Memo::new(move |_| {
-        stored
-            .get()
-            .map(|r| r.map(|files| Arc::new(Drawing::new(&files))))
+    // Drawn by the board module, loaded with the first board shown.
+    let drawn = LocalResource::new(move || async move {
+        let files = stored.await?;
+        crate::cad::draw(&files)
+            .await
+            .map(|d| Arc::new(Drawing::new(d)))
+            .map_err(ApiError::Protocol)
     });
+    let drawing = Memo::new(move |_| drawn.get());
 
     let viewer = ViewerState::new();
     let highlight_row = RwSignal::new(None::<(String, i64)>);

@@ -40,6 +40,14 @@ pub fn SignInPage() -> impl IntoView {
         })
     };
 
+    // The page is in the document and can be used: a mark for the first-load benchmark
+    // (`e2e/benches/first_load.rs`), read from the Performance timeline.
+    Effect::new(|_| {
+        if let Some(timeline) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = timeline.mark("firstpass-sign-in-usable");
+        }
+    });
+
     // Signed in (now, or already when arriving here): go to the start page.
     let navigate = use_navigate();
     Effect::new(move |_| {

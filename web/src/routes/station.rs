@@ -14,13 +14,16 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde_json::json;
 
-use crate::api::ops::{record_result, scan_unit, RecordResult, ScanUnit};
+use crate::api::ops::{
+    board_pick, record_result, scan_unit, BoardPick, RecordResult, ScanUnit, Side,
+};
 use crate::routes::builds::station_kind_label;
 use crate::routes::floor::{
     build_title, decoded, station_href, use_floor_build, with_build, BuildCrumbs, DEFECT_CODES,
 };
 use crate::session::Session;
 use crate::ui::{humanize, short_time, wire, WireBadge};
+use crate::viewer::{data_url, view_box, view_box_text, with_view_box};
 
 /// Where the station stands after the last scan or button.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +138,14 @@ pub fn StationPage() -> impl IntoView {
     let station = Memo::new(move |_| decoded(params.with(|p| p.get("name").unwrap_or_default())));
     let tick = RwSignal::new(0_u32);
     let (build_id, data) = use_floor_build(tick);
+    // The package whose board the defect form shows (changes only with the build).
+    let package_id = Memo::new(move |_| {
+        data.with(|d| {
+            d.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|b| b.package.id.clone())
+        })
+    });
 
     let serial = RwSignal::new(String::new());
     let unit = RwSignal::new(None::<scan_unit::ScanUnitUnit>);
@@ -427,6 +438,7 @@ pub fn StationPage() -> impl IntoView {
                             <input id="defect-note" bind:value=note />
                         </div>
                     </div>
+                    {move || package_id.get().map(|id| view! { <BoardPicker package_id=id designator /> })}
                     <div class="button-row">
                         <button type="submit" id="record-fail" class="button primary danger">"Record FAIL"</button>
                         <button type="button" class="button secondary" on:click=move |_| cancel_defect()>"Cancel (Esc)"</button>
@@ -499,5 +511,132 @@ fn UnitPanel(unit: scan_unit::ScanUnitUnit) -> impl IntoView {
                 }.into_any()
             }}
         </div>
+    }
+}
+
+/// One side of the board as the picker draws it.
+#[derive(Debug, Clone, PartialEq)]
+struct PickSide {
+    /// `data:` URL of the server's picture, in its own viewBox.
+    url: String,
+    /// The picture's viewBox, which the marks share.
+    view: [f64; 4],
+    /// Designator and mark position (x already mirrored for the bottom, y down).
+    parts: Vec<(String, f64, f64)>,
+}
+
+/// The sides of a package's board that have a picture.
+fn pick_sides(p: board_pick::BoardPickNpiPackage) -> Vec<(Side, PickSide)> {
+    let Some(board) = p.board else {
+        return Vec::new();
+    };
+    [(Side::Top, board.svg_top), (Side::Bottom, board.svg_bottom)]
+        .into_iter()
+        .filter_map(|(side, svg)| {
+            let svg = svg?;
+            let view = view_box(&svg)?;
+            let bottom = side == Side::Bottom;
+            let parts = p
+                .placements
+                .iter()
+                .filter(|pl| pl.side == side || (!bottom && !matches!(pl.side, Side::Bottom)))
+                .map(|pl| {
+                    let x = if bottom { -pl.x_mm } else { pl.x_mm };
+                    (pl.designator.clone(), x, -pl.y_mm)
+                })
+                .collect();
+            Some((
+                side,
+                PickSide {
+                    url: data_url(&with_view_box(&svg, view)),
+                    view,
+                    parts,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The board picture (drawn by the server) with its placements: a click on a part picks its
+/// designator for the defect. Shows nothing when the package has no picture.
+#[component]
+fn BoardPicker(package_id: String, designator: RwSignal<String>) -> impl IntoView {
+    let session = Session::get();
+    let sides = LocalResource::new(move || {
+        let id = package_id.clone();
+        async move {
+            session
+                .run::<BoardPick>(board_pick::Variables { id })
+                .await
+                .map(|d| pick_sides(d.npi_package))
+        }
+    });
+    let shown = RwSignal::new(Side::Top);
+    move || {
+        let sides = match sides.get() {
+            Some(Ok(s)) if !s.is_empty() => s,
+            _ => return None,
+        };
+        let choices = sides
+            .iter()
+            .map(|(side, _)| {
+                let side = *side;
+                let label = if side == Side::Top { "Top" } else { "Bottom" };
+                view! {
+                    <button
+                        type="button"
+                        class="button small secondary"
+                        aria-pressed=move || (shown.get() == side).to_string()
+                        on:click=move |_| shown.set(side)
+                    >
+                        {label}
+                    </button>
+                }
+            })
+            .collect_view();
+        let picture = move || {
+            let current = shown.get();
+            let (_, s) = sides
+                .iter()
+                .find(|(side, _)| *side == current)
+                .or(sides.first())?
+                .clone();
+            let [_, _, w, h] = s.view;
+            let r = (w.max(h) / 60.0).max(0.6);
+            let marks = s
+                .parts
+                .into_iter()
+                .map(|(d, x, y)| {
+                    let (d2, d3, d4) = (d.clone(), d.clone(), d.clone());
+                    view! {
+                        <g
+                            class="part"
+                            class:selected=move || designator.with(|v| v.trim().eq_ignore_ascii_case(&d2))
+                            data-designator=d3
+                            on:click=move |_| designator.set(d4.clone())
+                        >
+                            <title>{d.clone()}</title>
+                            <circle cx=x cy=y r=r></circle>
+                            <text x=x y=y - r * 1.4 text-anchor="middle">{d}</text>
+                        </g>
+                    }
+                })
+                .collect_view();
+            Some(view! {
+                <div class="pick-stage">
+                    <img class="pick-picture" src=s.url alt="" />
+                    <svg class="placements" viewBox=view_box_text(s.view) preserveAspectRatio="xMidYMid meet">
+                        {marks}
+                    </svg>
+                </div>
+            })
+        };
+        Some(view! {
+            <details class="board-pick" id="board-pick" open>
+                <summary>"Pick the part on the board"</summary>
+                <div class="button-row">{choices}</div>
+                {picture}
+            </details>
+        })
     }
 }

@@ -1,12 +1,11 @@
 //! The package's files and layers, and the upload area: files are read, unzipped and
-//! validated in the browser (with the package's stored files) before they are sent, so the
-//! findings appear at once; then each is uploaded with its own progress bar.
+//! validated in the browser (with the package's stored files, by the board module
+//! [`crate::cad`]) before they are sent, so the findings appear at once; then each is uploaded
+//! with its own progress bar.
 
-use std::io::Read as _;
 use std::sync::Arc;
 
-use firstpass_shared::cad::validate::validate_package;
-use firstpass_shared::cad::{Finding, FindingCode, InputFile, LayerFunction, Severity};
+use firstpass_shared::cad::{Finding, FindingCode, LayerFunction, Severity};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,9 +18,6 @@ use crate::api::ApiError;
 use crate::session::Session;
 use crate::ui::{human_size, layer_label, severity_label, short_time, ErrorLine};
 use crate::viewer::ViewerFile;
-
-/// Most bytes unpacked from one dropped zip (the server has its own, stricter limits).
-const MAX_UNZIPPED: u64 = 256 * 1024 * 1024;
 
 /// Where one upload stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,67 +66,34 @@ impl UploadState {
     }
 }
 
-/// Unpacks a zip's members (folders keep their path); a zip that cannot be read is kept
-/// whole, for the server to judge.
-fn unzip(name: &str, bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
-    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())) else {
-        return vec![(name.to_owned(), bytes)];
-    };
-    let mut out = Vec::new();
-    let mut total = 0_u64;
-    for i in 0..archive.len() {
-        let Ok(entry) = archive.by_index(i) else {
-            continue;
-        };
-        if entry.is_dir() {
-            continue;
-        }
-        let member = entry.name().to_owned();
-        let mut content = Vec::new();
-        let budget = MAX_UNZIPPED.saturating_sub(total);
-        if entry.take(budget).read_to_end(&mut content).is_err() {
-            continue;
-        }
-        total += content.len() as u64;
-        out.push((member, content));
-        if total >= MAX_UNZIPPED {
-            break;
-        }
-    }
-    out
-}
-
-/// Validates the stored files with the dropped ones (a dropped file replaces a stored one of
-/// the same name, as on the server).
-fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> LocalCheck {
-    let mut inputs: Vec<InputFile<'_>> = stored
-        .iter()
-        .filter(|s| !dropped.iter().any(|(n, _)| *n == s.name))
-        .map(|s| InputFile {
-            layer_function: s.layer_function,
-            ..InputFile::new(&s.name, &s.bytes)
-        })
-        .collect();
-    inputs.extend(dropped.iter().map(|(n, b)| InputFile::new(n, b)));
-    let analysis = validate_package(&inputs);
+/// The board module's check of the stored files with the dropped ones (zips unpacked there; a
+/// dropped file replaces a stored one of the same name, as on the server).
+async fn check(
+    stored: &[ViewerFile],
+    dropped: &[(String, Vec<u8>)],
+) -> Result<LocalCheck, ApiError> {
+    let checked = crate::cad::check(stored, dropped)
+        .await
+        .map_err(ApiError::Protocol)?;
     // The browser build leaves the spreadsheet reader out (a fifth of the download), so an
     // XLSX BOM reads as unreadable here: the server checks it on upload instead.
-    let findings = analysis
+    let findings = checked
         .findings
         .into_iter()
         .filter(|f| {
             f.code != FindingCode::BomParseError || !f.file.as_deref().is_some_and(is_spreadsheet)
         })
         .collect();
-    LocalCheck {
-        files: dropped.iter().map(|(n, _)| n.clone()).collect(),
-        findings,
-        on_upload: dropped
+    Ok(LocalCheck {
+        on_upload: checked
+            .files
             .iter()
-            .map(|(n, _)| n.clone())
             .filter(|n| is_spreadsheet(n))
+            .cloned()
             .collect(),
-    }
+        files: checked.files,
+        findings,
+    })
 }
 
 /// Whether a file is a spreadsheet (which the browser does not read).
@@ -180,13 +143,10 @@ pub fn FilesSection(
         }
         let package_id = package_id.clone();
         spawn_local(async move {
-            // 1. Read and unpack, then check in the browser.
+            // 1. Read, then check in the browser (zips unpacked by the board module).
             let mut dropped = Vec::new();
             for file in &files {
                 match read_file(file).await {
-                    Ok(bytes) if file.name().to_ascii_lowercase().ends_with(".zip") => {
-                        dropped.extend(unzip(&file.name(), bytes));
-                    }
                     Ok(bytes) => dropped.push((file.name(), bytes)),
                     Err(e) => file_error.set(Some(e)),
                 }
@@ -195,7 +155,10 @@ pub fn FilesSection(
                 .get_untracked()
                 .and_then(Result::ok)
                 .unwrap_or_default();
-            uploads.check.set(Some(check(&existing, &dropped)));
+            match check(&existing, &dropped).await {
+                Ok(checked) => uploads.check.set(Some(checked)),
+                Err(e) => file_error.set(Some(e)),
+            }
 
             // 2. Upload, one request per file, each with its progress bar.
             for file in files {
