@@ -6,6 +6,7 @@
 //! - [`Firstpass`]: the `firstpass` binary run as a command or as a server on a free port.
 
 pub mod browser;
+pub mod kicad;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::io::{BufRead, BufReader, Write};

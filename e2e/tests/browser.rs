@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
-    accepted_package, click, fill, find, overflows, screenshot, serve_demo, sign_in, sign_out,
-    skip, wait_count, wait_text, Api, Browser, DEMO_PASSWORD,
+    accepted_package, click, draft_package, fill, find, overflows, screenshot, serve_demo, sign_in,
+    sign_out, skip, wait_count, wait_text, Api, Browser, DEMO_PASSWORD,
 };
+use firstpass_e2e::kicad::KiCad;
 use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
 use serde_json::json;
@@ -673,6 +674,92 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
         assert_eq!(
             client.current_url().await.expect("url").to_string(),
             report_url
+        );
+    })
+    .await;
+}
+
+/// The upload pre-flight in the browser: a KiCad demo board exported by KiCad as one IPC-2581
+/// file is recognised as such and summed up exactly as its Gerber + drill + CSV set is (board
+/// size, copper layers, placements, BOM lines), both checked by the browser before upload.
+#[tokio::test]
+async fn ipc2581_preflight_sums_up_like_the_gerber_set() {
+    let test = "ipc2581_preflight_sums_up_like_the_gerber_set";
+    if skip(test) {
+        return;
+    }
+    let Some((kicad, board)) = KiCad::find_or_skip(test, "video/video.kicad_pcb") else {
+        return;
+    };
+    let files = tempfile::tempdir().expect("temp folder");
+    let export = kicad
+        .export_demo(&board, files.path())
+        .expect("KiCad export");
+    let on_disk = |dir: &str, list: &[(String, Vec<u8>)]| {
+        let dir = files.path().join(dir);
+        std::fs::create_dir_all(&dir).expect("folder");
+        list.iter()
+            .map(|(name, bytes)| {
+                let path = dir.join(name);
+                std::fs::write(&path, bytes).expect("write");
+                path.display().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let set_paths = on_disk("set", &export.gerber_set);
+    let xml_paths = on_disk("xml", std::slice::from_ref(&export.ipc2581));
+    let db = TestDb::new().await;
+    let server = serve_demo(&db);
+    let base = server.base.clone();
+    let api = Api::new(&base);
+    let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
+    let set_pkg = draft_package(&api, &engineer, "KICAD-SET", "Video, Gerber set", 10).await;
+    let xml_pkg = draft_package(&api, &engineer, "KICAD-XML", "Video, IPC-2581", 10).await;
+    Browser::run(move |client| async move {
+        sign_in(&client, &base, "engineer@acme.example").await;
+        let mut seen = Vec::new();
+        for (pkg, paths, kinds) in [
+            (&set_pkg, &set_paths, "Gerber"),
+            (&xml_pkg, &xml_paths, "1 IPC-2581"),
+        ] {
+            client
+                .goto(&format!("{base}/packages/{pkg}"))
+                .await
+                .expect("open the package");
+            status_is(&client, "DRAFT").await;
+            // chromedriver takes several files for one `multiple` input, one path a line.
+            find(&client, "#file-input")
+                .await
+                .send_keys(&paths.join("\n"))
+                .await
+                .expect("choose the files");
+            find(&client, "#local-summary").await;
+            wait_text(&client, "#local-kinds", kinds).await;
+            let mut facts = Vec::new();
+            for id in ["#local-board", "#local-placements", "#local-bom-lines"] {
+                facts.push(find(&client, id).await.text().await.expect("text"));
+            }
+            screenshot(
+                &client,
+                &format!("preflight-{}", kinds.replace(' ', "-").to_lowercase()),
+            )
+            .await;
+            find(&client, "[data-testid=upload][data-state=done]").await;
+            seen.push(facts);
+        }
+        eprintln!(
+            "pre-flight, Gerber set: {:?}; IPC-2581: {:?}",
+            seen[0], seen[1]
+        );
+        assert!(seen[0][0].contains(" mm, 4 copper layers"), "{:?}", seen[0]);
+        assert!(
+            seen[0][1].parse::<usize>().unwrap_or(0) > 0,
+            "{:?}",
+            seen[0]
+        );
+        assert_eq!(
+            seen[0], seen[1],
+            "the IPC-2581 pre-flight differs from the Gerber set's"
         );
     })
     .await;

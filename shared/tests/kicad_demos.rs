@@ -115,8 +115,10 @@ impl Exporter {
     }
 
     /// Like [`Exporter::export`]; with `aux_drill` the drill files are written relative to an
-    /// auxiliary origin at the board's lower left corner (the Gerbers stay absolute), and
-    /// `aux-origin.txt` says where it is (mm, KiCad's y down). Only the `pcbnew` module can.
+    /// auxiliary origin (the Gerbers stay absolute), and `aux-origin.txt` says where it is (mm,
+    /// KiCad's y down): the `pcbnew` module puts it at the board's lower left corner,
+    /// `kicad-cli` uses the one the board file sets (`aux_axis_origin`, as its designer left
+    /// it).
     fn export_as(&self, board: &Path, out: &Path, aux_drill: bool) -> Result<(), String> {
         let run = |cmd: &mut Command| -> Result<(), String> {
             let o = cmd
@@ -139,9 +141,6 @@ impl Exporter {
                 .arg(board)
                 .arg(out)
                 .arg(if aux_drill { "aux" } else { "absolute" })),
-            Exporter::Cli(_) if aux_drill => {
-                Err("the auxiliary-origin export is written for the pcbnew module".into())
-            }
             Exporter::Cli(cli) => {
                 let mut dir = out.as_os_str().to_owned();
                 dir.push("/");
@@ -170,9 +169,18 @@ impl Exporter {
                     .arg("-o")
                     .arg(&dir)
                     .arg(board))?;
+                let origin = if aux_drill {
+                    let (x, y) = aux_axis_origin(&text)
+                        .ok_or("the board file sets no auxiliary origin (aux_axis_origin)")?;
+                    std::fs::write(out.join("aux-origin.txt"), format!("{x:.6} {y:.6}"))
+                        .map_err(|e| e.to_string())?;
+                    "plot"
+                } else {
+                    "absolute"
+                };
                 run(Command::new(cli)
                     .args(["pcb", "export", "drill", "--format", "excellon"])
-                    .args(["--excellon-units", "mm", "--drill-origin", "absolute"])
+                    .args(["--excellon-units", "mm", "--drill-origin", origin])
                     .arg("--excellon-separate-th")
                     .arg("-o")
                     .arg(&dir)
@@ -185,6 +193,18 @@ impl Exporter {
                     .arg(board))
             }
         }
+    }
+}
+
+/// The `(aux_axis_origin X Y)` of a board file's setup, in mm with KiCad's y down.
+fn aux_axis_origin(board: &str) -> Option<(f64, f64)> {
+    let rest = &board[board.find("(aux_axis_origin ")? + "(aux_axis_origin ".len()..];
+    let mut xy = rest[..rest.find(')')?]
+        .split_whitespace()
+        .map(str::parse::<f64>);
+    match (xy.next(), xy.next()) {
+        (Some(Ok(x)), Some(Ok(y))) if (x, y) != (0.0, 0.0) => Some((x, y)),
+        _ => None,
     }
 }
 
@@ -428,7 +448,7 @@ fn kicad_drill_relative_to_aux_origin_is_found() {
     let required = std::env::var("FIRSTPASS_REQUIRE_KICAD").is_ok_and(|v| v == "1");
     let demos = std::env::var("FIRSTPASS_KICAD_DEMOS")
         .map_or_else(|_| PathBuf::from("/usr/share/kicad/demos"), PathBuf::from);
-    let exporter = Exporter::find().filter(|e| matches!(e, Exporter::Python(_)));
+    let exporter = Exporter::find();
     let boards: Vec<PathBuf> = REGISTRATION_BOARDS
         .iter()
         .map(|b| demos.join(b))
@@ -436,7 +456,7 @@ fn kicad_drill_relative_to_aux_origin_is_found() {
         .collect();
     let Some(exporter) = exporter.filter(|_| boards.len() == REGISTRATION_BOARDS.len()) else {
         let why = format!(
-            "no python3 with KiCad's pcbnew module, or not all of {REGISTRATION_BOARDS:?} under {}",
+            "no KiCad exporter (kicad-cli, or python3 with pcbnew), or not all of {REGISTRATION_BOARDS:?} under {}",
             demos.display()
         );
         assert!(!required, "FIRSTPASS_REQUIRE_KICAD=1 but {why}");

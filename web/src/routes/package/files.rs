@@ -6,7 +6,9 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use firstpass_shared::cad::validate::validate_package;
-use firstpass_shared::cad::{Finding, FindingCode, InputFile, LayerFunction, Severity};
+use firstpass_shared::cad::{
+    guess_file_kind, FileKind, Finding, FindingCode, InputFile, LayerFunction, Severity,
+};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -42,10 +44,54 @@ pub struct UploadItem {
     progress: Progress,
 }
 
+/// What the browser's check found in the package: the same facts whether the files came as
+/// one IPC-2581 file or as a Gerber + drill + BOM + centroid set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalSummary {
+    /// The chosen files by kind, e.g. "9 Gerber, 2 drill, 1 BOM, 1 centroid".
+    kinds: String,
+    /// Board size and copper layer count, when the package has an outline.
+    board: Option<String>,
+    /// Component placements.
+    placements: usize,
+    /// BOM lines.
+    bom_lines: usize,
+}
+
+/// The chosen files by kind, in words.
+fn kinds_in_words(dropped: &[(String, Vec<u8>)]) -> String {
+    let mut counts: Vec<(FileKind, i64)> = Vec::new();
+    for (name, bytes) in dropped {
+        let kind = guess_file_kind(name, bytes);
+        match counts.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        }
+    }
+    counts.sort_by_key(|(k, _)| FileKind::ALL.iter().position(|a| a == k));
+    counts
+        .into_iter()
+        .map(|(k, n)| {
+            let what = match k {
+                FileKind::Gerber => "Gerber",
+                FileKind::Drill => "drill",
+                FileKind::Bom => "BOM",
+                FileKind::Centroid => "centroid",
+                FileKind::Drawing => "drawing",
+                FileKind::Ipc2581 => "IPC-2581",
+                FileKind::Other => "other",
+            };
+            format!("{n} {what}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The browser's own check of the package with the chosen files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalCheck {
     files: Vec<String>,
+    summary: LocalSummary,
     findings: Vec<Finding>,
     /// Dropped spreadsheets (XLSX BOMs), which only the server reads.
     on_upload: Vec<String>,
@@ -122,8 +168,22 @@ fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> LocalCheck {
             f.code != FindingCode::BomParseError || !f.file.as_deref().is_some_and(is_spreadsheet)
         })
         .collect();
+    let summary = LocalSummary {
+        kinds: kinds_in_words(dropped),
+        board: analysis.board.as_ref().map(|b| {
+            format!(
+                "{:.1} × {:.1} mm, {}",
+                b.width_mm,
+                b.height_mm,
+                crate::words::count(b.layer_count.into(), "copper layer", "copper layers")
+            )
+        }),
+        placements: analysis.placements.len(),
+        bom_lines: analysis.bom_lines.len(),
+    };
     LocalCheck {
         files: dropped.iter().map(|(n, _)| n.clone()).collect(),
+        summary,
         findings,
         on_upload: dropped
             .iter()
@@ -327,7 +387,7 @@ pub fn FilesSection(
                 >
                     <label for="file-input">
                         <strong>"Add files"</strong>
-                        " — drop Gerber, drill, BOM and centroid files (or a zip) here, or choose them."
+                        " — drop Gerber, drill, BOM and centroid files, an IPC-2581 file (or a zip) here, or choose them."
                     </label>
                     <input id="file-input" type="file" multiple on:change=on_pick />
                 </div>
@@ -385,6 +445,16 @@ fn UploadList(uploads: UploadState) -> impl IntoView {
             view! {
                 <div class="local-check" id="local-check" aria-live="polite">
                     <p><strong>{summary}</strong></p>
+                    <dl class="facts local-summary" id="local-summary">
+                        <dt>"Files"</dt>
+                        <dd id="local-kinds">{c.summary.kinds.clone()}</dd>
+                        <dt>"Board"</dt>
+                        <dd id="local-board">{c.summary.board.clone().unwrap_or_else(|| "not known (needs an outline)".to_owned())}</dd>
+                        <dt>"Placements"</dt>
+                        <dd id="local-placements">{c.summary.placements}</dd>
+                        <dt>"BOM lines"</dt>
+                        <dd id="local-bom-lines">{c.summary.bom_lines}</dd>
+                    </dl>
                     {on_upload.map(|note| view! { <p class="muted small" data-testid="checked-on-upload">{note}</p> })}
                     <ul class="findings compact">
                         {c.findings.into_iter().map(|f| view! {
