@@ -17,7 +17,7 @@ use firstpass_e2e::browser::{
 };
 use firstpass_e2e::kicad::KiCad;
 use firstpass_e2e::TestDb;
-use firstpass_shared::cad::fixtures::{board, Style};
+use firstpass_shared::cad::fixtures::{board, kicad_revision_b_changes, Style};
 use serde_json::json;
 
 /// The KiCad fixture board as a zip file on disk.
@@ -761,6 +761,81 @@ async fn ipc2581_preflight_sums_up_like_the_gerber_set() {
             seen[0], seen[1],
             "the IPC-2581 pre-flight differs from the Gerber set's"
         );
+    })
+    .await;
+}
+
+/// The revision compare page: revision B of the fixture board with R1 and C1 swapped, C2 moved
+/// 0.5 mm and R3 made 4k7 lists exactly those four designators, marks them on the board
+/// picture, and suggests a partial first article of them.
+#[tokio::test]
+async fn revision_compare_page_marks_the_changed_designators() {
+    if skip("revision_compare_page_marks_the_changed_designators") {
+        return;
+    }
+    let db = TestDb::new().await;
+    let server = serve_demo(&db);
+    let base = server.base.clone();
+    let api = Api::new(&base);
+    let a = accepted_package(&api, "ECO-WEB", "Compare board", 10, board(Style::KiCad)).await;
+    let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
+    let b = api
+        .gql(
+            Some(&engineer),
+            "mutation($id: ID!) { createRevision(fromPackageId: $id, revision: \"B\") { id } }",
+            json!({ "id": a }),
+        )
+        .await["createRevision"]["id"]
+        .as_str()
+        .expect("revision B")
+        .to_owned();
+    api.upload_package_files(&engineer, &b, kicad_revision_b_changes())
+        .await;
+    Browser::run(move |client| async move {
+        sign_in(&client, &base, "engineer@acme.example").await;
+        client
+            .goto(&format!("{base}/packages/{b}"))
+            .await
+            .expect("open revision B");
+        click(&client, "#compare-with a[data-testid=compare-link]").await;
+        wait_count(&client, "[data-testid=designator-diff]", 4).await;
+        let designators = |css: &'static str| {
+            let client = client.clone();
+            async move {
+                let mut out = Vec::new();
+                for e in client.find_all(Locator::Css(css)).await.expect("find") {
+                    out.push(
+                        e.attr("data-designator")
+                            .await
+                            .expect("attribute")
+                            .unwrap_or_default(),
+                    );
+                }
+                out.sort();
+                out
+            }
+        };
+        let expected = ["C1", "C2", "R1", "R3"].map(String::from).to_vec();
+        assert_eq!(designators("[data-testid=designator-diff]").await, expected);
+        find(&client, "img[data-testid=diff-board]").await;
+        wait_count(&client, "[data-testid=diff-mark]", 4).await;
+        assert_eq!(designators("[data-testid=diff-mark]").await, expected);
+        // C2 moved: its ring (where it was) and its dot (where it is) are both drawn.
+        find(
+            &client,
+            "[data-testid=diff-mark][data-designator=C2] circle.was",
+        )
+        .await;
+        find(
+            &client,
+            "[data-testid=diff-mark][data-designator=C2] circle.now",
+        )
+        .await;
+        let fai = wait_text(&client, "#suggested-fai", "Partial").await;
+        for d in &expected {
+            assert!(fai.contains(d.as_str()), "{fai}");
+        }
+        screenshot(&client, "revision-compare").await;
     })
     .await;
 }

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod builds;
+pub mod compare;
 pub mod fai;
 pub mod floor;
 pub mod holds;

@@ -66,7 +66,7 @@ pub struct Drawing {
 }
 
 /// Reads the `viewBox` of an SVG made by the shared renderer.
-fn view_box(svg: &str) -> Option<[f64; 4]> {
+pub(crate) fn view_box(svg: &str) -> Option<[f64; 4]> {
     let start = svg.find("viewBox=\"")? + "viewBox=\"".len();
     let end = start + svg[start..].find('"')?;
     let numbers: Vec<f64> = svg[start..end]
@@ -79,12 +79,13 @@ fn view_box(svg: &str) -> Option<[f64; 4]> {
     }
 }
 
-fn view_box_text(vb: [f64; 4]) -> String {
+/// A `viewBox` attribute's text.
+pub(crate) fn view_box_text(vb: [f64; 4]) -> String {
     format!("{} {} {} {}", vb[0], vb[1], vb[2], vb[3])
 }
 
 /// Replaces the opening `<svg …>` tag so the picture uses `vb` and scales to its box.
-fn with_view_box(svg: &str, vb: [f64; 4]) -> String {
+pub(crate) fn with_view_box(svg: &str, vb: [f64; 4]) -> String {
     let Some(start) = svg.find("<svg") else {
         return svg.to_owned();
     };
@@ -100,7 +101,7 @@ fn with_view_box(svg: &str, vb: [f64; 4]) -> String {
 }
 
 /// An SVG as a `data:` URL for an `<img>`.
-fn data_url(svg: &str) -> String {
+pub(crate) fn data_url(svg: &str) -> String {
     let encoded: String = js_sys::encode_uri_component(svg).into();
     format!("data:image/svg+xml;charset=utf-8,{encoded}")
 }
