@@ -11,6 +11,7 @@
 //! AVL columns, and the CSV BOM is made from the position file with the same part numbers.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -82,7 +83,7 @@ impl KiCad {
         }
     }
 
-    fn run(&self, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+    fn run(&self, args: &[&OsStr]) -> Result<(), String> {
         let out = Command::new(&self.cli)
             .args(args)
             .output()
@@ -111,7 +112,6 @@ impl KiCad {
         std::fs::create_dir_all(&set_dir).map_err(|e| e.to_string())?;
         let copy = out.join(format!("{stem}.kicad_pcb"));
         std::fs::write(&copy, with_part_numbers(&text)).map_err(|e| e.to_string())?;
-        let os = |s: &str| std::ffi::OsString::from(s);
 
         let mut layers: Vec<String> = [
             "F.Cu",
@@ -131,63 +131,64 @@ impl KiCad {
                 .map(|n| format!("In{n}.Cu"))
                 .filter(|l| text.contains(&format!("\"{l}\""))),
         );
+        let layer_list = layers.join(",");
         let mut dir = set_dir.clone().into_os_string();
         dir.push("/");
         self.run(&[
-            &os("pcb"),
-            &os("export"),
-            &os("gerbers"),
-            &os("--no-protel-ext"),
-            &os("-l"),
-            &os(&layers.join(",")),
-            &os("-o"),
-            &dir,
+            OsStr::new("pcb"),
+            OsStr::new("export"),
+            OsStr::new("gerbers"),
+            OsStr::new("--no-protel-ext"),
+            OsStr::new("-l"),
+            OsStr::new(&layer_list),
+            OsStr::new("-o"),
+            dir.as_os_str(),
             copy.as_os_str(),
         ])?;
         self.run(&[
-            &os("pcb"),
-            &os("export"),
-            &os("drill"),
-            &os("--format"),
-            &os("excellon"),
-            &os("--excellon-units"),
-            &os("mm"),
-            &os("--drill-origin"),
-            &os("absolute"),
-            &os("--excellon-separate-th"),
-            &os("-o"),
-            &dir,
+            OsStr::new("pcb"),
+            OsStr::new("export"),
+            OsStr::new("drill"),
+            OsStr::new("--format"),
+            OsStr::new("excellon"),
+            OsStr::new("--excellon-units"),
+            OsStr::new("mm"),
+            OsStr::new("--drill-origin"),
+            OsStr::new("absolute"),
+            OsStr::new("--excellon-separate-th"),
+            OsStr::new("-o"),
+            dir.as_os_str(),
             copy.as_os_str(),
         ])?;
         let pos_path = set_dir.join(format!("{stem}-all-pos.csv"));
         self.run(&[
-            &os("pcb"),
-            &os("export"),
-            &os("pos"),
-            &os("--format"),
-            &os("csv"),
-            &os("--units"),
-            &os("mm"),
-            &os("--side"),
-            &os("both"),
-            &os("-o"),
+            OsStr::new("pcb"),
+            OsStr::new("export"),
+            OsStr::new("pos"),
+            OsStr::new("--format"),
+            OsStr::new("csv"),
+            OsStr::new("--units"),
+            OsStr::new("mm"),
+            OsStr::new("--side"),
+            OsStr::new("both"),
+            OsStr::new("-o"),
             pos_path.as_os_str(),
             copy.as_os_str(),
         ])?;
         let xml_path = out.join(format!("{stem}.xml"));
         self.run(&[
-            &os("pcb"),
-            &os("export"),
-            &os("ipc2581"),
-            &os("--version"),
-            &os("C"),
-            &os("--units"),
-            &os("mm"),
-            &os("--bom-col-mfg-pn"),
-            &os("MPN"),
-            &os("--bom-col-mfg"),
-            &os("Manufacturer"),
-            &os("-o"),
+            OsStr::new("pcb"),
+            OsStr::new("export"),
+            OsStr::new("ipc2581"),
+            OsStr::new("--version"),
+            OsStr::new("C"),
+            OsStr::new("--units"),
+            OsStr::new("mm"),
+            OsStr::new("--bom-col-mfg-pn"),
+            OsStr::new("MPN"),
+            OsStr::new("--bom-col-mfg"),
+            OsStr::new("Manufacturer"),
+            OsStr::new("-o"),
             xml_path.as_os_str(),
             copy.as_os_str(),
         ])?;

@@ -688,7 +688,8 @@ async fn ipc2581_preflight_sums_up_like_the_gerber_set() {
     if skip(test) {
         return;
     }
-    let Some((kicad, board)) = KiCad::find_or_skip(test, "video/video.kicad_pcb") else {
+    let Some((kicad, board)) = KiCad::find_or_skip(test, "pic_programmer/pic_programmer.kicad_pcb")
+    else {
         return;
     };
     let files = tempfile::tempdir().expect("temp folder");
@@ -713,8 +714,15 @@ async fn ipc2581_preflight_sums_up_like_the_gerber_set() {
     let base = server.base.clone();
     let api = Api::new(&base);
     let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
-    let set_pkg = draft_package(&api, &engineer, "KICAD-SET", "Video, Gerber set", 10).await;
-    let xml_pkg = draft_package(&api, &engineer, "KICAD-XML", "Video, IPC-2581", 10).await;
+    let set_pkg = draft_package(
+        &api,
+        &engineer,
+        "KICAD-SET",
+        "PIC programmer, Gerber set",
+        10,
+    )
+    .await;
+    let xml_pkg = draft_package(&api, &engineer, "KICAD-XML", "PIC programmer, IPC-2581", 10).await;
     Browser::run(move |client| async move {
         sign_in(&client, &base, "engineer@acme.example").await;
         let mut seen = Vec::new();
@@ -751,7 +759,7 @@ async fn ipc2581_preflight_sums_up_like_the_gerber_set() {
             "pre-flight, Gerber set: {:?}; IPC-2581: {:?}",
             seen[0], seen[1]
         );
-        assert!(seen[0][0].contains(" mm, 4 copper layers"), "{:?}", seen[0]);
+        assert!(seen[0][0].contains(" mm, 2 copper layers"), "{:?}", seen[0]);
         assert!(
             seen[0][1].parse::<usize>().unwrap_or(0) > 0,
             "{:?}",

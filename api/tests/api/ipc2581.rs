@@ -137,12 +137,10 @@ fn bom_lines(pkg: &Value) -> Vec<(Vec<String>, Value, Value, Value, Value)> {
     out
 }
 
-/// The demo boards of the agreement test: through-hole on two layers, and a four-layer board
-/// with parts on both sides.
-const AGREEMENT_BOARDS: &[&str] = &[
-    "pic_programmer/pic_programmer.kicad_pcb",
-    "video/video.kicad_pcb",
-];
+/// The demo boards of the agreement test: through-hole on two layers, with mounting holes and
+/// a solder jumper that KiCad's position file leaves out. (`video` cannot be one: KiCad 9.0.8's
+/// IPC-2581 BOM of it leaves out its bottom-side parts.)
+const AGREEMENT_BOARDS: &[&str] = &["pic_programmer/pic_programmer.kicad_pcb"];
 
 #[tokio::test]
 async fn kicad_ipc2581_export_agrees_with_its_gerber_set() {

@@ -950,8 +950,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Ipc2581Package, Ipc2581Error> {
                 .map(move |d| (d.to_ascii_uppercase(), l.value.clone()))
         })
         .collect();
-    // A component with nothing to mount that no BOM line buys is not a placement (KiCad writes
-    // its mounting holes and solder jumpers so; its position file leaves them out).
+    // A component with nothing to mount (`mountType` OTHER) that no BOM line buys is no
+    // placement (KiCad writes its mounting holes and solder jumpers so; its position files
+    // leave them out).
     let unmounted = std::mem::take(&mut p.unmounted);
     p.placements.retain(|c| {
         let key = c.designator.to_ascii_uppercase();

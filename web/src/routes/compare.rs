@@ -56,7 +56,7 @@ fn before_text(s: &Snapshot) -> String {
         s.value.as_deref(),
         s.mpn.as_deref(),
         s.footprint.as_deref(),
-        placed(s.x_mm, s.y_mm, s.rotation_deg, s.side.map(|v| wire(&v))),
+        placed(s.x_mm, s.y_mm, s.rotation_deg, s.side.as_ref().map(wire)),
         s.dnp,
     )
 }
@@ -66,7 +66,7 @@ fn after_text(s: &SnapshotAfter) -> String {
         s.value.as_deref(),
         s.mpn.as_deref(),
         s.footprint.as_deref(),
-        placed(s.x_mm, s.y_mm, s.rotation_deg, s.side.map(|v| wire(&v))),
+        placed(s.x_mm, s.y_mm, s.rotation_deg, s.side.as_ref().map(wire)),
         s.dnp,
     )
 }
@@ -96,14 +96,14 @@ fn DiffPicture(svg: String, marks: Vec<Mark>) -> impl IntoView {
         .map(|m| {
             // The picture's y runs down: board y is negated.
             let ring = m.before.map(|(x, y)| {
-                view! { <circle class="was" cx=x cy=-y r=r fill="none" stroke-width=stroke></circle> }
+                view! { <circle class="was" cx=x cy={-y} r=r fill="none" stroke-width=stroke></circle> }
             });
             let dot = m.after.map(|(x, y)| {
-                view! { <circle class="now" cx=x cy=-y r=r></circle> }
+                view! { <circle class="now" cx=x cy={-y} r=r></circle> }
             });
             let path = match (m.before, m.after) {
                 (Some((x1, y1)), Some((x2, y2))) if (x1 - x2).hypot(y1 - y2) > 1e-6 => Some(view! {
-                    <line class="moved" x1=x1 y1=-y1 x2=x2 y2=-y2 stroke-width=stroke * 0.6></line>
+                    <line class="moved" x1=x1 y1={-y1} x2=x2 y2={-y2} stroke-width={stroke * 0.6}></line>
                 }),
                 _ => None,
             };
@@ -114,7 +114,7 @@ fn DiffPicture(svg: String, marks: Vec<Mark>) -> impl IntoView {
                     {path}
                     {ring}
                     {dot}
-                    <text x=lx y=-ly - r * 1.6 text-anchor="middle" font-size=font>{m.designator.clone()}</text>
+                    <text x=lx y={-ly - r * 1.6} text-anchor="middle" font-size=font>{m.designator.clone()}</text>
                 </g>
             }
         })
@@ -171,7 +171,7 @@ fn CompareView(d: Diff) -> impl IntoView {
         .iter()
         .map(|x| {
             let kind = wire(&x.kind);
-            let fields = x.fields.iter().map(|f| label(&wire(f))).collect::<Vec<_>>().join(", ");
+            let fields = x.fields.iter().map(label).collect::<Vec<_>>().join(", ");
             view! {
                 <tr data-testid="designator-diff" data-designator=x.designator.clone() data-kind=kind.clone()>
                     <th scope="row" class="mono">{x.designator.clone()}</th>
@@ -218,7 +218,7 @@ fn CompareView(d: Diff) -> impl IntoView {
                 (None, None) => String::new(),
             };
             view! {
-                <li data-testid="layer-diff">{format!("{name}: {} ", label(&wire(&l.kind)))}<span class="muted small">{files}</span></li>
+                <li data-testid="layer-diff">{format!("{name}: {} ", label(&l.kind))}<span class="muted small">{files}</span></li>
             }
         })
         .collect_view();
