@@ -175,7 +175,7 @@ fn check(stored: &[ViewerFile], dropped: &[(String, Vec<u8>)]) -> LocalCheck {
                 "{:.1} × {:.1} mm, {}",
                 b.width_mm,
                 b.height_mm,
-                crate::words::count(b.layer_count.into(), "copper layer", "copper layers")
+                crate::words::count(b.layer_count, "copper layer", "copper layers")
             )
         }),
         placements: analysis.placements.len(),
