@@ -412,6 +412,49 @@ pub async fn sign_out(client: &Client) {
     find(client, "#sign-in").await;
 }
 
+/// Through the API: a DRAFT package (revision A) of a new Acme product for Acme's EMS
+/// partner, made by Acme's engineer (whose token is `engineer`); its id.
+pub async fn draft_package(
+    api: &Api,
+    engineer: &str,
+    part_number: &str,
+    name: &str,
+    quantity: u32,
+) -> String {
+    let engineer = Some(engineer);
+    let me = api
+        .gql(
+            engineer,
+            "{ me { organization { partners { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ems = me["me"]["organization"]["partners"][0]["id"]
+        .as_str()
+        .expect("an EMS partner")
+        .to_owned();
+    let product = api
+        .gql(
+            engineer,
+            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": { "partNumber": part_number, "name": name } }),
+        )
+        .await["createProduct"]["id"]
+        .as_str()
+        .expect("product")
+        .to_owned();
+    api.gql(
+        engineer,
+        "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+        json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
+                           "ipcClass": "CLASS_2", "quantities": [quantity] } }),
+    )
+    .await["createNpiPackage"]["id"]
+        .as_str()
+        .expect("package")
+        .to_owned()
+}
+
 /// Through the API: a package of a new Acme product for Acme's EMS partner, with `files`
 /// uploaded, submitted, reviewed and accepted by the program manager; its id.
 pub async fn accepted_package(
@@ -423,38 +466,7 @@ pub async fn accepted_package(
 ) -> String {
     let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
     let pm = api.login("pm@northwind.example", DEMO_PASSWORD).await;
-    let me = api
-        .gql(
-            Some(&engineer),
-            "{ me { organization { partners { id } } } }",
-            json!({}),
-        )
-        .await;
-    let ems = me["me"]["organization"]["partners"][0]["id"]
-        .as_str()
-        .expect("an EMS partner")
-        .to_owned();
-    let product = api
-        .gql(
-            Some(&engineer),
-            "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
-            json!({ "i": { "partNumber": part_number, "name": name } }),
-        )
-        .await["createProduct"]["id"]
-        .as_str()
-        .expect("product")
-        .to_owned();
-    let package = api
-        .gql(
-            Some(&engineer),
-            "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
-            json!({ "i": { "productId": product, "revision": "A", "emsOrganizationId": ems,
-                           "ipcClass": "CLASS_2", "quantities": [quantity] } }),
-        )
-        .await["createNpiPackage"]["id"]
-        .as_str()
-        .expect("package")
-        .to_owned();
+    let package = draft_package(api, &engineer, part_number, name, quantity).await;
     api.upload_package_files(&engineer, &package, files).await;
     let id = json!({ "id": package });
     api.gql(

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod cfx;
+pub mod kicad;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::io::{BufRead, BufReader, Write};

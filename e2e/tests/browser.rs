@@ -12,11 +12,12 @@ use std::time::Instant;
 
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
-    accepted_package, click, fill, find, overflows, screenshot, serve_demo, sign_in, sign_out,
-    skip, wait_count, wait_text, Api, Browser, DEMO_PASSWORD,
+    accepted_package, click, draft_package, fill, find, overflows, screenshot, serve_demo, sign_in,
+    sign_out, skip, wait_count, wait_text, Api, Browser, DEMO_PASSWORD,
 };
+use firstpass_e2e::kicad::KiCad;
 use firstpass_e2e::TestDb;
-use firstpass_shared::cad::fixtures::{board, Style};
+use firstpass_shared::cad::fixtures::{board, kicad_revision_b_changes, Style};
 use serde_json::json;
 
 /// The KiCad fixture board as a zip file on disk.
@@ -674,6 +675,175 @@ async fn first_article_report_is_filled_submitted_and_signed_by_both_sides() {
             client.current_url().await.expect("url").to_string(),
             report_url
         );
+    })
+    .await;
+}
+
+/// The upload pre-flight in the browser: a KiCad demo board exported by KiCad as one IPC-2581
+/// file is recognised as such and summed up exactly as its Gerber + drill + CSV set is (board
+/// size, copper layers, placements, BOM lines), both checked by the browser before upload.
+#[tokio::test]
+async fn ipc2581_preflight_sums_up_like_the_gerber_set() {
+    let test = "ipc2581_preflight_sums_up_like_the_gerber_set";
+    if skip(test) {
+        return;
+    }
+    let Some((kicad, board)) = KiCad::find_or_skip(test, "pic_programmer/pic_programmer.kicad_pcb")
+    else {
+        return;
+    };
+    let files = tempfile::tempdir().expect("temp folder");
+    let export = kicad
+        .export_demo(&board, files.path())
+        .expect("KiCad export");
+    let on_disk = |dir: &str, list: &[(String, Vec<u8>)]| {
+        let dir = files.path().join(dir);
+        std::fs::create_dir_all(&dir).expect("folder");
+        list.iter()
+            .map(|(name, bytes)| {
+                let path = dir.join(name);
+                std::fs::write(&path, bytes).expect("write");
+                path.display().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let set_paths = on_disk("set", &export.gerber_set);
+    let xml_paths = on_disk("xml", std::slice::from_ref(&export.ipc2581));
+    let db = TestDb::new().await;
+    let server = serve_demo(&db);
+    let base = server.base.clone();
+    let api = Api::new(&base);
+    let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
+    let set_pkg = draft_package(
+        &api,
+        &engineer,
+        "KICAD-SET",
+        "PIC programmer, Gerber set",
+        10,
+    )
+    .await;
+    let xml_pkg = draft_package(&api, &engineer, "KICAD-XML", "PIC programmer, IPC-2581", 10).await;
+    Browser::run(move |client| async move {
+        sign_in(&client, &base, "engineer@acme.example").await;
+        let mut seen = Vec::new();
+        for (pkg, paths, kinds) in [
+            (&set_pkg, &set_paths, "Gerber"),
+            (&xml_pkg, &xml_paths, "1 IPC-2581"),
+        ] {
+            client
+                .goto(&format!("{base}/packages/{pkg}"))
+                .await
+                .expect("open the package");
+            status_is(&client, "DRAFT").await;
+            // chromedriver takes several files for one `multiple` input, one path a line.
+            find(&client, "#file-input")
+                .await
+                .send_keys(&paths.join("\n"))
+                .await
+                .expect("choose the files");
+            find(&client, "#local-summary").await;
+            wait_text(&client, "#local-kinds", kinds).await;
+            let mut facts = Vec::new();
+            for id in ["#local-board", "#local-placements", "#local-bom-lines"] {
+                facts.push(find(&client, id).await.text().await.expect("text"));
+            }
+            screenshot(
+                &client,
+                &format!("preflight-{}", kinds.replace(' ', "-").to_lowercase()),
+            )
+            .await;
+            find(&client, "[data-testid=upload][data-state=done]").await;
+            seen.push(facts);
+        }
+        eprintln!(
+            "pre-flight, Gerber set: {:?}; IPC-2581: {:?}",
+            seen[0], seen[1]
+        );
+        assert!(seen[0][0].contains(" mm, 2 copper layers"), "{:?}", seen[0]);
+        assert!(
+            seen[0][1].parse::<usize>().unwrap_or(0) > 0,
+            "{:?}",
+            seen[0]
+        );
+        assert_eq!(
+            seen[0], seen[1],
+            "the IPC-2581 pre-flight differs from the Gerber set's"
+        );
+    })
+    .await;
+}
+
+/// The revision compare page: revision B of the fixture board with R1 and C1 swapped, C2 moved
+/// 0.5 mm and R3 made 4k7 lists exactly those four designators, marks them on the board
+/// picture, and suggests a partial first article of them.
+#[tokio::test]
+async fn revision_compare_page_marks_the_changed_designators() {
+    if skip("revision_compare_page_marks_the_changed_designators") {
+        return;
+    }
+    let db = TestDb::new().await;
+    let server = serve_demo(&db);
+    let base = server.base.clone();
+    let api = Api::new(&base);
+    let a = accepted_package(&api, "ECO-WEB", "Compare board", 10, board(Style::KiCad)).await;
+    let engineer = api.login("engineer@acme.example", DEMO_PASSWORD).await;
+    let b = api
+        .gql(
+            Some(&engineer),
+            "mutation($id: ID!) { createRevision(fromPackageId: $id, revision: \"B\") { id } }",
+            json!({ "id": a }),
+        )
+        .await["createRevision"]["id"]
+        .as_str()
+        .expect("revision B")
+        .to_owned();
+    api.upload_package_files(&engineer, &b, kicad_revision_b_changes())
+        .await;
+    Browser::run(move |client| async move {
+        sign_in(&client, &base, "engineer@acme.example").await;
+        client
+            .goto(&format!("{base}/packages/{b}"))
+            .await
+            .expect("open revision B");
+        click(&client, "#compare-with a[data-testid=compare-link]").await;
+        wait_count(&client, "[data-testid=designator-diff]", 4).await;
+        let designators = |css: &'static str| {
+            let client = client.clone();
+            async move {
+                let mut out = Vec::new();
+                for e in client.find_all(Locator::Css(css)).await.expect("find") {
+                    out.push(
+                        e.attr("data-designator")
+                            .await
+                            .expect("attribute")
+                            .unwrap_or_default(),
+                    );
+                }
+                out.sort();
+                out
+            }
+        };
+        let expected = ["C1", "C2", "R1", "R3"].map(String::from).to_vec();
+        assert_eq!(designators("[data-testid=designator-diff]").await, expected);
+        find(&client, "img[data-testid=diff-board]").await;
+        wait_count(&client, "[data-testid=diff-mark]", 4).await;
+        assert_eq!(designators("[data-testid=diff-mark]").await, expected);
+        // C2 moved: its ring (where it was) and its dot (where it is) are both drawn.
+        find(
+            &client,
+            "[data-testid=diff-mark][data-designator=C2] circle.was",
+        )
+        .await;
+        find(
+            &client,
+            "[data-testid=diff-mark][data-designator=C2] circle.now",
+        )
+        .await;
+        let fai = wait_text(&client, "#suggested-fai", "Partial").await;
+        for d in &expected {
+            assert!(fai.contains(d.as_str()), "{fai}");
+        }
+        screenshot(&client, "revision-compare").await;
     })
     .await;
 }

@@ -7,6 +7,7 @@ use leptos_router::path;
 
 use crate::routes::box_station::BoxStationPage;
 use crate::routes::builds::{BuildPage, BuildsPage};
+use crate::routes::compare::ComparePage;
 use crate::routes::fai::{FaiListPage, FaiPage};
 use crate::routes::holds::HoldsPage;
 use crate::routes::home::HomePage;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/packages") view=|| view! { <Guard><PackagesPage /></Guard> } />
                     <Route path=path!("/packages/new") view=|| view! { <Guard><NewPackagePage /></Guard> } />
                     <Route path=path!("/packages/:id") view=|| view! { <Guard><PackagePage /></Guard> } />
+                    <Route path=path!("/packages/:id/compare/:from") view=|| view! { <Guard><ComparePage /></Guard> } />
                     <Route path=path!("/builds") view=|| view! { <Guard><BuildsPage /></Guard> } />
                     <Route path=path!("/builds/new") view=|| view! { <Guard><PlanBuildPage /></Guard> } />
                     <Route path=path!("/builds/:id") view=|| view! { <Guard><BuildPage /></Guard> } />

@@ -114,6 +114,25 @@ pub struct Checked {
     pub files: Vec<String>,
     /// The findings of the package with them.
     pub findings: Vec<Finding>,
+    /// The dropped files by kind, e.g. "9 Gerber, 2 drill, 1 BOM, 1 centroid".
+    pub kinds: String,
+    /// Board size and copper layers, when the package has a board.
+    pub board: Option<CheckedBoard>,
+    /// Component placements.
+    pub placements: usize,
+    /// BOM lines.
+    pub bom_lines: usize,
+}
+
+/// The board of a [`Checked`] package.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct CheckedBoard {
+    /// Width in millimetres.
+    pub width_mm: f64,
+    /// Height in millimetres.
+    pub height_mm: f64,
+    /// Copper layers.
+    pub layer_count: u32,
 }
 
 /// Checks `dropped` (zips unpacked) together with `stored`.

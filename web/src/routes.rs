@@ -2,6 +2,7 @@
 
 pub mod box_station;
 pub mod builds;
+pub mod compare;
 pub mod fai;
 pub mod floor;
 pub mod holds;

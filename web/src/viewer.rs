@@ -78,6 +78,7 @@ pub(crate) fn view_box(svg: &str) -> Option<[f64; 4]> {
     }
 }
 
+/// A `viewBox` attribute's text.
 pub(crate) fn view_box_text(vb: [f64; 4]) -> String {
     format!("{} {} {} {}", vb[0], vb[1], vb[2], vb[3])
 }

@@ -216,16 +216,21 @@ impl NpiPackage {
             .collect())
     }
 
-    /// Board size and layer count, from the outline and copper layers; null until known.
+    /// Board size and layer count, from the outline and copper layers; without an outline the
+    /// size is the copper's extent (`sizeFromOutline` false); null while there is no copper.
     async fn board(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Board>> {
         let stored = analysis::load_stored(&ctx.state().db, self.row.id).await?;
-        Ok(stored.analysis.board.map(|b| Board {
-            width_mm: b.width_mm,
-            height_mm: b.height_mm,
-            layer_count: b.layer_count as i32,
-            package_id: self.row.id,
-            pictures: stored.pictures.clone(),
-        }))
+        Ok(stored
+            .analysis
+            .board_or_copper_extent()
+            .map(|(b, from_outline)| Board {
+                width_mm: b.width_mm,
+                height_mm: b.height_mm,
+                layer_count: b.layer_count as i32,
+                size_from_outline: from_outline,
+                package_id: self.row.id,
+                pictures: stored.pictures.clone(),
+            }))
     }
 
     /// BOM lines in file order.
@@ -489,12 +494,15 @@ pub struct ExtentsMm {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub struct Board {
-    /// Width (x) of the outline in mm.
+    /// Width (x) of the outline in mm (of the copper when there is no outline).
     pub width_mm: f64,
-    /// Height (y) of the outline in mm.
+    /// Height (y) of the outline in mm (of the copper when there is no outline).
     pub height_mm: f64,
     /// Number of copper layers.
     pub layer_count: i32,
+    /// Whether the size is the outline's; false when the package has no outline and the size
+    /// is the extent of its copper.
+    pub size_from_outline: bool,
     /// The package, for the pictures.
     #[graphql(skip)]
     pub package_id: Uuid,

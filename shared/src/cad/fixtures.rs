@@ -901,6 +901,59 @@ pub fn board(style: Style) -> FileSet {
     set
 }
 
+/// Revision B of the KiCad fixture board, as the files that change: the position file with R1
+/// and C1 swapped, C2 moved 0.5 mm up and R3 made 4k7, and the BOM with R3 on a line of its
+/// own. Uploaded over revision A, `compareRevisions` lists exactly R1, C1, C2 and R3.
+pub fn kicad_revision_b_changes() -> FileSet {
+    let set = board(Style::KiCad);
+    let text = |name: &str| {
+        set.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .expect("fixture file")
+    };
+    let pos = text("board-all.pos");
+    let mut lines: Vec<String> = pos.lines().map(str::to_owned).collect();
+    let find = |lines: &[String], d: &str| {
+        lines
+            .iter()
+            .position(|l| l.split_whitespace().next() == Some(d))
+            .expect("designator in the position file")
+    };
+    let coords = |l: &str| -> (String, String) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f[3].to_owned(), f[4].to_owned())
+    };
+    let with = |l: &str, x: &str, y: &str| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        format!("{} {} {} {x} {y} {} {}", f[0], f[1], f[2], f[5], f[6])
+    };
+    let (r1, c1, c2, r3) = (
+        find(&lines, "R1"),
+        find(&lines, "C1"),
+        find(&lines, "C2"),
+        find(&lines, "R3"),
+    );
+    let (r1xy, c1xy) = (coords(&lines[r1]), coords(&lines[c1]));
+    lines[r1] = with(&lines[r1], &c1xy.0, &c1xy.1);
+    lines[c1] = with(&lines[c1], &r1xy.0, &r1xy.1);
+    let (x, y) = coords(&lines[c2]);
+    let moved = format!("{:.4}", y.parse::<f64>().expect("y") + 0.5);
+    lines[c2] = with(&lines[c2], &x, &moved);
+    lines[r3] = lines[r3].replacen("10k", "4k7", 1);
+    let bom = text("board-bom.csv").replace(
+        "\"R1,R2,R3\",\"10k\",\"R_0603\",\"3\"",
+        "\"R1,R2\",\"10k\",\"R_0603\",\"2\"",
+    ) + "\"R3\",\"4k7\",\"R_0603\",\"1\",\"\",\"RC0603FR-074K7L\",\"Yageo\"\n";
+    vec![
+        (
+            "board-all.pos".to_owned(),
+            (lines.join("\n") + "\n").into_bytes(),
+        ),
+        ("board-bom.csv".to_owned(), bom.into_bytes()),
+    ]
+}
+
 /// The fixture board with its drill files written `(dx, dy)` mm away from the copper, as a
 /// drill file exported relative to another origin than the Gerbers is.
 pub fn board_with_drill_offset(style: Style, dx: f64, dy: f64) -> FileSet {

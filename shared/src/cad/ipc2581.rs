@@ -11,6 +11,10 @@
 //! cut-outs, and `Hole` with plating), `Bom/BomItem` with `RefDes` and a `Value`
 //! characteristic, and `Avl` for manufacturer part numbers. Anything else is skipped.
 //!
+//! A `BomItem` of category `DOCUMENT` is no part to buy and gives no BOM line; a `Component`
+//! whose `mountType` is `OTHER` gives no placement unless a BOM line lists it (KiCad writes its
+//! mounting holes and solder jumpers so, which its position files leave out).
+//!
 //! The reader is total: malformed XML, unknown units or too many objects give an error, never
 //! a panic, and memory stays bounded by [`MAX_OBJECTS`].
 
@@ -190,7 +194,12 @@ struct Parser {
     in_profile: bool,
     poly: Option<Vec<Point>>,
     component: Option<Placement>,
+    /// Designators (upper case) of components whose `mountType` is `OTHER`: footprints with
+    /// nothing to mount (mounting holes, solder jumpers, logos) unless the BOM lists them.
+    unmounted: std::collections::HashSet<String>,
     bom_item: Option<BomLine>,
+    /// The open `BomItem` is a `DOCUMENT` item (a drawing, a mounting hole): not a part.
+    bom_item_document: bool,
     avl_item: Option<String>,
     avl_mpn: Option<String>,
     avl_vendor: Option<String>,
@@ -280,7 +289,9 @@ impl Parser {
             in_profile: false,
             poly: None,
             component: None,
+            unmounted: std::collections::HashSet::new(),
             bom_item: None,
+            bom_item_document: false,
             avl_item: None,
             avl_mpn: None,
             avl_vendor: None,
@@ -628,6 +639,11 @@ impl Parser {
                         Side::Bottom => Side::Bottom,
                         _ => Side::Top,
                     });
+                if attr(e, "mountType").is_some_and(|m| m.eq_ignore_ascii_case("OTHER")) {
+                    if let Some(d) = attr(e, "refDes") {
+                        self.unmounted.insert(d.to_ascii_uppercase());
+                    }
+                }
                 self.component = Some(Placement {
                     file: String::new(),
                     row: self.line_no,
@@ -644,6 +660,8 @@ impl Parser {
                 }
             }
             b"BomItem" => {
+                self.bom_item_document =
+                    attr(e, "category").is_some_and(|c| c.eq_ignore_ascii_case("DOCUMENT"));
                 self.bom_item = Some(BomLine {
                     file: String::new(),
                     row: self.line_no,
@@ -778,7 +796,7 @@ impl Parser {
                 }
             }
             b"BomItem" => {
-                if let Some(l) = self.bom_item.take() {
+                if let Some(l) = self.bom_item.take().filter(|_| !self.bom_item_document) {
                     self.bom.push(l);
                 }
             }
@@ -932,6 +950,14 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Ipc2581Package, Ipc2581Error> {
                 .map(move |d| (d.to_ascii_uppercase(), l.value.clone()))
         })
         .collect();
+    // A component with nothing to mount (`mountType` OTHER) that no BOM line buys is no
+    // placement (KiCad writes its mounting holes and solder jumpers so; its position files
+    // leave them out).
+    let unmounted = std::mem::take(&mut p.unmounted);
+    p.placements.retain(|c| {
+        let key = c.designator.to_ascii_uppercase();
+        !unmounted.contains(&key) || values.contains_key(&key)
+    });
     for c in &mut p.placements {
         c.file = file.to_owned();
         c.value = values

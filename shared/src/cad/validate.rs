@@ -294,7 +294,54 @@ pub struct PackageAnalysis {
     pub findings: Vec<Finding>,
 }
 
+/// The number of distinct copper layers: numbered inner layers count once, an inner layer
+/// without a number counts per file.
+fn copper_layer_count(layers: &[LayerInfo]) -> u32 {
+    let copper: BTreeSet<(LayerFunction, Option<u32>, &str)> = layers
+        .iter()
+        .filter(|l| l.function.is_copper())
+        .map(|l| {
+            (
+                l.function,
+                l.inner_index,
+                if l.inner_index.is_none() && l.function == LayerFunction::CopperInner {
+                    l.file.as_str()
+                } else {
+                    ""
+                },
+            )
+        })
+        .collect();
+    u32::try_from(copper.len()).unwrap_or(u32::MAX)
+}
+
 impl PackageAnalysis {
+    /// The board when an outline was found; otherwise a stand-in whose size is the extent of
+    /// the copper layers (no polygon, no cut-outs), so a package without an outline still
+    /// shows a size and a layer count. The flag says whether the size is the outline's.
+    pub fn board_or_copper_extent(&self) -> Option<(BoardInfo, bool)> {
+        if let Some(b) = &self.board {
+            return Some((b.clone(), true));
+        }
+        let extent = self
+            .layers
+            .iter()
+            .filter(|l| l.function.is_copper())
+            .filter_map(|l| l.extents_mm)
+            .reduce(|a, b| a.union(&b))?;
+        Some((
+            BoardInfo {
+                width_mm: extent.width(),
+                height_mm: extent.height(),
+                layer_count: copper_layer_count(&self.layers),
+                outline: extent,
+                polygon: None,
+                cutouts: Vec::new(),
+            },
+            false,
+        ))
+    }
+
     /// Whether any finding blocks submission.
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
@@ -597,21 +644,6 @@ pub fn analyze_package_with(files: &[InputFile<'_>], options: AnalyzeOptions) ->
         .filter(|l| l.function == LayerFunction::Outline)
         .filter_map(|l| l.extents_mm)
         .reduce(|a, b| a.union(&b));
-    let copper: BTreeSet<(LayerFunction, Option<u32>, &str)> = layers
-        .iter()
-        .filter(|l| l.function.is_copper())
-        .map(|l| {
-            (
-                l.function,
-                l.inner_index,
-                if l.inner_index.is_none() && l.function == LayerFunction::CopperInner {
-                    l.file.as_str()
-                } else {
-                    ""
-                },
-            )
-        })
-        .collect();
     let shape = gerbers
         .iter()
         .filter(|(i, _)| layers[*i].function == LayerFunction::Outline)
@@ -628,7 +660,7 @@ pub fn analyze_package_with(files: &[InputFile<'_>], options: AnalyzeOptions) ->
     let board = outline.map(|o| BoardInfo {
         width_mm: o.width(),
         height_mm: o.height(),
-        layer_count: u32::try_from(copper.len()).unwrap_or(u32::MAX),
+        layer_count: copper_layer_count(&layers),
         outline: o,
         polygon,
         cutouts,

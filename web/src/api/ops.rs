@@ -80,6 +80,12 @@ operation!(
     "graphql/packages.graphql"
 );
 operation!(
+    /// What changed from one revision of a product to another, with the first article it
+    /// calls for; and the newer revision's board picture.
+    CompareRevisions,
+    "graphql/packages.graphql"
+);
+operation!(
     /// A page of NPI packages, newest first, filtered.
     Packages,
     "graphql/packages.graphql"

@@ -16,7 +16,7 @@ use firstpass_shared::cad::bom::BomLine;
 use firstpass_shared::cad::centroid::Placement;
 use firstpass_shared::cad::render::{self, RenderOptions};
 use firstpass_shared::cad::validate::{analyze_package, validate_package};
-use firstpass_shared::cad::{Finding, InputFile, LayerFunction, Side};
+use firstpass_shared::cad::{guess_file_kind, FileKind, Finding, InputFile, LayerFunction, Side};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,6 +31,54 @@ pub struct Checked {
     pub files: Vec<String>,
     /// The findings of the package with them.
     pub findings: Vec<Finding>,
+    /// The dropped files by kind, e.g. "9 Gerber, 2 drill, 1 BOM, 1 centroid".
+    pub kinds: String,
+    /// Board size and copper layers, when the package has a board.
+    pub board: Option<CheckedBoard>,
+    /// Component placements.
+    pub placements: usize,
+    /// BOM lines.
+    pub bom_lines: usize,
+}
+
+/// The board of a [`Checked`] package.
+#[derive(Debug, Serialize)]
+pub struct CheckedBoard {
+    /// Width in millimetres.
+    pub width_mm: f64,
+    /// Height in millimetres.
+    pub height_mm: f64,
+    /// Copper layers.
+    pub layer_count: u32,
+}
+
+/// The files by kind, in words, in the order of [`FileKind::ALL`].
+fn kinds_in_words(files: &[Owned]) -> String {
+    let mut counts: Vec<(FileKind, u32)> = Vec::new();
+    for file in files {
+        let kind = guess_file_kind(&file.name, &file.bytes);
+        match counts.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        }
+    }
+    counts.sort_by_key(|(k, _)| FileKind::ALL.iter().position(|a| a == k));
+    counts
+        .into_iter()
+        .map(|(k, n)| {
+            let what = match k {
+                FileKind::Gerber => "Gerber",
+                FileKind::Drill => "drill",
+                FileKind::Bom => "BOM",
+                FileKind::Centroid => "centroid",
+                FileKind::Drawing => "drawing",
+                FileKind::Ipc2581 => "IPC-2581",
+                FileKind::Other => "other",
+            };
+            format!("{n} {what}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One layer's picture in [`Drawn`].
@@ -162,6 +210,14 @@ pub fn check(
     let analysis = validate_package(&inputs);
     json(&Checked {
         files: dropped.iter().map(|d| d.name.clone()).collect(),
+        kinds: kinds_in_words(&dropped),
+        board: analysis.board.as_ref().map(|b| CheckedBoard {
+            width_mm: b.width_mm,
+            height_mm: b.height_mm,
+            layer_count: b.layer_count,
+        }),
+        placements: analysis.placements.len(),
+        bom_lines: analysis.bom_lines.len(),
         findings: analysis.findings,
     })
 }

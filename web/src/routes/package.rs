@@ -166,10 +166,32 @@ fn PackageView(
     };
     let board = p.board.as_ref().map(|b| {
         format!(
-            "{:.1} × {:.1} mm, {} copper layers",
-            b.width_mm, b.height_mm, b.layer_count
+            "{:.1} × {:.1} mm{}, {} copper layers",
+            b.width_mm,
+            b.height_mm,
+            if b.size_from_outline {
+                ""
+            } else {
+                " (extent of the copper: no outline)"
+            },
+            b.layer_count
         )
     });
+    // Other revisions of the product, to compare this one with.
+    let compare_links = p
+        .product
+        .packages
+        .iter()
+        .filter(|o| o.id != p.id)
+        .map(|o| {
+            view! {
+                <A href=format!("/packages/{}/compare/{}", p.id, o.id) attr:data-testid="compare-link">
+                    {format!("rev {}", o.revision)}
+                </A>
+                " "
+            }
+        })
+        .collect::<Vec<_>>();
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <A href="/packages">"Packages"</A>
@@ -198,6 +220,10 @@ fn PackageView(
                 <dd>{quantities}</dd>
                 <dt>"Board"</dt>
                 <dd id="board-facts">{board.unwrap_or_else(|| "not known yet (needs an outline)".to_owned())}</dd>
+                {(!compare_links.is_empty()).then(|| view! {
+                    <dt>"Compare with"</dt>
+                    <dd id="compare-with">{compare_links}</dd>
+                })}
                 <dt>"Findings"</dt>
                 <dd id="finding-counts">{format!("{}, {}", crate::words::count(errors as i64, "error", "errors"), crate::words::count(warnings as i64, "warning", "warnings"))}</dd>
                 {p.content_hash.clone().map(|h| view! {

@@ -38,10 +38,25 @@ pub struct UploadItem {
     progress: Progress,
 }
 
+/// What the browser's check found in the package: the same facts whether the files came as
+/// one IPC-2581 file or as a Gerber + drill + BOM + centroid set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalSummary {
+    /// The chosen files by kind, e.g. "9 Gerber, 2 drill, 1 BOM, 1 centroid".
+    kinds: String,
+    /// Board size and copper layer count, when the package has an outline.
+    board: Option<String>,
+    /// Component placements.
+    placements: usize,
+    /// BOM lines.
+    bom_lines: usize,
+}
+
 /// The browser's own check of the package with the chosen files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalCheck {
     files: Vec<String>,
+    summary: LocalSummary,
     findings: Vec<Finding>,
     /// Dropped spreadsheets (XLSX BOMs), which only the server reads.
     on_upload: Vec<String>,
@@ -84,7 +99,21 @@ async fn check(
             f.code != FindingCode::BomParseError || !f.file.as_deref().is_some_and(is_spreadsheet)
         })
         .collect();
+    let summary = LocalSummary {
+        kinds: checked.kinds,
+        board: checked.board.map(|b| {
+            format!(
+                "{:.1} × {:.1} mm, {}",
+                b.width_mm,
+                b.height_mm,
+                crate::words::count(b.layer_count, "copper layer", "copper layers")
+            )
+        }),
+        placements: checked.placements,
+        bom_lines: checked.bom_lines,
+    };
     Ok(LocalCheck {
+        summary,
         on_upload: checked
             .files
             .iter()
@@ -290,7 +319,7 @@ pub fn FilesSection(
                 >
                     <label for="file-input">
                         <strong>"Add files"</strong>
-                        " — drop Gerber, drill, BOM and centroid files (or a zip) here, or choose them."
+                        " — drop Gerber, drill, BOM and centroid files, an IPC-2581 file (or a zip) here, or choose them."
                     </label>
                     <input id="file-input" type="file" multiple on:change=on_pick />
                 </div>
@@ -348,6 +377,16 @@ fn UploadList(uploads: UploadState) -> impl IntoView {
             view! {
                 <div class="local-check" id="local-check" aria-live="polite">
                     <p><strong>{summary}</strong></p>
+                    <dl class="facts local-summary" id="local-summary">
+                        <dt>"Files"</dt>
+                        <dd id="local-kinds">{c.summary.kinds.clone()}</dd>
+                        <dt>"Board"</dt>
+                        <dd id="local-board">{c.summary.board.clone().unwrap_or_else(|| "not known (needs an outline)".to_owned())}</dd>
+                        <dt>"Placements"</dt>
+                        <dd id="local-placements">{c.summary.placements}</dd>
+                        <dt>"BOM lines"</dt>
+                        <dd id="local-bom-lines">{c.summary.bom_lines}</dd>
+                    </dl>
                     {on_upload.map(|note| view! { <p class="muted small" data-testid="checked-on-upload">{note}</p> })}
                     <ul class="findings compact">
                         {c.findings.into_iter().map(|f| view! {
