@@ -86,7 +86,7 @@ async fn wait_for_count(db: &DatabaseConnection, sql: &str, target: i64) -> (i64
     let started = Instant::now();
     loop {
         let row = db
-            .query_one(Statement::from_string(db.get_database_backend(), sql))
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
             .await
             .expect("query")
             .expect("row");

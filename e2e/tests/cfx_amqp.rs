@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
-        .query_one(Statement::from_string(db.get_database_backend(), sql))
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .expect("query")
         .expect("a row");

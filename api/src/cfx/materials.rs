@@ -104,10 +104,12 @@ pub async fn materials_installed(
             .one(txn)
             .await?
             .ok_or(ApiError::NotFound("build"))?;
-        if !boms.contains_key(&build.package_id) {
-            boms.insert(build.package_id, bom_of(txn, build.package_id).await?);
-        }
-        let bom = &boms[&build.package_id];
+        let bom = match boms.entry(build.package_id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                new.insert(bom_of(txn, build.package_id).await?)
+            }
+        };
         for designator in designators {
             if !bom.placed.contains(designator) {
                 return Err(ApiError::bad_input(format!(

@@ -342,10 +342,11 @@ fn BoxView(unit: box_unit::BoxUnitUnit, tick: RwSignal<u32>, outcomes: Outcomes)
                 .map(short_time)
                 .unwrap_or_else(|| "—".to_owned());
             let href = format!("/units/{}/tree", c.child.serial);
+            let label = c.child.serial.clone();
             view! {
                 <tr data-testid="installation" data-current=c.current.to_string() data-serial=c.child.serial.clone()>
                     <td class="mono">{c.position.clone()}</td>
-                    <td><A href=href><span class="mono">{c.child.serial.clone()}</span></A></td>
+                    <td><A href=href><span class="mono">{label}</span></A></td>
                     <td>{format!("{} rev {}", c.child.build.product.part_number, c.child.build.package.revision)}</td>
                     <td>{format!("{} · {}", short_time(&c.installed_at), c.installed_by)}</td>
                     <td>{removed}</td>

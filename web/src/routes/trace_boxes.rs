@@ -101,9 +101,11 @@ pub fn TraceBoxesPage() -> impl IntoView {
                             .map(|p| view! { <li class="mono" data-testid="trace-path">{p.text.clone()}</li> })
                             .collect_view();
                         let serial = n.serial.clone();
+                        let href = format!("/units/{serial}/tree");
+                        let label = serial.clone();
                         view! {
-                            <tr data-testid="top-unit" data-serial=serial.clone()>
-                                <td><A href=format!("/units/{serial}/tree")><span class="mono">{serial.clone()}</span></A></td>
+                            <tr data-testid="top-unit" data-serial=serial>
+                                <td><A href=href><span class="mono">{label}</span></A></td>
                                 <td>{format!("{} rev {}", n.part_number, n.revision)}</td>
                                 <td>{n.oem}</td>
                                 <td>{humanize(&wire(&n.whereabouts))}</td>

@@ -94,6 +94,7 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
             }
         })
         .collect_view();
+    let tree_href = format!("/units/{}/tree", unit.serial);
     view! {
         <section class="card" aria-labelledby="unit-title">
             <h1 id="unit-title" class="mono">{unit.serial}</h1>
@@ -117,7 +118,7 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
                 <dt>"Shipped"</dt>
                 <dd>{unit.shipped_at.as_deref().map(short_time).unwrap_or_else(|| "—".to_owned())}</dd>
                 <dt>"Box build"</dt>
-                <dd><A href=format!("/units/{}/tree", unit.serial) attr:id="unit-tree-link">"Unit tree"</A></dd>
+                <dd><A href=tree_href attr:id="unit-tree-link">"Unit tree"</A></dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="history-title">

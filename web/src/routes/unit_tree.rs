@@ -22,7 +22,7 @@ struct Node {
 fn level3(c: unit_tree::UnitTreeUnitChildrenChildChildrenChildChildren) -> Node {
     Node {
         installation: c.tree_installation,
-        unit: c.child.tree_unit,
+        unit: c.child,
         children: Vec::new(),
     }
 }
@@ -88,13 +88,15 @@ fn tree_view(nodes: Vec<Node>) -> AnyView {
         <ul class="unit-tree">
             {nodes.into_iter().map(|n| {
                 let serial = n.unit.serial.clone();
+                let href = format!("/units/{serial}/tree");
+                let label = serial.clone();
                 let current = n.installation.current;
                 view! {
-                    <li data-testid="tree-node" data-serial=serial.clone() data-current=current.to_string()
+                    <li data-testid="tree-node" data-serial=serial data-current=current.to_string()
                         class=if current { "current" } else { "removed muted" }>
                         <span class="mono">{n.installation.position.clone()}</span>
                         " · "
-                        <A href=format!("/units/{serial}/tree")><span class="mono">{serial.clone()}</span></A>
+                        <A href=href><span class="mono">{label}</span></A>
                         " · "
                         {describe(&n.unit)}
                         <span class="badge">{if current { "Installed" } else { "Removed" }}</span>
@@ -151,12 +153,16 @@ pub fn UnitTreePage() -> impl IntoView {
             let ever_in = u
                 .installed_in
                 .iter()
-                .map(|i| view! {
-                    <tr data-testid="installed-in" data-current=i.tree_installation.current.to_string()>
-                        <td><A href=format!("/units/{}/tree", i.parent.serial)><span class="mono">{i.parent.serial.clone()}</span></A></td>
-                        <td class="mono">{i.tree_installation.position.clone()}</td>
-                        <td>{installation_words(&i.tree_installation)}</td>
-                    </tr>
+                .map(|i| {
+                    let href = format!("/units/{}/tree", i.parent.serial);
+                    let holder = i.parent.serial.clone();
+                    view! {
+                        <tr data-testid="installed-in" data-current=i.tree_installation.current.to_string()>
+                            <td><A href=href><span class="mono">{holder}</span></A></td>
+                            <td class="mono">{i.tree_installation.position.clone()}</td>
+                            <td>{installation_words(&i.tree_installation)}</td>
+                        </tr>
+                    }
                 })
                 .collect_view();
             let nodes: Vec<Node> = u.children.into_iter().map(level1).collect();
