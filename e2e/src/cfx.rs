@@ -75,9 +75,11 @@ pub async fn publish(address: &str, messages: &[Value]) {
                 .expect("the broker accepted the message");
         }
     }
-    sender.close().await.expect("close the sender");
-    session.end().await.expect("end the session");
-    connection.close().await.expect("close the connection");
+    // Every message was accepted above; RabbitMQ 3's AMQP 1.0 plugin may answer the closing of
+    // the link in a state the client calls illegal, which loses nothing, so closing is best effort.
+    let _ = sender.close().await;
+    let _ = session.end().await;
+    let _ = connection.close().await;
 }
 
 /// How many messages the queue still hands out within `wait` (each is accepted, so the count
