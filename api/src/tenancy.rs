@@ -8,8 +8,8 @@
 
 use crate::auth::{parse_kind, parse_role};
 use crate::entities::{
-    api_token, audit_event, build, component_lot, fai_report, lot_usage, npi_package, organization,
-    package_file, partnership, product, recall_campaign, unit, user,
+    api_token, audit_event, build, component_lot, defect, fai_report, lot_usage, npi_package,
+    organization, package_file, partnership, product, recall_campaign, unit, user,
 };
 use crate::error::{ApiError, ApiResult};
 use firstpass_shared::domain::{OrgKind, Role, Scope};
@@ -291,6 +291,17 @@ impl Tenanted for unit::Entity {
     }
     fn primary_key_columns() -> Vec<Self::Column> {
         vec![unit::Column::Id]
+    }
+}
+
+impl Tenanted for defect::Entity {
+    const NOUN: &'static str = "defect";
+    /// Defects on units of the builds the actor may see.
+    fn visible_to(actor: &Actor) -> Condition {
+        Condition::all().add(defect::Column::BuildId.in_subquery(visible_build_ids(actor)))
+    }
+    fn primary_key_columns() -> Vec<Self::Column> {
+        vec![defect::Column::Id]
     }
 }
 

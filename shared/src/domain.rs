@@ -287,6 +287,9 @@ closed_set! {
         Scrap => "SCRAP",
         /// Accept the deviation and move on.
         UseAsIs => "USE_AS_IS",
+        /// Found (by an inspector or a machine) and not decided yet: the unit stays where it
+        /// is until a person disposes the defect.
+        Pending => "PENDING",
     }
 }
 

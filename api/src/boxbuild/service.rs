@@ -787,6 +787,20 @@ pub async fn record_identity(
     input: NewIdentity,
     meta: &AuditMeta,
 ) -> ApiResult<unit::Model> {
+    let txn = begin_write(&state.db).await?;
+    let unit = record_identity_in(&txn, actor, serial, input, meta).await?;
+    txn.commit().await?;
+    Ok(unit)
+}
+
+/// [`record_identity`] inside `txn`; the caller commits.
+pub async fn record_identity_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    serial: &Serial,
+    input: NewIdentity,
+    meta: &AuditMeta,
+) -> ApiResult<unit::Model> {
     authorize(actor, Action::RecordProduction)?;
     let imei = input
         .imei
@@ -829,17 +843,16 @@ pub async fn record_identity(
         }
         None => None,
     };
-    let txn = begin_write(&state.db).await?;
-    let unit = find_unit(&txn, actor, serial).await?;
+    let unit = find_unit(txn, actor, serial).await?;
     if status_of_unit(&unit)? == UnitStatus::Scrapped {
         return Err(ApiError::conflict(format!(
             "unit {} is SCRAPPED",
             unit.serial
         )));
     }
-    let made = Made::of(&txn, &unit).await?;
+    let made = Made::of(txn, &unit).await?;
     if let Some(sha) = &sha {
-        let released = released_firmware(&txn, made.package.id).await?;
+        let released = released_firmware(txn, made.package.id).await?;
         let matched = released.iter().find(|(hash, _)| hash == sha);
         match matched {
             None if released.is_empty() => {
@@ -868,10 +881,9 @@ pub async fn record_identity(
             Some(_) => {}
         }
     }
-    let existing = unit_identity::Entity::find_by_id(unit.id).one(&txn).await?;
+    let existing = unit_identity::Entity::find_by_id(unit.id).one(txn).await?;
     if let Some(imei) = &imei {
-        if let Some(other) = holder(&txn, actor, unit_identity::Column::Imei, imei, unit.id).await?
-        {
+        if let Some(other) = holder(txn, actor, unit_identity::Column::Imei, imei, unit.id).await? {
             return Err(ApiError::conflict(format!(
                 "duplicate IMEI: {imei} is already recorded on unit {other}"
             )));
@@ -879,7 +891,7 @@ pub async fn record_identity(
     }
     if let Some(iccid) = &iccid {
         if let Some(other) =
-            holder(&txn, actor, unit_identity::Column::Iccid, iccid, unit.id).await?
+            holder(txn, actor, unit_identity::Column::Iccid, iccid, unit.id).await?
         {
             return Err(ApiError::conflict(format!(
                 "duplicate ICCID: {iccid} is already recorded on unit {other}"
@@ -907,7 +919,7 @@ pub async fn record_identity(
             }
             active.recorded_by = Set(actor.label());
             active.updated_at = Set(now);
-            active.update(&txn).await
+            active.update(txn).await
         }
         None => {
             unit_identity::ActiveModel {
@@ -920,7 +932,7 @@ pub async fn record_identity(
                 recorded_by: Set(actor.label()),
                 updated_at: Set(now),
             }
-            .insert(&txn)
+            .insert(txn)
             .await
         }
     }
@@ -935,11 +947,11 @@ pub async fn record_identity(
             .filter(unit_mac_address::Column::EmsId.eq(unit.ems_id))
             .filter(unit_mac_address::Column::Mac.is_in(macs.iter().cloned()))
             .filter(unit_mac_address::Column::UnitId.ne(unit.id))
-            .one(&txn)
+            .one(txn)
             .await?;
         if let Some(taken) = taken {
             let other = unit::Entity::find_by_id(taken.unit_id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .map(|u| u.serial)
                 .unwrap_or_default();
@@ -950,7 +962,7 @@ pub async fn record_identity(
         }
         unit_mac_address::Entity::delete_many()
             .filter(unit_mac_address::Column::UnitId.eq(unit.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         let rows: Vec<unit_mac_address::ActiveModel> = macs
             .iter()
@@ -963,7 +975,7 @@ pub async fn record_identity(
             .collect();
         if !rows.is_empty() {
             unit_mac_address::Entity::insert_many(rows)
-                .exec(&txn)
+                .exec(txn)
                 .await
                 .map_err(|e| {
                     conflict_on_duplicate(
@@ -974,7 +986,7 @@ pub async fn record_identity(
         }
     }
     audit::record(
-        &txn,
+        txn,
         meta,
         Change::new("unit.identity", "Unit", unit.id)
             .before(&json!(before))
@@ -982,7 +994,6 @@ pub async fn record_identity(
                 "imei": row.imei, "iccid": row.iccid, "macAddresses": macs})),
     )
     .await?;
-    txn.commit().await?;
     Ok(unit)
 }
 

@@ -2,8 +2,8 @@
 
 use super::model::{
     Build, BuildConnection, BuildFilter, ComponentLot, CreateBuildInput, Defect, DefectInput,
-    OrganizationMetrics, ReceiveComponentLotInput, RecordLotUsageInput, ShipUnitsInput,
-    StationEvent, StationResultInput, Unit,
+    Disposition, OrganizationMetrics, ReceiveComponentLotInput, RecordLotUsageInput,
+    ShipUnitsInput, StationEvent, StationResultInput, Unit,
 };
 use super::service::{self, Recorded};
 use super::trace::{self, Trace};
@@ -329,13 +329,37 @@ impl BuildsMutation {
     }
 
     /// Records a defect on a unit at a station with its disposition: REWORK sends the unit back
-    /// to that station, SCRAP ends it, USE_AS_IS lets it move on.
+    /// to that station, SCRAP ends it, USE_AS_IS lets it move on, PENDING keeps it held until
+    /// `disposeDefect` decides.
     async fn record_defect(&self, ctx: &Context<'_>, input: DefectInput) -> Result<RecordedDefect> {
         let actor = ctx.writer()?;
         let (defect, unit, station) = service::record_defect(
             ctx.state(),
             actor,
             input.into_command()?,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        Ok(RecordedDefect {
+            defect: Defect::from_row(defect, station)?,
+            unit: Unit::from_row(unit)?,
+        })
+    }
+
+    /// Decides a PENDING defect (one an inspector or an AOI machine recorded without a
+    /// decision): REWORK, SCRAP or USE_AS_IS, applied to its unit as `recordDefect` does.
+    async fn dispose_defect(
+        &self,
+        ctx: &Context<'_>,
+        defect_id: ID,
+        disposition: Disposition,
+    ) -> Result<RecordedDefect> {
+        let actor = ctx.writer()?;
+        let (defect, unit, station) = service::dispose_defect(
+            ctx.state(),
+            actor,
+            parse_id(&defect_id, "defect")?,
+            disposition,
             &ctx.audit_meta(actor),
         )
         .await?;

@@ -3,7 +3,7 @@
 //!
 //! A unit follows its routing: its next station is the only one that takes a result. A FAIL
 //! puts it ON_HOLD until a defect is recorded there; REWORK sends it back to the same station,
-//! SCRAP ends it, USE_AS_IS lets it move on. Every change is audited in its transaction, and
+//! SCRAP ends it, USE_AS_IS lets it move on, PENDING keeps it held until the defect is disposed. Every change is audited in its transaction, and
 //! the build's subscribers hear of it once it is committed.
 
 use super::bulk;
@@ -846,15 +846,32 @@ pub async fn record_defect(
     input: NewDefect,
     meta: &AuditMeta,
 ) -> ApiResult<(defect::Model, unit::Model, String)> {
+    let txn = begin_write(&state.db).await?;
+    let recorded = record_defect_in(&txn, actor, input, meta).await?;
+    txn.commit().await?;
+    state
+        .build_events
+        .publish(&state.db, recorded.1.build_id)
+        .await;
+    Ok(recorded)
+}
+
+/// [`record_defect`] inside `txn`: the defect, the unit after its disposition, and the
+/// station's name. The caller commits and tells the build's subscribers.
+pub async fn record_defect_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    input: NewDefect,
+    meta: &AuditMeta,
+) -> ApiResult<(defect::Model, unit::Model, String)> {
     authorize(actor, Action::RecordProduction)?;
     let designator = input.designator.to_string();
     let description = input.description.trim().to_owned();
     if input.code == DefectCode::Other && description.is_empty() {
         return Err(ApiError::bad_input("describe a defect of code OTHER"));
     }
-    let txn = begin_write(&state.db).await?;
-    let unit = find_unit(&txn, actor, &input.serial).await?;
-    let stations = super::model::stations(&txn, unit.build_id).await?;
+    let unit = find_unit(txn, actor, &input.serial).await?;
+    let stations = super::model::stations(txn, unit.build_id).await?;
     let Some(station) = stations
         .iter()
         .find(|s| s.name.eq_ignore_ascii_case(input.station.as_str()))
@@ -864,15 +881,7 @@ pub async fn record_defect(
             input.station
         )));
     };
-    let status = crate::error::stored::<UnitStatus>(&unit.status)?;
-    if matches!(status, UnitStatus::Scrapped | UnitStatus::Shipped) {
-        return Err(ApiError::conflict(format!(
-            "unit {} is {}",
-            unit.serial,
-            status.as_str()
-        )));
-    }
-    let now = Utc::now();
+    refuse_finished(&unit)?;
     let row = defect::ActiveModel {
         id: Set(Uuid::now_v7()),
         unit_id: Set(unit.id),
@@ -883,14 +892,149 @@ pub async fn record_defect(
         description: Set(description),
         disposition: Set(input.disposition.into()),
         recorded_by: Set(actor.label()),
-        created_at: Set(now),
+        created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
+    let unit = apply_disposition(txn, unit, station, &stations, &row, meta, "unit.defect").await?;
+    let data = json!({"buildId": unit.build_id, "serial": unit.serial, "defectId": row.id, "code": row.code, "disposition": row.disposition, "status": unit.status});
+    crate::outbox::emit_for_build(
+        txn,
+        unit.build_id,
+        WebhookEvent::DefectRecorded,
+        &[(unit.id, data)],
+    )
+    .await?;
+    Ok((row, unit, station.name.clone()))
+}
+
+/// Decides a PENDING defect: REWORK, SCRAP or USE_AS_IS, applied to its unit as if it had
+/// been recorded with it.
+pub async fn dispose_defect(
+    state: &AppState,
+    actor: &Actor,
+    defect_id: Uuid,
+    disposition: Disposition,
+    meta: &AuditMeta,
+) -> ApiResult<(defect::Model, unit::Model, String)> {
+    authorize(actor, Action::RecordProduction)?;
+    if disposition == Disposition::Pending {
+        return Err(ApiError::bad_input(
+            "dispose a defect as REWORK, SCRAP or USE_AS_IS",
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let found = actor.load::<defect::Entity>(&txn, defect_id).await?;
+    // Lock the unit first, then read the defect again: two people disposing one defect
+    // serialize on the unit, and the second sees the first's decision.
+    let unit = unit::Entity::find_by_id(found.unit_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("unit"))?;
+    let found = defect::Entity::find_by_id(found.id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("defect"))?;
+    if found.disposition != Disposition::Pending.as_str() {
+        return Err(ApiError::conflict(format!(
+            "this defect is disposed already ({})",
+            found.disposition
+        )));
+    }
+    refuse_finished(&unit)?;
+    let stations = super::model::stations(&txn, unit.build_id).await?;
+    let station = stations
+        .iter()
+        .find(|s| s.id == found.station_id)
+        .ok_or(ApiError::NotFound("station"))?;
+    let mut active: defect::ActiveModel = found.into();
+    active.disposition = Set(disposition.into());
+    let row = active.update(&txn).await?;
+    let unit =
+        apply_disposition(&txn, unit, station, &stations, &row, meta, "defect.dispose").await?;
+    txn.commit().await?;
+    state.build_events.publish(&state.db, unit.build_id).await;
+    Ok((row, unit, station.name.clone()))
+}
+
+/// A scrapped or shipped unit takes no more defects or dispositions.
+fn refuse_finished(unit: &unit::Model) -> ApiResult<()> {
+    let status = crate::error::stored::<UnitStatus>(&unit.status)?;
+    if matches!(status, UnitStatus::Scrapped | UnitStatus::Shipped) {
+        return Err(ApiError::conflict(format!(
+            "unit {} is {}",
+            unit.serial,
+            status.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// What a unit held at `station` does once `row` is disposed as `chosen`: it stays held
+/// (PENDING) while another defect found since its last FAIL there waits for a decision, and
+/// otherwise follows the strongest decision among them (SCRAP over REWORK over USE_AS_IS).
+async fn hold_disposition(
+    txn: &DatabaseTransaction,
+    unit: &unit::Model,
+    station: &build_station::Model,
+    row: &defect::Model,
+    chosen: Disposition,
+) -> ApiResult<Disposition> {
+    let failed_at = station_event::Entity::find()
+        .filter(station_event::Column::UnitId.eq(unit.id))
+        .filter(station_event::Column::StationId.eq(station.id))
+        .filter(station_event::Column::Result.eq(StationResult::Fail.as_str()))
+        .order_by_desc(station_event::Column::CreatedAt)
+        .one(txn)
+        .await?
+        .map(|event| event.created_at);
+    let Some(failed_at) = failed_at else {
+        return Ok(chosen);
+    };
+    let others = defect::Entity::find()
+        .filter(defect::Column::UnitId.eq(unit.id))
+        .filter(defect::Column::StationId.eq(station.id))
+        .filter(defect::Column::CreatedAt.gte(failed_at))
+        .filter(defect::Column::Id.ne(row.id))
+        .all(txn)
+        .await?;
+    let strength = |d: Disposition| match d {
+        Disposition::Pending => 3,
+        Disposition::Scrap => 2,
+        Disposition::Rework => 1,
+        Disposition::UseAsIs => 0,
+    };
+    let mut decided = chosen;
+    for other in &others {
+        let theirs = crate::error::stored::<Disposition>(&other.disposition)?;
+        if strength(theirs) > strength(decided) {
+            decided = theirs;
+        }
+    }
+    Ok(decided)
+}
+
+/// Applies a defect's disposition to its unit and audits the change as `action`.
+async fn apply_disposition(
+    txn: &DatabaseTransaction,
+    unit: unit::Model,
+    station: &build_station::Model,
+    stations: &[build_station::Model],
+    row: &defect::Model,
+    meta: &AuditMeta,
+    action: &str,
+) -> ApiResult<unit::Model> {
+    let status = crate::error::stored::<UnitStatus>(&unit.status)?;
+    let now = Utc::now();
     let before = json!({"status": unit.status, "nextPosition": unit.next_position});
     let on_hold_here = status == UnitStatus::OnHold && station.position == unit.next_position;
+    let mut disposition = crate::error::stored::<Disposition>(&row.disposition)?;
+    if on_hold_here && matches!(disposition, Disposition::Rework | Disposition::UseAsIs) {
+        disposition = hold_disposition(txn, &unit, station, row, disposition).await?;
+    }
     let mut active: unit::ActiveModel = unit.clone().into();
-    match input.disposition {
+    match disposition {
         Disposition::Scrap => {
             active.status = Set(UnitStatus::Scrapped.into());
             active.failed_ever = Set(true);
@@ -910,28 +1054,19 @@ pub async fn record_defect(
                 active.next_position = Set(station.position + 1);
             }
         }
-        Disposition::UseAsIs => {}
+        // Use as is elsewhere, or not decided yet: the unit stays where it is.
+        Disposition::UseAsIs | Disposition::Pending => {}
     }
-    let unit = active.update(&txn).await?;
+    let unit = active.update(txn).await?;
     audit::record(
-        &txn,
+        txn,
         meta,
-        Change::new("unit.defect", "Unit", unit.id)
+        Change::new(action, "Unit", unit.id)
             .before(&before)
             .after(&json!({"status": unit.status, "nextPosition": unit.next_position, "defect": row.code, "designator": row.designator, "disposition": row.disposition})),
     )
     .await?;
-    let data = json!({"buildId": unit.build_id, "serial": unit.serial, "defectId": row.id, "code": row.code, "disposition": row.disposition, "status": unit.status});
-    crate::outbox::emit_for_build(
-        &txn,
-        unit.build_id,
-        WebhookEvent::DefectRecorded,
-        &[(unit.id, data)],
-    )
-    .await?;
-    txn.commit().await?;
-    state.build_events.publish(&state.db, unit.build_id).await;
-    Ok((row, unit, station.name.clone()))
+    Ok(unit)
 }
 
 /// Ships COMPLETED units of a build.

@@ -8,11 +8,12 @@
 //!
 //! `UnitsTested` results of the whole batch are recorded with one set-based call; should one of
 //! them be refused, the batch's results are recorded message by message instead (each in a
-//! savepoint), so that one bad message becomes one dead letter and the rest are applied.
+//! savepoint), so that one bad message becomes one dead letter and the rest are applied. Every
+//! other kind is applied message by message, each in a savepoint.
 
-use super::materials::materials_installed;
 use super::message::{envelope, kind, units_tested, Envelope, Kind};
 use super::service::{status, Received};
+use super::units::apply_in;
 use crate::audit::AuditMeta;
 use crate::builds::service::{record_batch, NewResult, Stop};
 use crate::context::AppState;
@@ -181,6 +182,56 @@ fn repeat(first: &cfx_message::Model) -> Outcome {
     })
 }
 
+/// Records the results of `pending` messages: the whole lot at once, or else message by
+/// message, a refused message becoming a dead letter. `false` when a concurrent call stored
+/// one of the idempotency keys first (the attempt is rolled back and tried again).
+async fn record_pending(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    pending: &mut [Pending],
+    meta: &AuditMeta,
+    builds: &mut BTreeSet<Uuid>,
+) -> ApiResult<bool> {
+    let applying: Vec<usize> = (0..pending.len())
+        .filter(|&i| !pending[i].results.is_empty())
+        .collect();
+    if applying.is_empty() {
+        return Ok(true);
+    }
+    let all: Vec<NewResult> = applying
+        .iter()
+        .flat_map(|&i| pending[i].results.iter().cloned())
+        .collect();
+    let savepoint = txn.begin().await?;
+    match record_batch(&savepoint, actor, &all, meta).await {
+        Ok(recorded) => {
+            savepoint.commit().await?;
+            builds.extend(recorded.iter().map(|r| r.unit.build_id));
+        }
+        Err(Stop::KeyRace) => return Ok(false),
+        Err(Stop::Refused(err)) => {
+            reason_of(err)?;
+            savepoint.rollback().await?;
+            for &i in &applying {
+                let savepoint = txn.begin().await?;
+                match record_batch(&savepoint, actor, &pending[i].results, meta).await {
+                    Ok(recorded) => {
+                        savepoint.commit().await?;
+                        builds.extend(recorded.iter().map(|r| r.unit.build_id));
+                    }
+                    Err(Stop::KeyRace) => return Ok(false),
+                    Err(Stop::Refused(err)) => {
+                        savepoint.rollback().await?;
+                        pending[i].status = status::DEAD;
+                        pending[i].reason = Some(reason_of(err)?);
+                    }
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// One try at a batch inside `txn`: its outcomes and the builds it touched, or `None` when a
 /// concurrent call stored one of its keys first (roll back and try again).
 async fn attempt(
@@ -210,7 +261,11 @@ async fn attempt(
     }
 
     // Decide what each new message asks, and gather the results to record.
+    let mut builds = BTreeSet::new();
     let mut pending: Vec<Pending> = Vec::new();
+    // Results are gathered and recorded together, but always before a message of another
+    // kind is applied, so that messages take effect in the order they came.
+    let mut unrecorded = 0;
     let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
     for (index, step) in steps.iter().enumerate() {
         let (envelope, station, refusal) = match step {
@@ -247,10 +302,19 @@ async fn attempt(
                         Err(err) => plan.reason = Some(reason_of(err)?),
                     }
                 }
-                Kind::MaterialsInstalled => {
+                _ => {
+                    if !record_pending(txn, actor, &mut pending[unrecorded..], meta, &mut builds)
+                        .await?
+                    {
+                        return Ok(None);
+                    }
+                    unrecorded = pending.len();
                     let savepoint = txn.begin().await?;
-                    match materials_installed(&savepoint, actor, &envelope.body, meta).await {
-                        Ok(_) => savepoint.commit().await?,
+                    match apply_in(&savepoint, actor, envelope, station, meta).await {
+                        Ok(touched) => {
+                            savepoint.commit().await?;
+                            builds.extend(touched);
+                        }
                         Err(err) => {
                             savepoint.rollback().await?;
                             plan.reason = Some(reason_of(err)?);
@@ -265,43 +329,9 @@ async fn attempt(
         pending.push(plan);
     }
 
-    // Results: the whole batch at once, or else message by message.
-    let mut builds = BTreeSet::new();
-    let applying: Vec<usize> = (0..pending.len())
-        .filter(|&i| !pending[i].results.is_empty())
-        .collect();
-    if !applying.is_empty() {
-        let all: Vec<NewResult> = applying
-            .iter()
-            .flat_map(|&i| pending[i].results.iter().cloned())
-            .collect();
-        let savepoint = txn.begin().await?;
-        match record_batch(&savepoint, actor, &all, meta).await {
-            Ok(recorded) => {
-                savepoint.commit().await?;
-                builds.extend(recorded.iter().map(|r| r.unit.build_id));
-            }
-            Err(Stop::KeyRace) => return Ok(None),
-            Err(Stop::Refused(err)) => {
-                reason_of(err)?;
-                savepoint.rollback().await?;
-                for &i in &applying {
-                    let savepoint = txn.begin().await?;
-                    match record_batch(&savepoint, actor, &pending[i].results, meta).await {
-                        Ok(recorded) => {
-                            savepoint.commit().await?;
-                            builds.extend(recorded.iter().map(|r| r.unit.build_id));
-                        }
-                        Err(Stop::KeyRace) => return Ok(None),
-                        Err(Stop::Refused(err)) => {
-                            savepoint.rollback().await?;
-                            pending[i].status = status::DEAD;
-                            pending[i].reason = Some(reason_of(err)?);
-                        }
-                    }
-                }
-            }
-        }
+    // The results of the last messages.
+    if !record_pending(txn, actor, &mut pending[unrecorded..], meta, &mut builds).await? {
+        return Ok(None);
     }
 
     // Keep every new message with its outcome.

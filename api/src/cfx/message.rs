@@ -1,4 +1,5 @@
 //! Reading CFX envelopes and turning `UnitsTested` into station results with test steps.
+//! The other kinds are read in [`super::units`] and [`super::materials`].
 
 use crate::builds::model::StationResult;
 use crate::builds::service::NewResult;
@@ -69,6 +70,12 @@ pub enum Kind {
     UnitsTested,
     /// Reels on designators: lot usage.
     MaterialsInstalled,
+    /// Inspection verdicts as station results, defects found as PENDING defects.
+    UnitsInspected,
+    /// Units scrapped.
+    UnitsDisqualified,
+    /// Identities (MAC addresses, IMEI, ICCID, firmware) recorded.
+    UnitsPersonalized,
     /// Acknowledged without a change.
     Progress,
     /// Not applied (yet): a dead letter.
@@ -80,12 +87,15 @@ pub fn kind(message_name: &str) -> Kind {
     match message_name.rsplit('.').next().unwrap_or("") {
         "UnitsTested" => Kind::UnitsTested,
         "MaterialsInstalled" => Kind::MaterialsInstalled,
+        "UnitsInspected" => Kind::UnitsInspected,
+        "UnitsDisqualified" => Kind::UnitsDisqualified,
+        "UnitsPersonalized" => Kind::UnitsPersonalized,
         "WorkStarted" | "WorkCompleted" => Kind::Progress,
         _ => Kind::Unsupported,
     }
 }
 
-fn verdict(text: Option<&str>, what: &str) -> ApiResult<StationResult> {
+pub(crate) fn verdict(text: Option<&str>, what: &str) -> ApiResult<StationResult> {
     match text {
         Some("Passed") => Ok(StationResult::Pass),
         Some("Failed") => Ok(StationResult::Fail),
@@ -205,6 +215,10 @@ mod tests {
         assert_eq!(
             kind("CFX.Production.Assembly.MaterialsInstalled"),
             Kind::MaterialsInstalled
+        );
+        assert_eq!(
+            kind("CFX.Production.TestAndInspection.UnitsInspected"),
+            Kind::UnitsInspected
         );
         assert_eq!(
             kind("CFX.ResourcePerformance.StationStateChanged"),

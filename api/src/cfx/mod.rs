@@ -14,8 +14,10 @@
 //!
 //! Applied today: `UnitsTested` (each tested unit's overall result at the mapped station, its
 //! tests and measurements as typed test steps); `MaterialsInstalled` (reels on designators as
-//! lot usage, checked against the BOM's MPN: [`materials`]); `WorkStarted` and `WorkCompleted`
-//! are acknowledged (a unit's progress is recorded by its results).
+//! lot usage, checked against the BOM's MPN: [`materials`]); `UnitsInspected` (verdicts as
+//! station results, each defect found as a PENDING defect), `UnitsDisqualified` (units
+//! scrapped) and `UnitsPersonalized` (identities), all in [`units`]; `WorkStarted` and
+//! `WorkCompleted` are acknowledged (a unit's progress is recorded by its results).
 
 pub mod amqp;
 pub mod http;
@@ -24,3 +26,4 @@ pub mod materials;
 pub mod message;
 pub mod resolver;
 pub mod service;
+pub mod units;

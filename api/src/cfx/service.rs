@@ -140,10 +140,19 @@ async fn apply(
                 envelope.message_name
             )))
         }
-        Kind::MaterialsInstalled => {
+        Kind::MaterialsInstalled
+        | Kind::UnitsInspected
+        | Kind::UnitsDisqualified
+        | Kind::UnitsPersonalized => {
             let txn = begin_write(&state.db).await?;
-            match super::materials::materials_installed(&txn, actor, &envelope.body, meta).await {
-                Ok(_) => txn.commit().await.map_err(ApiError::from),
+            match super::units::apply_in(&txn, actor, envelope, station, meta).await {
+                Ok(builds) => {
+                    txn.commit().await?;
+                    for build_id in builds {
+                        state.build_events.publish(&state.db, build_id).await;
+                    }
+                    Ok(())
+                }
                 Err(err) => Err(err),
             }
         }

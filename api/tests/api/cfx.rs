@@ -552,3 +552,257 @@ async fn an_array_of_messages_is_taken_in_one_request_each_with_its_outcome() {
         Some(1)
     );
 }
+
+/// An inspection of one unit after the published CFX `UnitsInspected` example (AOI of a
+/// two-circuit panel): `failed` adds the example's solder defects on R22 and a scratch.
+fn inspected_unit(serial: &str, failed: bool) -> Value {
+    let passed = |name: &str| {
+        json!({"UniqueIdentifier": format!("{name}-{serial}"), "InspectionName": name, "InspectionStartTime": null,
+            "InspectionEndTime": null, "TestProcedure": null, "Comments": null, "Result": "Passed", "Error": null,
+            "DefectsFound": [], "Symptoms": null, "Measurements": []})
+    };
+    let defect = |id: &str, code: &str, category: &str, description: &str, designator: Value| {
+        json!({"UniqueIdentifier": format!("{id}-{serial}"), "DefectCode": code, "DefectCategory": category,
+            "Description": description, "Comments": null,
+            "ComponentOfInterest": {"ReferenceDesignator": designator, "UnitPosition": null, "PartNumber": "11123-8897"},
+            "RegionOfInterest": {"StartPointX": 0.0, "StartPointY": 0.0, "RegionSegments": []},
+            "DefectImages": [], "Priority": 1, "ConfidenceLevel": 100.0, "RelatedMeasurements": [], "RelatedSymptoms": []})
+    };
+    let inspections = if failed {
+        json!([
+            passed("INSPECT_R21"),
+            {"UniqueIdentifier": format!("r22-{serial}"), "InspectionName": "INSPECT_R22", "Result": "Failed",
+             "DefectsFound": [
+                defect("d1", "ISFSLD112", "Solder Problems", "Insufficient Solder on R22, Lead 1", json!("R22.1")),
+                defect("d2", "TMBSTN211", "Solder Problems", "Tombstone on R22", json!("R22")),
+             ], "Measurements": []},
+            {"UniqueIdentifier": format!("cos-{serial}"), "InspectionName": "COSMETIC_INSPECTION", "Result": "Failed",
+             "DefectsFound": [defect("d3", "SCR23443", "Cosmetic Problems", "Scratch Detected on PCB substrate", Value::Null)],
+             "Measurements": []},
+        ])
+    } else {
+        json!([passed("INSPECT_R21"), passed("INSPECT_R22")])
+    };
+    json!({"UnitIdentifier": serial, "UnitPositionNumber": 1, "OverallResult": if failed { "Failed" } else { "Passed" },
+        "Inspections": inspections})
+}
+
+#[tokio::test]
+async fn inspections_disqualifications_and_personalization_from_cfx() {
+    let app = TestApp::spawn().await;
+    let package = app.accepted_package("CFX-200").await;
+    let pm = app.token(who::EMS_PM).await;
+    let admin = app.token(who::EMS_ADMIN).await;
+    let routing = json!([{"kind": "AOI", "name": "AOI"}, {"kind": "FCT", "name": "FCT"}]);
+    let build = app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 3, "dueDate": "2099-01-01", "routing": routing}}))
+        .await;
+    let build = build.data()["createBuild"]["id"]
+        .as_str()
+        .expect("build")
+        .to_owned();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 3, pattern: \"AO-{SEQ:2}\") { serial } }", json!({"b": build}))
+        .await
+        .data();
+    let (token_id, secret) = ems_token(&app, &admin, "AOI line 1").await;
+    app.gql(
+        Some(&pm),
+        "mutation($h: String!, $t: ID!) { mapCfxEndpoint(handle: $h, station: \"AOI\", apiTokenId: $t) { handle } }",
+        json!({"h": HANDLE, "t": token_id}),
+    )
+    .await
+    .data();
+
+    let inspected = envelope(
+        "Production.TestAndInspection.UnitsInspected",
+        "b7e2a1c0-0000-4000-8000-000000000001",
+        json!({
+            "TransactionId": "14d48338-09b7-4d20-acb9-bf951270793a",
+            "InspectionMethod": "AOI",
+            "SamplingInformation": {"SamplingMethod": "NoSampling", "LotSize": null, "SampleSize": null},
+            "Inspector": {"OperatorIdentifier": "BADGE489499", "ActorType": "Human", "LastName": "Smith", "FirstName": "Joseph"},
+            "InspectedUnits": [inspected_unit("AO-01", false), inspected_unit("AO-02", true)],
+        }),
+    );
+    let (status, body) = post(&app, &secret, &inspected).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("APPLIED")),
+        "{body}"
+    );
+
+    let unit_query = "query($s: String!) { unit(serial: $s) { status nextStation { name } history { station result testSteps { name textValue result } } defects { id designator code disposition description } } }";
+    let unit = |serial: &'static str| {
+        let (app, pm) = (&app, pm.clone());
+        async move {
+            app.gql(Some(&pm), unit_query, json!({"s": serial}))
+                .await
+                .data()["unit"]
+                .clone()
+        }
+    };
+    let good = unit("AO-01").await;
+    assert_eq!(good["nextStation"]["name"], "FCT", "{good}");
+    assert_eq!(
+        good["history"][0]["testSteps"],
+        json!([
+            {"name": "INSPECT_R21", "textValue": "Passed", "result": "PASS"},
+            {"name": "INSPECT_R22", "textValue": "Passed", "result": "PASS"},
+        ])
+    );
+    let held = unit("AO-02").await;
+    assert_eq!(held["status"], "ON_HOLD", "{held}");
+    let defects = held["defects"].as_array().cloned().unwrap_or_default();
+    let summary: Vec<(String, String, String)> = defects
+        .iter()
+        .map(|d| {
+            (
+                d["designator"].as_str().unwrap_or("").to_owned(),
+                d["code"].as_str().unwrap_or("").to_owned(),
+                d["disposition"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected = |d: &str, c: &str| (d.to_owned(), c.to_owned(), "PENDING".to_owned());
+    for want in [
+        expected("R22", "INSUFFICIENT_SOLDER"),
+        expected("R22", "TOMBSTONE"),
+        expected("PCB", "OTHER"),
+    ] {
+        assert!(summary.contains(&want), "{want:?} in {summary:?}");
+    }
+    assert_eq!(summary.len(), 3, "{summary:?}");
+    assert!(
+        defects.iter().any(|d| d["description"]
+            .as_str()
+            .is_some_and(|t| t.contains("SCR23443") && t.contains("Scratch"))),
+        "the machine's own code is kept: {defects:?}"
+    );
+
+    // The unit stays held until every defect found is decided; the strongest decision wins.
+    let dispose = "mutation($d: ID!, $x: Disposition!) { disposeDefect(defectId: $d, disposition: $x) { defect { disposition } unit { status nextStation { name } } } }";
+    let id_of = |code: &str| {
+        defects
+            .iter()
+            .find(|d| d["code"] == code)
+            .and_then(|d| d["id"].as_str())
+            .expect("defect")
+            .to_owned()
+    };
+    let first = app
+        .gql(
+            Some(&pm),
+            dispose,
+            json!({"d": id_of("TOMBSTONE"), "x": "REWORK"}),
+        )
+        .await;
+    assert_eq!(first.data()["disposeDefect"]["unit"]["status"], "ON_HOLD");
+    let pending_again = app
+        .gql(
+            Some(&pm),
+            dispose,
+            json!({"d": id_of("OTHER"), "x": "PENDING"}),
+        )
+        .await;
+    assert_eq!(pending_again.code(), Some("BAD_USER_INPUT"));
+    app.gql(
+        Some(&pm),
+        dispose,
+        json!({"d": id_of("OTHER"), "x": "USE_AS_IS"}),
+    )
+    .await
+    .data();
+    let last = app
+        .gql(
+            Some(&pm),
+            dispose,
+            json!({"d": id_of("INSUFFICIENT_SOLDER"), "x": "USE_AS_IS"}),
+        )
+        .await;
+    assert_eq!(
+        last.data()["disposeDefect"]["unit"],
+        json!({"status": "IN_WORK", "nextStation": {"name": "AOI"}}),
+        "REWORK decided for one defect sends the unit back to AOI"
+    );
+    let twice = app
+        .gql(
+            Some(&pm),
+            dispose,
+            json!({"d": id_of("TOMBSTONE"), "x": "SCRAP"}),
+        )
+        .await;
+    assert_eq!(twice.code(), Some("CONFLICT"));
+    // Another tenant cannot see or decide the defect.
+    let oem_other = app.token(who::ACME_ADMIN).await;
+    let foreign = app
+        .gql(
+            Some(&oem_other),
+            dispose,
+            json!({"d": id_of("TOMBSTONE"), "x": "SCRAP"}),
+        )
+        .await;
+    assert!(
+        matches!(foreign.code(), Some("NOT_FOUND") | Some("FORBIDDEN")),
+        "{foreign:?}"
+    );
+
+    // Personalization after the published example: MAC addresses per unit.
+    let personalized = envelope(
+        "Production.Assembly.UnitsPersonalized",
+        "b7e2a1c0-0000-4000-8000-000000000002",
+        json!({
+            "TransactionId": "e5cf340c-6858-4e26-893d-deae86bc09f1",
+            "PersonalizedUnits": [
+                {"UnitIdentifier": "AO-01", "UnitPositionNumber": 1, "Characteristics": [{"Name": "MAC Address", "Value": "C0-15-B9-2D-0F-3B"}]},
+                {"UnitIdentifier": "AO-03", "UnitPositionNumber": 2, "Characteristics": [{"Name": "MAC Address", "Value": "C0-15-B9-2D-0F-3C"}]},
+            ],
+        }),
+    );
+    let (_, body) = post(&app, &secret, &personalized).await;
+    assert_eq!(body["status"], "APPLIED", "{body}");
+    let macs = app
+        .gql(
+            Some(&pm),
+            "{ a: unit(serial: \"AO-01\") { identity { macAddresses } } b: unit(serial: \"AO-03\") { identity { macAddresses } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        macs.data(),
+        &json!({"a": {"identity": {"macAddresses": ["C0:15:B9:2D:0F:3B"]}}, "b": {"identity": {"macAddresses": ["C0:15:B9:2D:0F:3C"]}}})
+    );
+    // The same MAC on another unit is refused whole, with the reason.
+    let duplicate = envelope(
+        "Production.Assembly.UnitsPersonalized",
+        "b7e2a1c0-0000-4000-8000-000000000003",
+        json!({"PersonalizedUnits": [{"UnitIdentifier": "AO-02", "Characteristics": [{"Name": "MAC Address", "Value": "C0-15-B9-2D-0F-3B"}]}]}),
+    );
+    let (_, body) = post(&app, &secret, &duplicate).await;
+    assert_eq!(body["status"], "DEAD", "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("duplicate MAC address") && r.contains("AO-01")),
+        "{body}"
+    );
+
+    // Disqualification after the published example: the unit is scrapped with the reason.
+    let disqualified = envelope(
+        "Production.UnitsDisqualified",
+        "b7e2a1c0-0000-4000-8000-000000000004",
+        json!({
+            "Reason": "DefectiveRepairNotPossible",
+            "Comments": "The units were accidentally dropped, and irrepairably damaged",
+            "Units": [{"UnitIdentifier": "AO-03", "PositionNumber": 1, "PositionName": "CIRCUIT1", "X": 50.45, "Y": 80.66, "Rotation": 0.0, "FlipX": false, "FlipY": false}],
+        }),
+    );
+    let (_, body) = post(&app, &secret, &disqualified).await;
+    assert_eq!(body["status"], "APPLIED", "{body}");
+    let scrapped = unit("AO-03").await;
+    assert_eq!(scrapped["status"], "SCRAPPED");
+    assert_eq!(scrapped["defects"][0]["disposition"], "SCRAP");
+    assert!(scrapped["defects"][0]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("DefectiveRepairNotPossible") && d.contains("dropped")));
+}

@@ -146,6 +146,26 @@ impl World {
         serial
     }
 
+    /// A PENDING defect on a fresh unit that failed at AOI; returns the defect's id.
+    async fn fresh_pending_defect(&self, n: usize) -> String {
+        let pm = self.ems_pm();
+        let serial = self.fresh_unit(n, 1).await;
+        self.app
+            .gql(Some(&pm), "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { status } } }",
+                json!({"i": {"serial": serial, "station": "AOI", "result": "FAIL"}}))
+            .await
+            .data();
+        let recorded = self
+            .app
+            .gql(Some(&pm), "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
+                json!({"i": {"serial": serial, "station": "AOI", "designator": "U1", "code": "VOID", "disposition": "PENDING"}}))
+            .await;
+        recorded.data()["recordDefect"]["defect"]["id"]
+            .as_str()
+            .expect("defect id")
+            .to_owned()
+    }
+
     /// A fresh box of the Acme box build; returns its serial.
     async fn fresh_box(&self, n: usize) -> String {
         let pm = self.ems_pm();
@@ -1114,6 +1134,7 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "recordStationResult", query: "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "recordStationResults", query: "mutation($i: [StationResultInput!]!) { recordStationResults(inputs: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "recordDefect", query: "mutation($i: DefectInput!) { recordDefect(input: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "disposeDefect", query: "mutation($d: ID!) { disposeDefect(defectId: $d, disposition: REWORK) { defect { disposition } unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "receiveComponentLot", query: "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "recordLotUsage", query: "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1290,6 +1311,7 @@ async fn every_operation_for_every_caller() {
                 "recordDefect" => {
                     json!({"i": {"serial": world.fresh_unit(n, 1).await, "station": "AOI", "designator": "U1", "code": "VOID", "disposition": "USE_AS_IS"}})
                 }
+                "disposeDefect" => json!({"d": world.fresh_pending_defect(n).await}),
                 "shipUnits" => {
                     json!({"i": {"buildId": world.acme_build, "serials": [world.fresh_unit(n, 2).await], "destination": "D", "carrier": "C", "trackingNumber": "T"}})
                 }

@@ -257,6 +257,11 @@ operation!(
     "graphql/floor.graphql"
 );
 operation!(
+    /// Decide a PENDING defect.
+    DisposeDefect,
+    "graphql/floor.graphql"
+);
+operation!(
     /// Receive a reel or lot.
     ReceiveLot,
     "graphql/floor.graphql"

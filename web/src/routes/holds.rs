@@ -1,12 +1,15 @@
 //! `/builds/:id/holds`: units held after a FAIL, for quality to give each a disposition
 //! (REWORK, SCRAP or USE_AS_IS) with a reason. The defect the operator saw (kept with the FAIL
-//! result) fills the form in.
+//! result) fills the form in; defects a machine found (PENDING) are decided one by one, and the
+//! unit leaves the hold once none waits.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::ops::{record_defect, scan_unit, RecordDefect, ScanUnit};
+use crate::api::ops::{
+    dispose_defect, record_defect, scan_unit, DisposeDefect, RecordDefect, ScanUnit,
+};
 use crate::api::ApiError;
 use crate::routes::floor::{build_title, use_floor_build, with_build, BuildCrumbs, DEFECT_CODES};
 use crate::session::Session;
@@ -161,6 +164,7 @@ fn HeldUnit(serial: String, station: String, on_done: Callback<String>) -> impl 
         }
     };
     let radio_name = format!("{id}-disposition");
+    let pending_serial = serial.clone();
     let href = format!("/units/{serial}");
     let shown = serial.clone();
     view! {
@@ -188,6 +192,32 @@ fn HeldUnit(serial: String, station: String, on_done: Callback<String>) -> impl 
                     }
                     None => view! { <p class="muted small">"No FAIL found in its history."</p> }.into_any(),
                 },
+            }}
+            {move || {
+                let pending: Vec<scan_unit::ScanUnitUnitDefects> = unit
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|d| d.unit.defects.into_iter().filter(|d| wire(&d.disposition) == "PENDING").collect())
+                    .unwrap_or_default();
+                (!pending.is_empty()).then(|| view! {
+                    <div class="pending-defects">
+                        <p class="small"><strong>"Found, waiting for a decision"</strong></p>
+                        <ul class="work-items">
+                            {pending.into_iter().map(|d| view! {
+                                <PendingDefect defect=d on_decided=Callback::new({
+                                    let serial = pending_serial.clone();
+                                    move |(disposition, status): (String, String)| {
+                                        if status == "ON_HOLD" {
+                                            unit.refetch();
+                                        } else {
+                                            on_done.run(format!("{serial}: {} → {}", humanize(&disposition), humanize(&status)));
+                                        }
+                                    }
+                                }) />
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                })
             }}
             <form class="form hold-form" on:submit=on_submit>
                 <div class="field-row">
@@ -224,6 +254,65 @@ fn HeldUnit(serial: String, station: String, on_done: Callback<String>) -> impl 
                 {move || error.get().map(|error| view! { <ErrorLine error /> })}
                 <button type="submit" class="button primary hold-submit" disabled=move || busy.get()>"Record the disposition"</button>
             </form>
+        </li>
+    }
+}
+
+/// A defect a machine or an inspector found without a decision, with one button per
+/// disposition; `on_decided` hears the disposition and the unit's status after it.
+#[component]
+fn PendingDefect(
+    defect: scan_unit::ScanUnitUnitDefects,
+    on_decided: Callback<(String, String)>,
+) -> impl IntoView {
+    let session = Session::get();
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let text = format!(
+        "{} at {}: {}",
+        humanize(&wire(&defect.code)),
+        defect.designator,
+        defect.description
+    );
+    let decide = move |value: &'static str| {
+        let defect_id = defect.id.clone();
+        move |_| {
+            let Some(disposition) = from_wire::<dispose_defect::Disposition>(value) else {
+                return;
+            };
+            if busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let defect_id = defect_id.clone();
+            leptos::task::spawn_local(async move {
+                let result = session
+                    .run::<DisposeDefect>(dispose_defect::Variables {
+                        defect_id,
+                        disposition,
+                    })
+                    .await;
+                busy.set(false);
+                match result {
+                    Ok(d) => on_decided.run((
+                        wire(&d.dispose_defect.defect.disposition),
+                        wire(&d.dispose_defect.unit.status),
+                    )),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    view! {
+        <li class="pending-defect" data-testid="pending-defect">
+            <span class="small">{text}</span>
+            " "
+            {DISPOSITIONS.iter().map(|(value, hint)| view! {
+                <button type="button" class="button small" title=*hint disabled=move || busy.get()
+                    on:click=decide(value)>{humanize(value)}</button>
+            }).collect_view()}
+            {move || error.get().map(|error| view! { <ErrorLine error /> })}
         </li>
     }
 }
