@@ -332,6 +332,30 @@ impl Loader<InstallationsOfChild> for RequestLoader {
     }
 }
 
+/// The clear-to-build picture of one EMS's open builds: computed once per operation, however
+/// many builds of a page ask for their `materialStatus`. The key comes from a build the actor
+/// already sees; the picture is cut down to that build by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SupplyOfEms(pub Uuid);
+
+impl Loader<SupplyOfEms> for RequestLoader {
+    type Value = std::sync::Arc<crate::supply::service::Picture>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[SupplyOfEms],
+    ) -> Result<HashMap<SupplyOfEms, Self::Value>, ApiError> {
+        self.actor()?;
+        let mut found = HashMap::with_capacity(keys.len());
+        for key in keys {
+            let picture = crate::supply::service::picture(&self.db, key.0).await?;
+            found.insert(*key, std::sync::Arc::new(picture));
+        }
+        Ok(found)
+    }
+}
+
 /// The children in `E` of one parent row the actor already sees.
 pub struct ChildrenOf<E>(pub Uuid, PhantomData<fn() -> E>);
 

@@ -35,6 +35,11 @@ pub enum Action {
     ReadInbox,
     /// Open recall campaigns and record the recovery of their units (either side).
     RunRecalls,
+    /// Supply of the EMS: purchase orders and their receipts, attrition rates, who supplies a
+    /// build's parts, alternate parts proposed to the OEM (planners, and an ERP's WRITE token).
+    ManageSupply,
+    /// Approve or reject the alternate parts an EMS proposes for one's own packages.
+    ApproveAlternates,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -100,6 +105,16 @@ impl Action {
                 roles: Role::ALL,
                 tokens: false,
             },
+            Action::ManageSupply => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: PLANNERS,
+                tokens: true,
+            },
+            Action::ApproveAlternates => Rule {
+                org_kind: Some(OrgKind::Oem),
+                roles: OEM_AUTHORS,
+                tokens: false,
+            },
             Action::RunRecalls => Rule {
                 org_kind: None,
                 roles: &[
@@ -128,6 +143,8 @@ impl Action {
             Action::ManageWebhooks => "manage webhooks",
             Action::ReadInbox => "have an inbox",
             Action::RunRecalls => "run recall campaigns",
+            Action::ManageSupply => "manage purchase orders and material supply",
+            Action::ApproveAlternates => "approve alternate parts",
         }
     }
 }

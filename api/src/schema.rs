@@ -11,6 +11,7 @@ use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::inbox::resolver::{InboxMutation, InboxQuery, InboxSubscription};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
+use crate::supply::resolver::{SupplyMutation, SupplyQuery};
 use crate::webhooks::resolver::{WebhooksMutation, WebhooksQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -26,6 +27,7 @@ pub struct Query(
     WebhooksQuery,
     TestStepsQuery,
     CfxQuery,
+    SupplyQuery,
     InboxQuery,
     BoxBuildQuery,
 );
@@ -40,6 +42,7 @@ pub struct Mutation(
     FaiMutation,
     WebhooksMutation,
     CfxMutation,
+    SupplyMutation,
     InboxMutation,
     BoxBuildMutation,
 );

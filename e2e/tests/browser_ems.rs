@@ -10,10 +10,11 @@
 use fantoccini::Client;
 use firstpass_e2e::browser::{
     accepted_package, click, fill, find, overflows, screenshot, serve_demo, sign_in, sign_out,
-    skip, wait_text, Api, Browser,
+    skip, wait_text, Api, Browser, DEMO_PASSWORD,
 };
 use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
+use serde_json::json;
 
 /// The WebDriver Enter key, as a scanner ends a code.
 const ENTER: &str = "\u{E007}";
@@ -332,6 +333,34 @@ async fn ems_floor_in_the_browser() {
             .expect("open the reworked unit");
         wait_text(&client, "#defects", "Bridge reflowed by hand").await;
         wait_text(&client, "#unit-status", "In work").await;
+
+        // A machine fails it again and names a defect without a decision (PENDING): quality
+        // decides it on the holds page, and the unit leaves the hold.
+        let api = Api::new(&base);
+        let machine = api.login("operator@northwind.example", DEMO_PASSWORD).await;
+        api.gql(
+            Some(&machine),
+            "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { status } } }",
+            json!({"i": {"serial": serials[2], "station": "SMT", "result": "FAIL"}}),
+        )
+        .await;
+        api.gql(
+            Some(&machine),
+            "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
+            json!({"i": {"serial": serials[2], "station": "SMT", "designator": "C1", "code": "TOMBSTONE",
+                "description": "AOI 3D: C1 lifted on pad 2", "disposition": "PENDING"}}),
+        )
+        .await;
+        client
+            .goto(&format!("{base}/builds/{build}/holds"))
+            .await
+            .expect("open the holds again");
+        let pending = format!("{hold} [data-testid=pending-defect]");
+        wait_text(&client, &pending, "C1 lifted on pad 2").await;
+        screenshot(&client, "ems-holds-pending").await;
+        click(&client, &format!("{pending} button:first-of-type")).await;
+        wait_text(&client, "#decided", "Rework").await;
+        find(&client, "#no-holds").await;
 
         // Every new page again at its address, wide and at phone width.
         let pages = [

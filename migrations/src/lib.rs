@@ -20,6 +20,7 @@ mod m0009_revision_effectivity;
 mod m0010_inbox;
 mod m0011_integrations;
 mod m0014_unit_current_parent;
+mod m0015_supply;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_inbox::Migration),
             Box::new(m0011_integrations::Migration),
             Box::new(m0014_unit_current_parent::Migration),
+            Box::new(m0015_supply::Migration),
         ]
     }
 }

@@ -9,5 +9,6 @@ pub mod boxbuild;
 pub mod cad;
 pub mod domain;
 pub mod fai;
+pub mod supply;
 pub mod text;
 pub mod words;

@@ -316,6 +316,16 @@ pub async fn stations(
 
 #[ComplexObject]
 impl Build {
+    /// Clear-to-build: per BOM part, what the build needs (placements × units plus the EMS's
+    /// attrition), what is on hand, taken by earlier-due builds or on order, and when it will
+    /// be clear; shortages first. Open builds only (a finished one lists no lines).
+    async fn material_status(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::supply::model::MaterialStatus> {
+        crate::supply::resolver::material_status(ctx, &self.row).await
+    }
+
     /// The package revision built.
     async fn package(
         &self,

@@ -1225,11 +1225,23 @@ pub async fn receive_lot(
     meta: &AuditMeta,
 ) -> ApiResult<component_lot::Model> {
     authorize(actor, Action::RecordProduction)?;
+    let txn = begin_write(&state.db).await?;
+    let row = receive_lot_in(&txn, actor, input, meta).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// [`receive_lot`] inside `txn`; the caller authorizes and commits.
+pub async fn receive_lot_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    input: NewLot,
+    meta: &AuditMeta,
+) -> ApiResult<component_lot::Model> {
     if input.quantity < 1 {
         return Err(ApiError::bad_input("quantity must be at least 1"));
     }
     let reel_id = clean("the reel id", &input.reel_id, 100)?;
-    let txn = begin_write(&state.db).await?;
     let row = component_lot::ActiveModel {
         id: Set(Uuid::now_v7()),
         ems_id: Set(actor.org_id),
@@ -1242,17 +1254,16 @@ pub async fn receive_lot(
         supplier: Set(input.supplier.trim().chars().take(200).collect()),
         received_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| conflict_on_duplicate(e, format!("reel {reel_id} has already been received")))?;
     audit::record(
-        &txn,
+        txn,
         meta,
         Change::new("lot.receive", "ComponentLot", row.id)
             .after(&json!({"mpn": row.mpn, "lotCode": row.lot_code, "reelId": row.reel_id, "quantity": row.quantity})),
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 

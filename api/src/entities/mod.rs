@@ -3,10 +3,13 @@
 //! Enumerations are stored as their stable text spelling (see `firstpass_shared::domain`);
 //! services convert at the boundary.
 
+pub mod alternate_part;
 pub mod api_token;
+pub mod attrition_rate;
 pub mod audit_event;
 pub mod box_bom_line;
 pub mod build;
+pub mod build_material_source;
 pub mod build_station;
 pub mod cfx_endpoint;
 pub mod cfx_message;
@@ -25,6 +28,9 @@ pub mod package_file;
 pub mod package_standard;
 pub mod partnership;
 pub mod product;
+pub mod purchase_order;
+pub mod purchase_order_line;
+pub mod purchase_order_receipt;
 pub mod recall_campaign;
 pub mod recall_campaign_unit;
 pub mod refresh_token;

@@ -166,6 +166,32 @@ impl World {
             .to_owned()
     }
 
+    /// A fresh purchase order of one line (LM358DR, the board's op-amp); returns the line's id.
+    async fn fresh_order_line(&self, n: usize) -> String {
+        let made = self
+            .app
+            .gql(Some(&self.ems_pm()), "mutation($i: PurchaseOrderInput!) { recordPurchaseOrder(input: $i) { lines { id } } }",
+                json!({"i": {"poNumber": format!("PO-FRESH-{n}"), "supplier": "Arrow", "lines": [{"mpn": "LM358DR", "manufacturer": "Texas Instruments", "quantity": 100, "promisedDate": "2099-03-01"}]}}))
+            .await;
+        made.data()["recordPurchaseOrder"]["lines"][0]["id"]
+            .as_str()
+            .expect("line id")
+            .to_owned()
+    }
+
+    /// A fresh alternate proposed for the accepted package's LM358DR; returns its id.
+    async fn fresh_alternate(&self, n: usize) -> String {
+        let made = self
+            .app
+            .gql(Some(&self.ems_pm()), "mutation($i: AlternatePartInput!) { proposeAlternatePart(input: $i) { id } }",
+                json!({"i": {"packageId": self.acme_accepted, "mpn": "LM358DR", "alternateMpn": format!("LM358-ALT-{n}"), "alternateManufacturer": "onsemi", "reason": "26-week lead time"}}))
+            .await;
+        made.data()["proposeAlternatePart"]["id"]
+            .as_str()
+            .expect("alternate id")
+            .to_owned()
+    }
+
     /// A fresh box of the Acme box build; returns its serial.
     async fn fresh_box(&self, n: usize) -> String {
         let pm = self.ems_pm();
@@ -1134,6 +1160,17 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "recordStationResult", query: "mutation($i: StationResultInput!) { recordStationResult(input: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "recordStationResults", query: "mutation($i: [StationResultInput!]!) { recordStationResults(inputs: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "recordDefect", query: "mutation($i: DefectInput!) { recordDefect(input: $i) { unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case { name: "purchaseOrders", query: "{ purchaseOrders { id poNumber } }", variables: json!({}), expect: ems_planners, check: Some(no_acme_rows) },
+        Case { name: "attritionRates", query: "{ attritionRates { partClass percent } }", variables: json!({}), expect: ems_planners, check: None },
+        Case { name: "alternateParts", query: "query($p: ID!) { alternateParts(packageId: $p) { id mpn } }", variables: json!({"p": world.acme_accepted}), expect: acme_and_partner_readers, check: None },
+        Case { name: "materialStatus", query: "query($b: ID!) { build(id: $b) { materialStatus { clearNow lines { mpn shortage } } } }", variables: json!({"b": world.acme_build}), expect: acme_and_partner_readers, check: None },
+        Case { name: "recordPurchaseOrder", query: "mutation($i: PurchaseOrderInput!) { recordPurchaseOrder(input: $i) { id } }", variables: Value::Null, expect: ems_planners, check: None },
+        Case { name: "updatePurchaseOrderPromise", query: "mutation($l: ID!) { updatePurchaseOrderPromise(lineId: $l, promisedDate: \"2099-04-01\") { promisedDate } }", variables: Value::Null, expect: ems_planners, check: None },
+        Case { name: "receivePurchaseOrderLine", query: "mutation($l: ID!, $i: PurchaseOrderReceiptInput!) { receivePurchaseOrderLine(lineId: $l, input: $i) { line { receivedQuantity } } }", variables: Value::Null, expect: ems_planners, check: None },
+        Case { name: "proposeAlternatePart", query: "mutation($i: AlternatePartInput!) { proposeAlternatePart(input: $i) { id } }", variables: Value::Null, expect: ems_planners, check: None },
+        Case { name: "decideAlternatePart", query: "mutation($id: ID!) { decideAlternatePart(id: $id, approve: true, note: \"Qualified\") { status } }", variables: Value::Null, expect: acme_oem_users, check: None },
+        Case { name: "setAttritionRate", query: "mutation { setAttritionRate(partClass: CHIP_PASSIVE, percent: 0.5) { percent } }", variables: json!({}), expect: ems_planners, check: None },
+        Case { name: "setMaterialSource", query: "mutation($b: ID!) { setMaterialSource(buildId: $b, mpn: \"LM358DR\", source: CONSIGNED) }", variables: json!({"b": world.acme_build}), expect: ems_planners, check: None },
         Case { name: "disposeDefect", query: "mutation($d: ID!) { disposeDefect(defectId: $d, disposition: REWORK) { defect { disposition } unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "receiveComponentLot", query: "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1312,6 +1349,17 @@ async fn every_operation_for_every_caller() {
                     json!({"i": {"serial": world.fresh_unit(n, 1).await, "station": "AOI", "designator": "U1", "code": "VOID", "disposition": "USE_AS_IS"}})
                 }
                 "disposeDefect" => json!({"d": world.fresh_pending_defect(n).await}),
+                "recordPurchaseOrder" => {
+                    json!({"i": {"poNumber": format!("PO-M-{n}"), "supplier": "Arrow", "lines": [{"mpn": "LM358DR", "manufacturer": "Texas Instruments", "quantity": 10, "promisedDate": "2099-02-01"}]}})
+                }
+                "updatePurchaseOrderPromise" => json!({"l": world.fresh_order_line(n).await}),
+                "receivePurchaseOrderLine" => {
+                    json!({"l": world.fresh_order_line(n).await, "i": {"quantity": 10, "lotCode": "L1", "reelId": format!("PO-REEL-{n}")}})
+                }
+                "proposeAlternatePart" => {
+                    json!({"i": {"packageId": world.acme_accepted, "mpn": "LM358DR", "alternateMpn": format!("LM358-P-{n}"), "alternateManufacturer": "onsemi", "reason": "lead time"}})
+                }
+                "decideAlternatePart" => json!({"id": world.fresh_alternate(n).await}),
                 "shipUnits" => {
                     json!({"i": {"buildId": world.acme_build, "serials": [world.fresh_unit(n, 2).await], "destination": "D", "carrier": "C", "trackingNumber": "T"}})
                 }
