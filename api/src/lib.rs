@@ -33,6 +33,7 @@ pub mod pagination;
 pub mod policy;
 pub mod schema;
 pub mod server;
+pub mod shipping;
 pub mod supply;
 pub mod tenancy;
 pub mod web_assets;

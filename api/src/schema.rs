@@ -11,6 +11,7 @@ use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::inbox::resolver::{InboxMutation, InboxQuery, InboxSubscription};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
+use crate::shipping::resolver::{ShippingMutation, ShippingQuery};
 use crate::supply::resolver::{SupplyMutation, SupplyQuery};
 use crate::webhooks::resolver::{WebhooksMutation, WebhooksQuery};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
@@ -28,6 +29,7 @@ pub struct Query(
     TestStepsQuery,
     CfxQuery,
     SupplyQuery,
+    ShippingQuery,
     InboxQuery,
     BoxBuildQuery,
 );
@@ -43,6 +45,7 @@ pub struct Mutation(
     WebhooksMutation,
     CfxMutation,
     SupplyMutation,
+    ShippingMutation,
     InboxMutation,
     BoxBuildMutation,
 );

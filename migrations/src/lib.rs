@@ -21,6 +21,7 @@ mod m0010_inbox;
 mod m0011_integrations;
 mod m0014_unit_current_parent;
 mod m0015_supply;
+mod m0016_shipping;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_integrations::Migration),
             Box::new(m0014_unit_current_parent::Migration),
             Box::new(m0015_supply::Migration),
+            Box::new(m0016_shipping::Migration),
         ]
     }
 }

@@ -326,6 +326,26 @@ impl Build {
         crate::supply::resolver::material_status(ctx, &self.row).await
     }
 
+    /// The build's shipments, newest first, with their cartons and advance ship notices.
+    async fn shipments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::shipping::resolver::ShipmentDetail>> {
+        let actor = ctx.reader()?;
+        Ok(crate::shipping::service::shipments(
+            ctx.state(),
+            actor,
+            Some(self.row.id),
+            None,
+            None,
+            crate::pagination::MAX_PAGE,
+        )
+        .await?
+        .into_iter()
+        .map(crate::shipping::resolver::ShipmentDetail)
+        .collect())
+    }
+
     /// The package revision built.
     async fn package(
         &self,

@@ -1077,6 +1077,34 @@ pub async fn ship_units(
     meta: &AuditMeta,
 ) -> ApiResult<shipment::Model> {
     authorize(actor, Action::RecordProduction)?;
+    let txn = begin_write(&state.db).await?;
+    let shipped = ship_units_in(&txn, actor, input, meta).await?;
+    txn.commit().await?;
+    state
+        .build_events
+        .publish(&state.db, shipped.build.id)
+        .await;
+    Ok(shipped.shipment)
+}
+
+/// What shipping changed: the shipment, the build after it, and the units as they were.
+#[derive(Debug, Clone)]
+pub struct Shipped {
+    /// The new shipment.
+    pub shipment: shipment::Model,
+    /// The build, now SHIPPED.
+    pub build: build::Model,
+    /// The units shipped, as read before the change.
+    pub units: Vec<unit::Model>,
+}
+
+/// [`ship_units`] inside `txn`; the caller authorizes, commits and tells the subscribers.
+pub async fn ship_units_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    input: Shipping,
+    meta: &AuditMeta,
+) -> ApiResult<Shipped> {
     let Shipping {
         build_id,
         serials,
@@ -1097,8 +1125,7 @@ pub async fn ship_units(
     let destination = clean("the destination", destination, 400)?;
     let carrier = clean("the carrier", carrier, 100)?;
     let tracking_number = clean("the tracking number", tracking_number, 100)?;
-    let txn = begin_write(&state.db).await?;
-    let build = planned_build(&txn, actor, build_id).await?;
+    let build = planned_build(txn, actor, build_id).await?;
     let wanted: BTreeSet<String> = serials.iter().map(Serial::to_string).collect();
     // Locked in id order, as station results lock them, so the two cannot deadlock.
     let units = unit::Entity::find()
@@ -1106,7 +1133,7 @@ pub async fn ship_units(
         .filter(unit::Column::Serial.is_in(wanted.iter().cloned()))
         .order_by_asc(unit::Column::Id)
         .lock_exclusive()
-        .all(&txn)
+        .all(txn)
         .await?;
     if units.len() != wanted.len() {
         let found: BTreeSet<&str> = units.iter().map(|u| u.serial.as_str()).collect();
@@ -1136,7 +1163,7 @@ pub async fn ship_units(
             crate::entities::unit_installation::Column::ChildId.is_in(units.iter().map(|u| u.id)),
         )
         .filter(crate::entities::unit_installation::Column::RemovedAt.is_null())
-        .one(&txn)
+        .one(txn)
         .await?
     {
         let serial = units
@@ -1156,31 +1183,35 @@ pub async fn ship_units(
         carrier: Set(carrier),
         tracking_number: Set(tracking_number),
         shipped_at: Set(now),
+        ship_to_address_id: Set(None),
+        customer_po: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     unit::Entity::update_many()
         .col_expr(unit::Column::Status, Expr::value(UnitStatus::Shipped))
         .col_expr(unit::Column::ShippedAt, Expr::value(now))
         .col_expr(unit::Column::ShipmentId, Expr::value(shipment.id))
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let was_shipped = build.status == BuildStatus::Shipped.as_str();
     let mut active: build::ActiveModel = build.into();
     active.status = Set(BuildStatus::Shipped.into());
     active.updated_at = Set(now);
-    let build = active.update(&txn).await?;
+    let build = active.update(txn).await?;
     audit::record(
-        &txn,
+        txn,
         meta,
         Change::new("build.ship", "Build", build.id).after(&json!({"shipment": shipment.id, "units": units.len(), "carrier": shipment.carrier, "trackingNumber": shipment.tracking_number})),
     )
     .await?;
-    emit_shipment(&txn, &build, &shipment, &units, was_shipped).await?;
-    txn.commit().await?;
-    state.build_events.publish(&state.db, build.id).await;
-    Ok(shipment)
+    emit_shipment(txn, &build, &shipment, &units, was_shipped).await?;
+    Ok(Shipped {
+        shipment,
+        build,
+        units,
+    })
 }
 
 /// Tells webhooks of a shipment, its units and (the first time) the build's SHIPPED status.

@@ -19,6 +19,10 @@ pub struct Model {
     pub tracking_number: String,
     /// When.
     pub shipped_at: DateTimeUtc,
+    /// The OEM's ship-to address it went to (shipments packed with `createShipment`).
+    pub ship_to_address_id: Option<Uuid>,
+    /// The customer's purchase order number.
+    pub customer_po: Option<String>,
 }
 
 /// No navigable relations: joins are written where they are needed.

@@ -15,6 +15,7 @@ mod packages;
 mod request_path;
 mod revisions;
 mod schema;
+mod shipping;
 mod supply;
 mod tenancy;
 mod test_steps;

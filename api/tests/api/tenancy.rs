@@ -192,6 +192,19 @@ impl World {
             .to_owned()
     }
 
+    /// A fresh ship-to address of Acme; returns its id.
+    async fn fresh_address(&self, n: usize) -> String {
+        let made = self
+            .app
+            .gql(Some(&self.engineer()), "mutation($i: ShipToAddressInput!) { addShipToAddress(input: $i) { id } }",
+                json!({"i": {"name": format!("Dock {n}"), "street": "1 Way", "city": "Reno", "postalCode": "89502", "country": "US"}}))
+            .await;
+        made.data()["addShipToAddress"]["id"]
+            .as_str()
+            .expect("address id")
+            .to_owned()
+    }
+
     /// A fresh box of the Acme box build; returns its serial.
     async fn fresh_box(&self, n: usize) -> String {
         let pm = self.ems_pm();
@@ -1172,6 +1185,21 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "setAttritionRate", query: "mutation { setAttritionRate(partClass: CHIP_PASSIVE, percent: 0.5) { percent } }", variables: json!({}), expect: ems_planners, check: None },
         Case { name: "setMaterialSource", query: "mutation($b: ID!) { setMaterialSource(buildId: $b, mpn: \"LM358DR\", source: CONSIGNED) }", variables: json!({"b": world.acme_build}), expect: ems_planners, check: None },
         Case { name: "disposeDefect", query: "mutation($d: ID!) { disposeDefect(defectId: $d, disposition: REWORK) { defect { disposition } unit { status } } }", variables: Value::Null, expect: ems_floor, check: None },
+        Case {
+            name: "addShipToAddress",
+            query: "mutation { addShipToAddress(input: {name: \"Dock\", street: \"1 Way\", city: \"Reno\", postalCode: \"89502\", country: \"US\"}) { id } }",
+            variables: json!({}),
+            expect: |caller| match caller {
+                Caller::Anonymous => UNAUTH,
+                Caller::AcmeAdmin | Caller::AcmeEngineer | Caller::GlobexAdmin | Caller::GlobexEngineer => Allowed,
+                _ => FORBIDDEN,
+            },
+            check: None,
+        },
+        Case { name: "shipToAddresses", query: "{ shipToAddresses { id name } }", variables: json!({}), expect: readers, check: None },
+        Case { name: "shipments", query: "{ shipments { id destination } }", variables: json!({}), expect: readers, check: None },
+        Case { name: "shipment", query: "query($id: ID!) { shipment(id: $id) { id asn } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
+        Case { name: "createShipment", query: "mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "receiveComponentLot", query: "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "recordLotUsage", query: "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1378,6 +1406,11 @@ async fn every_operation_for_every_caller() {
                     "i": {"imei": firstpass_shared::boxbuild::imei_with_check_digit(&format!("35{n:012}")),
                           "macAddresses": [format!("02:00:00:00:{:02X}:{:02X}", n / 256, n % 256)]}}),
                 "recordShipmentDelivered" => json!({"id": world.fresh_shipment(n).await}),
+                "shipment" => json!({"id": world.fresh_shipment(n).await}),
+                "createShipment" => {
+                    json!({"i": {"buildId": world.acme_build, "shipToAddressId": world.fresh_address(n).await,
+                    "carrier": "UPS", "trackingNumber": "T", "cartons": [{"serials": [world.fresh_unit(n, 2).await]}]}})
+                }
                 "recordLotUsage" => {
                     json!({"i": {"lotId": world.acme_lot, "buildId": world.acme_build, "designators": ["C2"], "serials": [world.fresh_unit(n, 0).await]}})
                 }
