@@ -156,7 +156,9 @@ async fn first_units(
 
 /// The first `limit` units by serial of each build in `builds`, in one statement: a lateral
 /// join walking the `(build_id, serial)` index on PostgreSQL, a window over the same index on
-/// SQLite.
+/// SQLite. On PostgreSQL the lateral subquery runs once per build and yields that build's units
+/// in index order, which is all the caller needs (it groups rows by build); an outer sort of
+/// every row again was a quarter of the statement's time.
 fn first_units_statement(backend: DatabaseBackend, builds: &[Uuid], limit: u64) -> Statement {
     let columns = unit::COLUMNS_OF_U;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -165,8 +167,7 @@ fn first_units_statement(backend: DatabaseBackend, builds: &[Uuid], limit: u64) 
             backend,
             format!(
                 "SELECT {columns} FROM unnest($1::uuid[]) AS b(id) CROSS JOIN LATERAL \
-                 (SELECT * FROM units WHERE units.build_id = b.id ORDER BY units.serial LIMIT $2) AS u \
-                 ORDER BY u.build_id, u.serial"
+                 (SELECT * FROM units WHERE units.build_id = b.id ORDER BY units.serial LIMIT $2) AS u"
             ),
             [
                 Value::Array(

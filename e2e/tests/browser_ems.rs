@@ -382,6 +382,11 @@ async fn ems_floor_in_the_browser() {
             (format!("/builds/{build}/holds"), "#no-holds", "holds"),
             (format!("/builds/{build}/lots"), "#lots-title", "lots"),
             (format!("/builds/{build}/ship"), "#ship-title", "ship"),
+            (
+                format!("/builds/{build}/materials"),
+                "#material-summary",
+                "materials",
+            ),
             ("/".to_owned(), "[data-testid=floor-build]", "home-quality"),
             (format!("/builds/{build}"), "#live-mode", "build-board"),
             (format!("/units/{}", serials[2]), "#unit-status", "unit"),

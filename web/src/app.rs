@@ -13,6 +13,7 @@ use crate::routes::holds::HoldsPage;
 use crate::routes::home::HomePage;
 use crate::routes::inbox::{InboxLink, InboxPage, InboxTick};
 use crate::routes::lots::LotsPage;
+use crate::routes::materials::MaterialsPage;
 use crate::routes::package::PackagePage;
 use crate::routes::packages::{NewPackagePage, PackagesPage};
 use crate::routes::plan::{PlanBuildPage, SerializePage};
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/builds/:id/holds") view=|| view! { <Guard><HoldsPage /></Guard> } />
                     <Route path=path!("/builds/:id/lots") view=|| view! { <Guard><LotsPage /></Guard> } />
                     <Route path=path!("/builds/:id/ship") view=|| view! { <Guard><ShipPage /></Guard> } />
+                    <Route path=path!("/builds/:id/materials") view=|| view! { <Guard><MaterialsPage /></Guard> } />
                     <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
                     <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
                     <Route path=path!("/box-build") view=|| view! { <Guard><BoxStationPage /></Guard> } />

@@ -9,6 +9,7 @@ pub mod holds;
 pub mod home;
 pub mod inbox;
 pub mod lots;
+pub mod materials;
 pub mod package;
 pub mod packages;
 pub mod plan;

@@ -257,6 +257,11 @@ operation!(
     "graphql/floor.graphql"
 );
 operation!(
+    /// Clear-to-build of a build: per BOM part, need, supply and clear date.
+    MaterialStatus,
+    "graphql/floor.graphql"
+);
+operation!(
     /// Decide a PENDING defect.
     DisposeDefect,
     "graphql/floor.graphql"

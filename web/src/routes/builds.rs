@@ -356,6 +356,8 @@ fn Board(
                 <dd>{format!("{} → {}", build.oem.name, build.ems.name)}</dd>
                 <dt>"Package"</dt>
                 <dd><A href=format!("/packages/{}", build.package.id)>"Open the package"</A></dd>
+                <dt>"Materials"</dt>
+                <dd><A href=format!("/builds/{}/materials", build.id) attr:id="build-materials">"Clear-to-build"</A></dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="stations-title">

@@ -184,6 +184,7 @@ pub fn FloorLinks(
             <li><A href=format!("/builds/{build_id}/holds") attr:class="floor-link">{format!("Holds ({held})")}</A></li>
             <li><A href=format!("/builds/{build_id}/lots") attr:class="floor-link">"Reels and lots"</A></li>
             <li><A href=format!("/builds/{build_id}/ship") attr:class="floor-link">"Ship"</A></li>
+            <li><A href=format!("/builds/{build_id}/materials") attr:class="floor-link">"Materials"</A></li>
             {planner.then(|| view! {
                 <li><A href=format!("/builds/{build_id}/serialize") attr:class="floor-link">"Serialize units"</A></li>
             })}
