@@ -350,3 +350,224 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
     }
     Ok(made)
 }
+
+/// What [`seed_supply`] generated.
+#[derive(Debug, Clone, Copy)]
+pub struct SupplyWorld {
+    /// Open builds, one per generated package.
+    pub builds: u32,
+    /// BOM lines per package.
+    pub lines: u32,
+    /// Lots in stock.
+    pub lots: u32,
+    /// Open purchase-order lines.
+    pub order_lines: u32,
+}
+
+/// Generates open builds for a clear-to-build load test: `builds` accepted packages of Acme for
+/// Northwind, each with its own BOM of `lines` lines, and one PLANNED build of 500 units of
+/// each, due a day apart. Two thirds of every BOM are chip resistors shared by all packages
+/// (two placements each; the EMS holds one reel lot of each, enough for about half of the
+/// builds); the rest are ICs of that package alone (one placement each), on order for every
+/// other package with a promised date. Not idempotent: each call adds new products.
+pub async fn seed_supply(
+    db: &DatabaseConnection,
+    builds: u32,
+    lines: u32,
+) -> ApiResult<SupplyWorld> {
+    use crate::entities::{
+        build, build_station, component_lot, npi_package, package_analysis, product,
+        purchase_order, purchase_order_line,
+    };
+    use chrono::{Days, Utc};
+    use firstpass_shared::cad::bom::BomLine;
+    use firstpass_shared::cad::{fixtures, validate};
+    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    use uuid::Uuid;
+
+    const UNITS: u32 = 500;
+    let oem = service::organization_by_name(db, "Acme Gateways").await?;
+    let ems = service::organization_by_name(db, "Northwind EMS").await?;
+    let person = |email: &'static str| async move {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .ok_or(ApiError::NotFound("user"))
+    };
+    let engineer = person("engineer@acme.example").await?;
+    let pm = person("pm@northwind.example").await?;
+    let template =
+        validate::validate_package(&fixtures::inputs(&fixtures::board(fixtures::Style::KiCad)));
+    let shared_lines = lines * 2 / 3;
+    let line = |row: u32, designators: Vec<String>, mpn: String| BomLine {
+        file: "bom.csv".to_owned(),
+        row: row + 2,
+        quantity: Some(designators.len() as u32),
+        designators,
+        mpn: Some(mpn),
+        manufacturer: Some("Generated".to_owned()),
+        description: None,
+        value: None,
+        package: None,
+        dnp: false,
+    };
+    let now = Utc::now();
+    let today = now.date_naive();
+    let tag = Uuid::now_v7().simple().to_string()[..8].to_owned();
+    let mut world = SupplyWorld {
+        builds,
+        lines,
+        lots: 0,
+        order_lines: 0,
+    };
+    let txn = db.begin().await?;
+    // Stock of the shared resistors: enough for about half of the builds.
+    let lots: Vec<component_lot::ActiveModel> = (0..shared_lines)
+        .map(|i| component_lot::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ems_id: Set(ems.id),
+            mpn: Set(format!("GEN-RC0402-{tag}-{i:03}")),
+            manufacturer: Set("Generated".to_owned()),
+            lot_code: Set(format!("LOT-{tag}-{i:03}")),
+            date_code: Set("2446".to_owned()),
+            reel_id: Set(format!("R-{tag}-{i:03}")),
+            quantity: Set((builds / 2 * UNITS * 2) as i32),
+            supplier: Set("Generated".to_owned()),
+            received_at: Set(now),
+        })
+        .collect();
+    world.lots = lots.len() as u32;
+    for chunk in lots.chunks(500) {
+        component_lot::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for p in 0..builds {
+        let bom: Vec<BomLine> = (0..lines)
+            .map(|i| {
+                if i < shared_lines {
+                    line(
+                        i,
+                        vec![format!("R{}", 2 * i + 1), format!("R{}", 2 * i + 2)],
+                        format!("GEN-RC0402-{tag}-{i:03}"),
+                    )
+                } else {
+                    line(
+                        i,
+                        vec![format!("U{}", i + 1)],
+                        format!("GEN-IC-{tag}-{p:03}-{i:03}"),
+                    )
+                }
+            })
+            .collect();
+        let mut analysis = template.clone();
+        analysis.bom_lines = bom;
+        let product = product::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            oem_id: Set(oem.id),
+            part_number: Set(format!("GW-SUPPLY-{tag}-{p:03}")),
+            name: Set(format!("Generated gateway {p}")),
+            description: Set(String::new()),
+            created_by: Set(engineer.id),
+            created_at: Set(now),
+            tier: Set(firstpass_shared::boxbuild::ProductTier::Pcba.into()),
+        }
+        .insert(&txn)
+        .await?;
+        let package = npi_package::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            product_id: Set(product.id),
+            oem_id: Set(oem.id),
+            ems_id: Set(ems.id),
+            revision: Set("A".to_owned()),
+            ipc_class: Set(IpcClass::Class2.into()),
+            quantities: Set(UNITS.to_string()),
+            notes: Set(String::new()),
+            status: Set(PackageStatus::Accepted.into()),
+            content_hash: Set(None),
+            first_submitted_at: Set(Some(now)),
+            previous_package_id: Set(None),
+            created_by: Set(engineer.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        package_analysis::ActiveModel {
+            package_id: Set(package.id),
+            analysis: Set(serde_json::to_string(&analysis).map_err(ApiError::internal)?),
+            error_count: Set(0),
+            warning_count: Set(0),
+            computed_at: Set(now),
+            inputs_hash: Set(None),
+            pictures: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        let row = build::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            package_id: Set(package.id),
+            product_id: Set(product.id),
+            oem_id: Set(oem.id),
+            ems_id: Set(ems.id),
+            phase: Set(BuildPhase::Pilot.into()),
+            quantity: Set(UNITS as i32),
+            due_date: Set(today + Days::new(30 + u64::from(p))),
+            status: Set(BuildStatus::Planned.into()),
+            created_by: Set(pm.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        build_station::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            build_id: Set(row.id),
+            position: Set(0),
+            kind: Set(StationKind::SmtTop.into()),
+            name: Set("SMT".to_owned()),
+        }
+        .insert(&txn)
+        .await?;
+        if p % 2 == 0 {
+            let order = purchase_order::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ems_id: Set(ems.id),
+                po_number: Set(format!("PO-{tag}-{p:03}")),
+                supplier: Set("Generated Distribution".to_owned()),
+                build_id: Set(Some(row.id)),
+                created_by: Set(pm.id),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            let order_lines: Vec<purchase_order_line::ActiveModel> = (shared_lines..lines)
+                .enumerate()
+                .map(|(n, i)| purchase_order_line::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    purchase_order_id: Set(order.id),
+                    ems_id: Set(ems.id),
+                    line_no: Set(n as i32 + 1),
+                    mpn: Set(format!("GEN-IC-{tag}-{p:03}-{i:03}")),
+                    manufacturer: Set("Generated".to_owned()),
+                    quantity: Set(UNITS as i32),
+                    promised_date: Set(today + Days::new(20 + u64::from(i % 40))),
+                    received_quantity: Set(0),
+                    updated_at: Set(now),
+                })
+                .collect();
+            world.order_lines += order_lines.len() as u32;
+            for chunk in order_lines.chunks(500) {
+                purchase_order_line::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    if crate::db::Backend::of(db) == crate::db::Backend::Postgres {
+        sea_orm::ConnectionTrait::execute_unprepared(db, "ANALYZE").await?;
+    }
+    Ok(world)
+}

@@ -61,6 +61,11 @@ pub fn router(app: AppState, schema: FirstpassSchema) -> Router {
         .route("/fai/{id}/characteristics.csv", get(crate::fai::export::csv))
         .route("/cfx", axum::routing::post(crate::cfx::http::receive))
         .route("/recall-impact.csv", get(crate::boxbuild::recall::csv))
+        .route(
+            "/shipments/{id}/certificate.pdf",
+            get(crate::shipping::export::certificate_pdf),
+        )
+        .route("/shipments/{id}/asn.csv", get(crate::shipping::export::asn_csv))
         .fallback(web_assets::serve)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

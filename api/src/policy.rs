@@ -40,6 +40,8 @@ pub enum Action {
     ManageSupply,
     /// Approve or reject the alternate parts an EMS proposes for one's own packages.
     ApproveAlternates,
+    /// Sign the certificate of conformance of a shipment (EMS quality, in person).
+    SignCertificates,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -115,6 +117,11 @@ impl Action {
                 roles: OEM_AUTHORS,
                 tokens: false,
             },
+            Action::SignCertificates => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: &[Role::EmsQuality],
+                tokens: false,
+            },
             Action::RunRecalls => Rule {
                 org_kind: None,
                 roles: &[
@@ -145,6 +152,7 @@ impl Action {
             Action::RunRecalls => "run recall campaigns",
             Action::ManageSupply => "manage purchase orders and material supply",
             Action::ApproveAlternates => "approve alternate parts",
+            Action::SignCertificates => "sign certificates of conformance",
         }
     }
 }

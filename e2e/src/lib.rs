@@ -8,6 +8,7 @@
 pub mod browser;
 pub mod cfx;
 pub mod kicad;
+pub mod sql_relay;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::io::{BufRead, BufReader, Write};

@@ -22,6 +22,7 @@ mod m0011_integrations;
 mod m0014_unit_current_parent;
 mod m0015_supply;
 mod m0016_shipping;
+mod m0017_requested_delivery;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_unit_current_parent::Migration),
             Box::new(m0015_supply::Migration),
             Box::new(m0016_shipping::Migration),
+            Box::new(m0017_requested_delivery::Migration),
         ]
     }
 }

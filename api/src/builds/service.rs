@@ -1185,6 +1185,7 @@ pub async fn ship_units_in(
         shipped_at: Set(now),
         ship_to_address_id: Set(None),
         customer_po: Set(None),
+        requested_date: Set(None),
     }
     .insert(txn)
     .await?;

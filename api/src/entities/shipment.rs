@@ -23,6 +23,8 @@ pub struct Model {
     pub ship_to_address_id: Option<Uuid>,
     /// The customer's purchase order number.
     pub customer_po: Option<String>,
+    /// The delivery date the customer's purchase order asks for.
+    pub requested_date: Option<Date>,
 }
 
 /// No navigable relations: joins are written where they are needed.

@@ -2,12 +2,12 @@
 //! `GET /fai/{id}/characteristics.csv`, both for anyone who may see the report.
 
 use super::model::{accountability, FaiStatus, SIGNED_RECORD};
-use super::pdf::{col, Document};
 use super::service;
 use crate::entities::{fai_characteristic, fai_report, signature};
 use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{HttpState, Reader};
+use crate::pdf::{col, Document};
 use crate::tenancy::Actor;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};

@@ -4,6 +4,5 @@
 pub mod content;
 pub mod export;
 pub mod model;
-mod pdf;
 pub mod resolver;
 pub mod service;

@@ -11,20 +11,20 @@ use super::model::{
     AddFaiCharacteristicInput, CharacteristicKind, CharacteristicStatus, FaiCharacteristicUpdate,
     FaiReason, FaiScope, FaiStatus, SignatureMeaning, SIGNED_RECORD,
 };
-use crate::accounts::service::check_credentials;
 use crate::audit::{self, AuditMeta, Change};
 use crate::builds::model::{stations, StationKind};
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::entities::{
     build, component_lot, fai_characteristic, fai_report, lot_usage, npi_package, organization,
-    product, signature, station_event, unit, user,
+    product, signature, station_event, unit,
 };
 use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::parse_id;
 use crate::packages::analysis;
 use crate::policy::{authorize, Action};
+use crate::signing;
 use crate::tenancy::Actor;
 use chrono::Utc;
 use firstpass_shared::domain::{IpcClass, OrgKind, Role, UnitStatus};
@@ -572,19 +572,7 @@ pub async fn sign(
         reason,
         client_ip,
     } = request;
-    let Some(user_id) = actor.user_id() else {
-        return Err(ApiError::forbidden("only a person can sign"));
-    };
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::bad_input(
-            "give a reason of 1 to 2,000 characters",
-        ));
-    }
-    let signer = user::Entity::find_by_id(user_id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let reason = signing::reason(reason)?;
     // Which step this signer may take, before asking for the password (no oracle on state).
     let report = load(&state.db, actor, report_id).await?;
     let expected =
@@ -601,15 +589,7 @@ pub async fn sign(
                 "only the EMS program manager, then an OEM engineer of the customer, sign an FAI",
             )),
         };
-    match check_credentials(state, &signer.email, password, client_ip).await {
-        Ok(_) => {}
-        Err(ApiError::Unauthenticated) => {
-            return Err(ApiError::forbidden(
-                "the password is not correct; nothing was signed",
-            ))
-        }
-        Err(other) => return Err(other),
-    }
+    let signer = signing::reauthenticate(state, actor, password, client_ip).await?;
     let txn = begin_write(&state.db).await?;
     let report = load(&txn, actor, report_id).await?;
     let status = status_of(&report)?;
@@ -627,22 +607,20 @@ pub async fn sign(
         (SignatureMeaning::Reviewed, _) => status,
     };
     let hash = content::content_hash(&txn, &report).await?;
-    let now = Utc::now();
-    let row = signature::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        record_type: Set(SIGNED_RECORD.to_owned()),
-        record_id: Set(report.id),
-        organization_id: Set(actor.org_id),
-        signer_id: Set(signer.id),
-        printed_name: Set(signer.full_name.clone()),
-        email: Set(signer.email.clone()),
-        meaning: Set(meaning.as_str().to_owned()),
-        reason: Set(reason),
-        content_hash: Set(hash),
-        signed_at: Set(now),
-    }
-    .insert(&txn)
+    let row = signing::record(
+        &txn,
+        signing::NewSignature {
+            record_type: SIGNED_RECORD,
+            record_id: report.id,
+            signer: &signer,
+            organization_id: actor.org_id,
+            meaning,
+            reason,
+            content_hash: hash,
+        },
+    )
     .await?;
+    let now = row.signed_at;
     let before = report.status.clone();
     let mut active: fai_report::ActiveModel = report.into();
     active.status = Set(next.as_str().to_owned());

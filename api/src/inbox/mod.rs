@@ -4,8 +4,9 @@
 //! ([`crate::tenancy::Actor::select`]), so nobody ever sees an entry about a record they could
 //! not open: packages to review (EMS program managers and admins), questions on the other
 //! side's packages (comments by the partner), packages accepted (the OEM), FAIs waiting for
-//! the reader's signature, units on hold (EMS quality, program managers and admins) and builds
-//! past their due date (both sides' planners). Each entry has a stable key that changes when
+//! the reader's signature, units on hold (EMS quality, program managers and admins), builds
+//! past their due date and open builds whose material will not be there by then (both sides'
+//! planners). Each entry has a stable key that changes when
 //! it needs attention again (a new submission, a new status), and `inbox_reads` records which
 //! keys a user has read.
 //!

@@ -18,6 +18,9 @@ pub enum InboxKind {
     UnitOnHold,
     /// A build is past its due date and not finished.
     BuildLate,
+    /// An open build's parts will not all be there by its due date (a supplier's promise, or
+    /// no supply at all).
+    MaterialLate,
 }
 
 /// One thing that waits for the reader.

@@ -278,6 +278,53 @@ pub async fn entries(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<
             }
         }
         if planner || actor.org_kind == OrgKind::Oem {
+            // Material that will not be there by the due date: the clear-to-build picture of
+            // each EMS whose open builds the reader sees, cut down to those builds.
+            let open: BTreeMap<Uuid, &build::Model> = builds
+                .iter()
+                .filter(|b| {
+                    b.status == BuildStatus::Planned.as_str()
+                        || b.status == BuildStatus::InProgress.as_str()
+                })
+                .map(|b| (b.id, b))
+                .collect();
+            let suppliers: BTreeSet<Uuid> = open.values().map(|b| b.ems_id).collect();
+            for ems in suppliers {
+                let picture = crate::supply::service::picture(db, ems).await?;
+                for late in picture.late() {
+                    let Some(b) = open.get(&late.build_id) else {
+                        continue;
+                    };
+                    let clear = late.clear_date.map_or_else(
+                        || "not in sight (no stock or order covers it)".to_owned(),
+                        |d| d.to_string(),
+                    );
+                    let mut gating = late.gating.iter().take(3).cloned().collect::<Vec<_>>();
+                    if late.gating.len() > 3 {
+                        gating.push(format!("{} more", late.gating.len() - 3));
+                    }
+                    out.push(entry(
+                        format!(
+                            "material:{}:{}",
+                            b.id,
+                            late.clear_date
+                                .map_or_else(|| "none".to_owned(), |d| d.to_string())
+                        ),
+                        InboxKind::MaterialLate,
+                        format!(
+                            "Material for build of {} is late",
+                            part(&names, b.product_id)
+                        ),
+                        format!(
+                            "Due {}; its parts are clear {clear}. Waiting on {}.",
+                            b.due_date,
+                            gating.join(", ")
+                        ),
+                        format!("/builds/{}/materials", b.id),
+                        b.updated_at,
+                    ));
+                }
+            }
             for b in builds
                 .iter()
                 .filter(|b| b.due_date < today)

@@ -444,6 +444,25 @@ pub async fn load(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<Pack
     Ok(load_stored(db, package_id).await?.analysis)
 }
 
+/// The stored analyses of several packages in one statement; a package without files has
+/// none in the map.
+pub async fn load_many(
+    db: &impl ConnectionTrait,
+    package_ids: impl IntoIterator<Item = Uuid>,
+) -> ApiResult<HashMap<Uuid, PackageAnalysis>> {
+    let rows: Vec<(Uuid, String)> = package_analysis::Entity::find()
+        .select_only()
+        .column(package_analysis::Column::PackageId)
+        .column(package_analysis::Column::Analysis)
+        .filter(package_analysis::Column::PackageId.is_in(package_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(id, json)| Ok((id, serde_json::from_str(&json).map_err(ApiError::internal)?)))
+        .collect()
+}
+
 /// The stored analysis of a package with the keys of its pictures.
 pub async fn load_stored(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<Stored> {
     match package_analysis::Entity::find_by_id(package_id)

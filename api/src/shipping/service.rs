@@ -27,6 +27,9 @@ use uuid::Uuid;
 /// Most cartons one shipment holds.
 pub const MAX_CARTONS: usize = 1000;
 
+/// Most shipments one delivery-performance answer counts (the newest).
+pub const MAX_SCORED_SHIPMENTS: u64 = 100_000;
+
 impl Tenanted for ship_to_address::Entity {
     const NOUN: &'static str = "ship-to address";
     /// The OEM's own addresses; an EMS sees those of the OEMs whose builds it runs.
@@ -171,6 +174,8 @@ pub struct NewShipment {
     pub ship_to_address_id: Uuid,
     /// The customer's purchase order number.
     pub customer_po: Option<String>,
+    /// The delivery date the customer's purchase order asks for.
+    pub requested_date: Option<NaiveDate>,
     /// Carrier.
     pub carrier: String,
     /// Carrier's tracking number.
@@ -252,6 +257,7 @@ pub async fn create_shipment(
     let mut active: shipment::ActiveModel = shipped.shipment.into();
     active.ship_to_address_id = Set(Some(address.id));
     active.customer_po = Set(customer_po);
+    active.requested_date = Set(input.requested_date);
     let shipment = active.update(&txn).await?;
     let unit_ids: HashMap<&str, Uuid> = shipped
         .units
@@ -332,10 +338,14 @@ pub async fn shipments(
 }
 
 /// One shipment the actor sees.
-pub async fn shipment(state: &AppState, actor: &Actor, id: Uuid) -> ApiResult<shipment::Model> {
+pub async fn shipment(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<shipment::Model> {
     shipment::Entity::find_by_id(id)
         .filter(shipment::Column::BuildId.in_subquery(crate::tenancy::visible_build_ids(actor)))
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ApiError::NotFound("shipment"))
 }
@@ -472,6 +482,8 @@ pub struct AsnOrder {
     pub phase: String,
     /// Its due date.
     pub due_date: NaiveDate,
+    /// The delivery date the customer's purchase order asks for.
+    pub requested_date: Option<NaiveDate>,
     /// Whether it shipped on or before the due date.
     pub on_time: bool,
 }
@@ -559,6 +571,7 @@ pub async fn asn(db: &impl ConnectionTrait, row: &shipment::Model) -> ApiResult<
             customer_po: row.customer_po.clone(),
             build_id: build.id,
             on_time: row.shipped_at.date_naive() <= build.due_date,
+            requested_date: row.requested_date,
             phase: build.phase,
             due_date: build.due_date,
         },
@@ -619,4 +632,110 @@ pub fn asn_csv(asn: &Asn) -> String {
         }
     }
     out
+}
+
+/// On-time delivery of one shipment (its one line: one build of one part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnTime {
+    /// The build's due date.
+    pub due_date: NaiveDate,
+    /// The date the customer's purchase order asks delivery for.
+    pub requested_date: Option<NaiveDate>,
+    /// The day it shipped (UTC).
+    pub shipped_on: NaiveDate,
+    /// The day it was delivered (UTC), once recorded.
+    pub delivered_on: Option<NaiveDate>,
+    /// Shipped on or before the build's due date.
+    pub to_due_date: bool,
+    /// Delivered on or before the requested date: unknown (`None`) while neither delivered nor
+    /// past that date, and when the order asks for no date.
+    pub to_requested_date: Option<bool>,
+}
+
+impl OnTime {
+    /// Judges a shipment against its build's due date and its order's requested date, `today`.
+    pub fn judge(
+        shipment: &shipment::Model,
+        due_date: NaiveDate,
+        delivered_at: Option<DateTime<Utc>>,
+        today: NaiveDate,
+    ) -> Self {
+        let shipped_on = shipment.shipped_at.date_naive();
+        let delivered_on = delivered_at.map(|at| at.date_naive());
+        let to_requested_date = shipment
+            .requested_date
+            .and_then(|asked| match delivered_on {
+                Some(day) => Some(day <= asked),
+                None if today > asked => Some(false),
+                None => None,
+            });
+        Self {
+            due_date,
+            requested_date: shipment.requested_date,
+            shipped_on,
+            delivered_on,
+            to_due_date: shipped_on <= due_date,
+            to_requested_date,
+        }
+    }
+}
+
+/// On-time delivery of each of `shipments` (already visible to the caller), in two statements.
+pub async fn on_time(
+    db: &impl ConnectionTrait,
+    shipments: &[shipment::Model],
+) -> ApiResult<HashMap<Uuid, OnTime>> {
+    use crate::entities::shipment_delivery;
+    let due: HashMap<Uuid, NaiveDate> = build::Entity::find()
+        .filter(build::Column::Id.is_in(shipments.iter().map(|s| s.build_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.due_date))
+        .collect();
+    let delivered: HashMap<Uuid, DateTime<Utc>> = shipment_delivery::Entity::find()
+        .filter(shipment_delivery::Column::ShipmentId.is_in(shipments.iter().map(|s| s.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.shipment_id, d.delivered_at))
+        .collect();
+    let today = Utc::now().date_naive();
+    Ok(shipments
+        .iter()
+        .filter_map(|s| {
+            let due_date = *due.get(&s.build_id)?;
+            let judged = OnTime::judge(s, due_date, delivered.get(&s.id).copied(), today);
+            Some((s.id, judged))
+        })
+        .collect())
+}
+
+/// On-time delivery over many shipments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryPerformance {
+    /// Shipments counted.
+    pub shipments: u32,
+    /// Of those, shipped by their build's due date.
+    pub on_time_to_due_date: u32,
+    /// Shipments whose order asks for a date and that are judged (delivered, or late).
+    pub judged_to_requested_date: u32,
+    /// Of those, delivered by the requested date.
+    pub on_time_to_requested_date: u32,
+}
+
+impl DeliveryPerformance {
+    /// Sums up judged shipments.
+    pub fn of<'a>(judged: impl IntoIterator<Item = &'a OnTime>) -> Self {
+        let mut out = Self::default();
+        for j in judged {
+            out.shipments += 1;
+            out.on_time_to_due_date += u32::from(j.to_due_date);
+            if let Some(ok) = j.to_requested_date {
+                out.judged_to_requested_date += 1;
+                out.on_time_to_requested_date += u32::from(ok);
+            }
+        }
+        out
+    }
 }

@@ -252,6 +252,12 @@ pub async fn update_promise(
         .load::<purchase_order_line::Entity>(&txn, line_id)
         .await?;
     let before = line.promised_date;
+    let late_before: BTreeSet<Uuid> = picture(&txn, line.ems_id)
+        .await?
+        .late()
+        .into_iter()
+        .map(|l| l.build_id)
+        .collect();
     let mut active: purchase_order_line::ActiveModel = line.into();
     active.promised_date = Set(promised_date);
     active.updated_at = Set(Utc::now());
@@ -264,7 +270,26 @@ pub async fn update_promise(
             .after(&json!({"promisedDate": line.promised_date})),
     )
     .await?;
+    // Builds this promise now makes late: both sides hear of it.
+    for late in picture(&txn, line.ems_id).await?.late() {
+        if late_before.contains(&late.build_id) {
+            continue;
+        }
+        let data = json!({
+            "mpn": line.mpn, "purchaseOrderLineId": line.id, "promisedDate": line.promised_date,
+            "clearDate": late.clear_date, "dueDate": late.due_date,
+        });
+        crate::outbox::emit_to(
+            &txn,
+            &[line.ems_id, late.oem_id],
+            crate::webhooks::model::WebhookEvent::MaterialLate,
+            late.build_id,
+            data,
+        )
+        .await?;
+    }
     txn.commit().await?;
+    crate::inbox::nudge();
     Ok(line)
 }
 
@@ -660,6 +685,66 @@ pub struct LineStatus {
 pub struct Picture {
     /// Per open build, its lines in BOM order.
     pub builds: HashMap<Uuid, Vec<LineStatus>>,
+    /// Per open build, its OEM and due date.
+    pub due: HashMap<Uuid, (Uuid, NaiveDate)>,
+}
+
+/// An open build whose material will not all be there by its due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateMaterial {
+    /// The build.
+    pub build_id: Uuid,
+    /// Its OEM.
+    pub oem_id: Uuid,
+    /// Its due date.
+    pub due_date: NaiveDate,
+    /// When all of it will be there; `None` when some has no supply in sight.
+    pub clear_date: Option<NaiveDate>,
+    /// The MPNs that push it past the due date, in BOM order.
+    pub gating: Vec<String>,
+}
+
+impl Picture {
+    /// The open builds whose material is not clear by their due date, earliest due first.
+    pub fn late(&self) -> Vec<LateMaterial> {
+        let mut out: Vec<LateMaterial> = self
+            .builds
+            .iter()
+            .filter_map(|(build_id, lines)| {
+                let (oem_id, due_date) = *self.due.get(build_id)?;
+                let gating: Vec<String> = lines
+                    .iter()
+                    .filter(|l| {
+                        l.allocation.uncovered > 0
+                            || l.allocation.clear_date.is_some_and(|d| d > due_date)
+                    })
+                    .map(|l| l.mpn.clone())
+                    .collect();
+                if gating.is_empty() {
+                    return None;
+                }
+                let uncovered = lines.iter().any(|l| l.allocation.uncovered > 0);
+                let clear_date = if uncovered {
+                    None
+                } else {
+                    lines.iter().filter_map(|l| l.allocation.clear_date).max()
+                };
+                Some(LateMaterial {
+                    build_id: *build_id,
+                    oem_id,
+                    due_date,
+                    clear_date,
+                    gating,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.due_date
+                .cmp(&b.due_date)
+                .then(a.build_id.cmp(&b.build_id))
+        });
+        out
+    }
 }
 
 /// A BOM line's placements per unit: its designators, or its quantity without them.
@@ -672,7 +757,7 @@ fn per_unit(line: &firstpass_shared::cad::bom::BomLine) -> u32 {
 }
 
 /// Computes clear-to-build for every open (PLANNED or IN_PROGRESS) build of `ems_id` with a
-/// fixed number of statements: the builds, their BOMs (one analysis per package), approved
+/// fixed number of statements, however many builds: the builds, their BOMs, approved
 /// alternates, attrition rates, material sources, lot usage and stock, open order lines.
 pub async fn picture(db: &impl ConnectionTrait, ems_id: Uuid) -> ApiResult<Picture> {
     let builds = build::Entity::find()
@@ -689,10 +774,12 @@ pub async fn picture(db: &impl ConnectionTrait, ems_id: Uuid) -> ApiResult<Pictu
         return Ok(Picture::default());
     }
     let packages: BTreeSet<Uuid> = builds.iter().map(|b| b.package_id).collect();
-    let mut boms = HashMap::new();
-    for package in &packages {
-        boms.insert(*package, analysis::load(db, *package).await?.bom_lines);
-    }
+    let boms: HashMap<Uuid, Vec<firstpass_shared::cad::bom::BomLine>> =
+        analysis::load_many(db, packages.iter().copied())
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id, a.bom_lines))
+            .collect();
     let mut approved: HashMap<(Uuid, String), Vec<String>> = HashMap::new();
     for alt in alternate_part::Entity::find()
         .filter(alternate_part::Column::PackageId.is_in(packages.iter().copied()))
@@ -834,7 +921,13 @@ pub async fn picture(db: &impl ConnectionTrait, ems_id: Uuid) -> ApiResult<Pictu
         }
     }
     let allocations = allocate(&needs, &stock, &orders);
-    let mut picture = Picture::default();
+    let mut picture = Picture {
+        due: builds
+            .iter()
+            .map(|b| (b.id, (b.oem_id, b.due_date)))
+            .collect(),
+        ..Picture::default()
+    };
     for ((build_id, mut line), allocation) in lines.into_iter().zip(allocations) {
         line.allocation = allocation;
         picture.builds.entry(build_id).or_default().push(line);

@@ -35,6 +35,9 @@ pub enum WebhookEvent {
     FaiApproved,
     /// A shipment left (subject: the shipment; `data.buildId`).
     ShipmentCreated,
+    /// A supplier's new promise leaves an open build short past its due date (subject: the
+    /// build; `data.mpn`, `data.promisedDate`, `data.clearDate`, `data.dueDate`).
+    MaterialLate,
 }
 
 impl WebhookEvent {
@@ -53,6 +56,7 @@ impl WebhookEvent {
         WebhookEvent::FaiSigned,
         WebhookEvent::FaiApproved,
         WebhookEvent::ShipmentCreated,
+        WebhookEvent::MaterialLate,
     ];
 
     /// The stable spelling (the GraphQL enum value).
@@ -71,6 +75,7 @@ impl WebhookEvent {
             WebhookEvent::FaiSigned => "FAI_SIGNED",
             WebhookEvent::FaiApproved => "FAI_APPROVED",
             WebhookEvent::ShipmentCreated => "SHIPMENT_CREATED",
+            WebhookEvent::MaterialLate => "MATERIAL_LATE",
         }
     }
 
@@ -80,7 +85,9 @@ impl WebhookEvent {
             WebhookEvent::PackageSubmitted
             | WebhookEvent::PackageAccepted
             | WebhookEvent::PackageChangesRequested => "NpiPackage",
-            WebhookEvent::BuildCreated | WebhookEvent::BuildStatusChanged => "Build",
+            WebhookEvent::BuildCreated
+            | WebhookEvent::BuildStatusChanged
+            | WebhookEvent::MaterialLate => "Build",
             WebhookEvent::UnitFailed
             | WebhookEvent::UnitHeld
             | WebhookEvent::UnitShipped

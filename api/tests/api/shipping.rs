@@ -29,7 +29,7 @@ async fn two_thousand_units_ship_in_forty_cartons_with_an_asn() {
     app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 1, pattern: \"FA-{SEQ:2}\") { serial } }", json!({"b": pilot}))
         .await
         .data();
-    app.approved_fai(&pilot, "FA-01").await;
+    let fai = app.approved_fai(&pilot, "FA-01").await;
     let build = build_of(&app, &pm, &package, "PRODUCTION", 2000).await;
     let made = app
         .gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 2000, pattern: \"GW-{SEQ:6}\") { serial } }", json!({"b": build}))
@@ -139,6 +139,116 @@ async fn two_thousand_units_ship_in_forty_cartons_with_an_asn() {
     let built: BTreeSet<&str> = serials.iter().map(String::as_str).collect();
     assert_eq!(in_csv, built, "the ASN reconciles to the build");
 
+    // The certificate of conformance: EMS quality signs it (password again, once); its PDF
+    // names the revision, the classes, the first article and the signer.
+    let quality = app.token(who::EMS_QUALITY).await;
+    let sign = "mutation($s: ID!, $p: String!) { signCertificateOfConformance(shipmentId: $s, password: $p) { signer { printedName } contentHash } }";
+    let wrong = app
+        .gql(
+            Some(&quality),
+            sign,
+            json!({"s": shipment_id, "p": "not-the-password"}),
+        )
+        .await;
+    assert_eq!(wrong.code(), Some("FORBIDDEN"));
+    let by_pm = app
+        .gql(
+            Some(&pm),
+            sign,
+            json!({"s": shipment_id, "p": "firstpass-demo"}),
+        )
+        .await;
+    assert_eq!(by_pm.code(), Some("FORBIDDEN"));
+    let unsigned = app
+        .gql(Some(&oem), "query($id: ID!) { shipment(id: $id) { certificate { signed valid faiReportId pdfUrl } } }", json!({"id": shipment_id}))
+        .await;
+    let cert = unsigned.data()["shipment"]["certificate"].clone();
+    assert_eq!(cert["signed"], false);
+    assert_eq!(cert["faiReportId"], fai.as_str());
+    let signed = app
+        .gql(
+            Some(&quality),
+            sign,
+            json!({"s": shipment_id, "p": "firstpass-demo"}),
+        )
+        .await;
+    let signature = signed.data()["signCertificateOfConformance"].clone();
+    assert_eq!(signature["signer"]["printedName"], "Quinn Quality");
+    let twice = app
+        .gql(
+            Some(&quality),
+            sign,
+            json!({"s": shipment_id, "p": "firstpass-demo"}),
+        )
+        .await;
+    assert_eq!(twice.code(), Some("CONFLICT"));
+    let seen = app
+        .gql(Some(&oem), "query($id: ID!) { shipment(id: $id) { certificate { signed valid contentHash pdfUrl signatures { signer { printedName } valid } } } }", json!({"id": shipment_id}))
+        .await;
+    let cert = seen.data()["shipment"]["certificate"].clone();
+    assert_eq!(cert["signed"], true);
+    assert_eq!(cert["valid"], true);
+    assert_eq!(cert["contentHash"], signature["contentHash"]);
+    let pdf = app
+        .http
+        .get(format!(
+            "{}{}",
+            app.base,
+            cert["pdfUrl"].as_str().expect("url")
+        ))
+        .bearer_auth(&oem)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let output = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/output");
+    if std::fs::create_dir_all(&output).is_ok() {
+        let _ = std::fs::write(output.join("certificate-of-conformance.pdf"), &bytes);
+    }
+    if let Some(text) = crate::fai::pdf_text(&bytes) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "Certificate of Conformance",
+            "GW-SHIP",
+            "Revision A",
+            "IPC-A-610 Class 2",
+            fai.as_str(),
+            "Quinn Quality",
+            "ACME-PO-7781",
+            "Serials shipped (2000)",
+            serials[0].as_str(),
+            serials[1999].as_str(),
+        ] {
+            assert!(
+                flat.contains(needle),
+                "the certificate names {needle}: {flat}"
+            );
+        }
+    }
+    let globex = app.token(who::GLOBEX_ADMIN).await;
+    let foreign = app
+        .http
+        .get(format!(
+            "{}/shipments/{shipment_id}/certificate.pdf",
+            app.base
+        ))
+        .bearer_auth(&globex)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(foreign.status(), 404);
+    let asn_file = app
+        .http
+        .get(format!("{}/shipments/{shipment_id}/asn.csv", app.base))
+        .bearer_auth(&oem)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(asn_file.status(), 200);
+    assert_eq!(asn_file.text().await.expect("csv"), csv);
+
     // Every unit of the build is SHIPPED in that shipment; nothing ships twice.
     let status = app
         .gql(
@@ -156,7 +266,6 @@ async fn two_thousand_units_ship_in_forty_cartons_with_an_asn() {
     assert_eq!(again.code(), Some("CONFLICT"));
 
     // Another OEM sees neither the shipment nor the address, and cannot be shipped to here.
-    let globex = app.token(who::GLOBEX_ADMIN).await;
     let foreign = app
         .gql(
             Some(&globex),

@@ -1022,6 +1022,15 @@ fn ems_floor(caller: Caller) -> Expect {
     }
 }
 
+/// Signing certificates of conformance: EMS quality, in person.
+fn ems_quality_signs(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::EmsQuality => Allowed,
+        _ => FORBIDDEN,
+    }
+}
+
 /// Planning builds: the EMS program manager and admin.
 fn ems_planners(caller: Caller) -> Expect {
     match caller {
@@ -1199,6 +1208,7 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "shipToAddresses", query: "{ shipToAddresses { id name } }", variables: json!({}), expect: readers, check: None },
         Case { name: "shipments", query: "{ shipments { id destination } }", variables: json!({}), expect: readers, check: None },
         Case { name: "shipment", query: "query($id: ID!) { shipment(id: $id) { id asn } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
+        Case { name: "signCertificateOfConformance", query: "mutation($id: ID!) { signCertificateOfConformance(shipmentId: $id, password: \"firstpass-demo\") { contentHash } }", variables: Value::Null, expect: ems_quality_signs, check: None },
         Case { name: "createShipment", query: "mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "receiveComponentLot", query: "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1406,7 +1416,9 @@ async fn every_operation_for_every_caller() {
                     "i": {"imei": firstpass_shared::boxbuild::imei_with_check_digit(&format!("35{n:012}")),
                           "macAddresses": [format!("02:00:00:00:{:02X}:{:02X}", n / 256, n % 256)]}}),
                 "recordShipmentDelivered" => json!({"id": world.fresh_shipment(n).await}),
-                "shipment" => json!({"id": world.fresh_shipment(n).await}),
+                "shipment" | "signCertificateOfConformance" => {
+                    json!({"id": world.fresh_shipment(n).await})
+                }
                 "createShipment" => {
                     json!({"i": {"buildId": world.acme_build, "shipToAddressId": world.fresh_address(n).await,
                     "carrier": "UPS", "trackingNumber": "T", "cartons": [{"serials": [world.fresh_unit(n, 2).await]}]}})

@@ -1,6 +1,6 @@
-//! A small typesetter for the FAI report: pages with a running header ("page n of m"),
-//! headings, wrapped paragraphs and ruled tables whose header row repeats on every page,
-//! written as PDF with an embedded, subsetted Unicode TrueType font (DejaVu Sans Condensed),
+//! A small typesetter for the signed records Firstpass prints (the FAI report, the certificate
+//! of conformance): pages with a running header ("page n of m"), headings, wrapped paragraphs
+//! and ruled tables whose header row repeats on every page, written as PDF with an embedded, subsetted Unicode TrueType font (DejaVu Sans Condensed),
 //! so `µ`, `Ω`, `±`, `°` and accented names print as typed.
 //!
 //! Lines break between words only; a single word wider than its column (a hash, a long part
@@ -82,6 +82,7 @@ impl Metrics<'_> {
 }
 
 /// A column of a table: its title and its share of the page width.
+#[derive(Clone, Copy, Debug)]
 pub struct Column<'a> {
     /// Header text.
     pub title: &'a str,
