@@ -93,7 +93,7 @@ async fn two_thousand_units_ship_in_forty_cartons_with_an_asn() {
         .await;
     assert_eq!(refused.code(), Some("BAD_USER_INPUT"));
     let shipped = app
-        .gql(Some(&pm), create, json!({"i": {"buildId": build, "shipToAddressId": address_id, "customerPo": "ACME-PO-7781",
+        .gql(Some(&pm), create, json!({"i": {"buildId": build, "shipToAddressId": address_id, "customerPo": "ACME-PO-7781", "requestedDate": "2099-07-10",
             "carrier": "UPS", "trackingNumber": "1Z999AA10123456784", "cartons": cartons}}))
         .await;
     let shipment = shipped.data()["createShipment"].clone();
@@ -248,6 +248,36 @@ async fn two_thousand_units_ship_in_forty_cartons_with_an_asn() {
         .expect("csv");
     assert_eq!(asn_file.status(), 200);
     assert_eq!(asn_file.text().await.expect("csv"), csv);
+
+    // On-time delivery: shipped by the build's due date; judged against the requested date
+    // once delivered.
+    let on_time = "query($id: ID!) { shipment(id: $id) { onTime { dueDate requestedDate toDueDate toRequestedDate deliveredOn } } }";
+    let before = app
+        .gql(Some(&oem), on_time, json!({"id": shipment_id}))
+        .await;
+    assert_eq!(
+        before.data()["shipment"]["onTime"],
+        json!({"dueDate": "2099-06-30", "requestedDate": "2099-07-10", "toDueDate": true, "toRequestedDate": null, "deliveredOn": null})
+    );
+    app.gql(
+        Some(&pm),
+        "mutation($id: ID!) { recordShipmentDelivered(shipmentId: $id) { deliveredAt } }",
+        json!({"id": shipment_id}),
+    )
+    .await
+    .data();
+    let after = app
+        .gql(Some(&oem), on_time, json!({"id": shipment_id}))
+        .await;
+    assert_eq!(after.data()["shipment"]["onTime"]["toRequestedDate"], true);
+    let score = app
+        .gql(Some(&oem), "query($b: ID!) { deliveryPerformance(filter: {buildId: $b}) { shipments onTimeToDueDate percentToDueDate judgedToRequestedDate onTimeToRequestedDate percentToRequestedDate } }", json!({"b": build}))
+        .await;
+    assert_eq!(
+        score.data()["deliveryPerformance"],
+        json!({"shipments": 1, "onTimeToDueDate": 1, "percentToDueDate": 100.0, "judgedToRequestedDate": 1, "onTimeToRequestedDate": 1, "percentToRequestedDate": 100.0})
+    );
+    assert_eq!(doc["order"]["requestedDate"], "2099-07-10");
 
     // Every unit of the build is SHIPPED in that shipment; nothing ships twice.
     let status = app

@@ -184,7 +184,14 @@ async fn a_short_long_lead_part_clears_on_its_promise_and_on_receipt() {
         .await;
     assert_eq!(duplicate.code(), Some("CONFLICT"));
 
-    // The supplier slips past the due date.
+    // Both sides listen for late material; then the supplier slips past the due date.
+    app.state.webhooks.set_allow_private(true);
+    for admin in [who::EMS_ADMIN, who::ACME_ADMIN] {
+        let token = app.token(admin).await;
+        app.gql(Some(&token), "mutation { createWebhookEndpoint(url: \"http://127.0.0.1:9/hooks\", events: [MATERIAL_LATE]) { secret } }", json!({}))
+            .await
+            .data();
+    }
     app.gql(
         Some(&pm),
         "mutation($l: ID!) { updatePurchaseOrderPromise(lineId: $l, promisedDate: \"2099-07-15\") { promisedDate } }",
@@ -200,6 +207,41 @@ async fn a_short_long_lead_part_clears_on_its_promise_and_on_receipt() {
         ),
         (json!("2099-07-15"), json!(true))
     );
+    // Both sides hear of it: an inbox entry each, and a MATERIAL_LATE event for each tenant.
+    for token in [&pm, &oem] {
+        let inbox = app
+            .gql(
+                Some(token),
+                "{ inbox { entries { kind link detail } } }",
+                json!({}),
+            )
+            .await;
+        let entries = inbox.data()["inbox"]["entries"].clone();
+        let late = entries
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["kind"] == "MATERIAL_LATE"))
+            .unwrap_or_else(|| panic!("no MATERIAL_LATE entry in {entries}"));
+        assert_eq!(late["link"], format!("/builds/{build}/materials"));
+        let detail = late["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains("2099-07-15") && detail.contains("LM358DR"),
+            "{detail}"
+        );
+    }
+    {
+        use firstpass_api::entities::outbox_event;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let events = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Event.eq("MATERIAL_LATE"))
+            .all(&app.state.db)
+            .await
+            .expect("outbox");
+        assert_eq!(events.len(), 2, "one event for the EMS and one for the OEM");
+        for e in &events {
+            assert_eq!(e.subject_id.to_string(), build);
+            assert!(e.payload.contains("2099-07-15"), "{}", e.payload);
+        }
+    }
 
     // Receiving more than is open is refused; receiving the line clears the build.
     let too_many = app
