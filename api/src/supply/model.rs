@@ -311,3 +311,71 @@ impl MaterialStatus {
         }
     }
 }
+
+/// One open build a part gates, in the demand view.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct GatedBuild {
+    /// The build.
+    pub build_id: ID,
+    /// Its product's part number.
+    pub part_number: String,
+    /// Its phase.
+    pub phase: firstpass_shared::domain::BuildPhase,
+    /// Its due date.
+    pub due_date: NaiveDate,
+    /// Its line of the part, as its material status shows it.
+    pub line: MaterialLine,
+}
+
+/// A part that open builds are short of, with the builds it gates.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PartDemand {
+    /// The BOM's MPN.
+    pub mpn: String,
+    /// Its manufacturer, as a BOM names it.
+    pub manufacturer: Option<String>,
+    /// Parts short over those builds.
+    pub shortage: i32,
+    /// Of those, parts with nothing ordered to cover them.
+    pub uncovered: i32,
+    /// When the last of those builds will have it; null when some of it is not covered.
+    pub clear_date: Option<NaiveDate>,
+    /// How many of those builds it pushes past their due date.
+    pub builds_pushed_past_due: i32,
+    /// The builds short of it, earliest due first.
+    pub builds: Vec<GatedBuild>,
+}
+
+impl TryFrom<super::service::PartDemand> for PartDemand {
+    type Error = crate::error::ApiError;
+
+    fn try_from(part: super::service::PartDemand) -> Result<Self, Self::Error> {
+        let builds: Vec<GatedBuild> = part
+            .builds
+            .into_iter()
+            .map(|n| {
+                Ok(GatedBuild {
+                    build_id: ID(n.build.id.to_string()),
+                    part_number: n.part_number,
+                    phase: crate::error::stored(&n.build.phase)?,
+                    due_date: n.build.due_date,
+                    line: MaterialLine::new(n.line, n.build.due_date),
+                })
+            })
+            .collect::<Result<_, Self::Error>>()?;
+        let uncovered: i32 = builds.iter().map(|b| b.line.uncovered).sum();
+        Ok(Self {
+            mpn: part.mpn,
+            manufacturer: part.manufacturer,
+            shortage: builds.iter().map(|b| b.line.shortage).sum(),
+            uncovered,
+            clear_date: if uncovered > 0 {
+                None
+            } else {
+                builds.iter().filter_map(|b| b.line.clear_date).max()
+            },
+            builds_pushed_past_due: builds.iter().filter(|b| b.line.pushes_due_date).count() as i32,
+            builds,
+        })
+    }
+}

@@ -53,6 +53,23 @@ impl SupplyQuery {
             .collect::<ApiResult<_>>()?)
     }
 
+    /// The demand view across open builds: each part some open build the caller sees is short
+    /// of, with the builds it gates; parts that push builds past their due date first. An
+    /// EMS may keep one OEM's builds with `oemId`.
+    async fn material_demand(
+        &self,
+        ctx: &Context<'_>,
+        oem_id: Option<ID>,
+    ) -> Result<Vec<super::model::PartDemand>> {
+        let actor = ctx.reader()?;
+        let oem = oem_id.map(|o| parse_id(&o, "organization")).transpose()?;
+        Ok(service::demand(ctx.state(), actor, oem)
+            .await?
+            .into_iter()
+            .map(super::model::PartDemand::try_from)
+            .collect::<ApiResult<_>>()?)
+    }
+
     /// The attrition the EMS plans per part class (a class not set plans none).
     async fn attrition_rates(&self, ctx: &Context<'_>) -> Result<Vec<AttritionRate>> {
         let actor = ctx.reader()?;

@@ -954,3 +954,119 @@ pub fn shortages_first(mut lines: Vec<LineStatus>) -> Vec<LineStatus> {
     });
     lines
 }
+
+/// One open build's need of a part, in the demand view.
+#[derive(Debug, Clone)]
+pub struct BuildNeed {
+    /// The build.
+    pub build: build::Model,
+    /// Its product's part number.
+    pub part_number: String,
+    /// Its line of the part.
+    pub line: LineStatus,
+}
+
+/// A part that open builds are short of, and the builds it gates.
+#[derive(Debug, Clone)]
+pub struct PartDemand {
+    /// The BOM's MPN.
+    pub mpn: String,
+    /// Its manufacturer, as a BOM names it.
+    pub manufacturer: Option<String>,
+    /// Each short build's line of it, earliest due first.
+    pub builds: Vec<BuildNeed>,
+}
+
+/// The demand view: across every open build the actor sees (of one OEM when `oem_id` is
+/// given), each part some build is short of, with the builds it gates; parts that push a build
+/// past its due date first (most such builds first), then the latest clear date.
+///
+/// One clear-to-build picture per EMS involved; the OEM sees only its own builds in it.
+pub async fn demand(
+    state: &AppState,
+    actor: &Actor,
+    oem_id: Option<Uuid>,
+) -> ApiResult<Vec<PartDemand>> {
+    let mut select = actor
+        .select::<build::Entity>()
+        .filter(build::Column::Status.is_in([
+            BuildStatus::Planned.as_str(),
+            BuildStatus::InProgress.as_str(),
+        ]));
+    if let Some(oem) = oem_id {
+        select = select.filter(build::Column::OemId.eq(oem));
+    }
+    let open: HashMap<Uuid, build::Model> = select
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    let part_numbers: HashMap<Uuid, String> = crate::entities::product::Entity::find()
+        .filter(
+            crate::entities::product::Column::Id
+                .is_in(open.values().map(|b| b.product_id).collect::<BTreeSet<_>>()),
+        )
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.part_number))
+        .collect();
+    let suppliers: BTreeSet<Uuid> = open.values().map(|b| b.ems_id).collect();
+    let mut parts: HashMap<String, PartDemand> = HashMap::new();
+    for ems in suppliers {
+        let picture = picture(&state.db, ems).await?;
+        for (build_id, lines) in picture.builds {
+            let Some(build) = open.get(&build_id) else {
+                continue;
+            };
+            for line in lines.into_iter().filter(|l| l.allocation.shortage() > 0) {
+                let part = parts.entry(line.mpn.clone()).or_insert_with(|| PartDemand {
+                    mpn: line.mpn.clone(),
+                    manufacturer: line.manufacturer.clone(),
+                    builds: Vec::new(),
+                });
+                part.builds.push(BuildNeed {
+                    build: build.clone(),
+                    part_number: part_numbers
+                        .get(&build.product_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    line,
+                });
+            }
+        }
+    }
+    let pushes = |n: &BuildNeed| {
+        n.line.allocation.uncovered > 0
+            || n.line
+                .allocation
+                .clear_date
+                .is_some_and(|d| d > n.build.due_date)
+    };
+    let mut out: Vec<PartDemand> = parts.into_values().collect();
+    for part in &mut out {
+        part.builds.sort_by(|a, b| {
+            a.build
+                .due_date
+                .cmp(&b.build.due_date)
+                .then(a.build.id.cmp(&b.build.id))
+        });
+    }
+    let key = |p: &PartDemand| {
+        let pushed = p.builds.iter().filter(|n| pushes(n)).count();
+        let uncovered = p.builds.iter().any(|n| n.line.allocation.uncovered > 0);
+        let latest = p
+            .builds
+            .iter()
+            .filter_map(|n| n.line.allocation.clear_date)
+            .max();
+        (
+            std::cmp::Reverse(pushed),
+            std::cmp::Reverse(uncovered),
+            std::cmp::Reverse(latest),
+        )
+    };
+    out.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.mpn.cmp(&b.mpn)));
+    Ok(out)
+}

@@ -228,6 +228,23 @@ async fn a_short_long_lead_part_clears_on_its_promise_and_on_receipt() {
             "{detail}"
         );
     }
+    // The OEM's demand view: the op-amp gates this build past its due date.
+    let demand = app
+        .gql(Some(&oem), "{ materialDemand { mpn shortage clearDate buildsPushedPastDue builds { buildId partNumber dueDate line { shortage pushesDueDate } } } }", json!({}))
+        .await;
+    let parts = demand.data()["materialDemand"].clone();
+    assert_eq!(parts[0]["mpn"], "LM358DR", "{parts}");
+    assert_eq!(parts[0]["clearDate"], "2099-07-15");
+    assert_eq!(parts[0]["buildsPushedPastDue"], 1);
+    assert_eq!(
+        parts[0]["builds"],
+        json!([{"buildId": build, "partNumber": "GW-MAIN", "dueDate": "2099-06-30", "line": {"shortage": 1500, "pushesDueDate": true}}])
+    );
+    let globex = app.token(who::GLOBEX_ADMIN).await;
+    let none = app
+        .gql(Some(&globex), "{ materialDemand { mpn } }", json!({}))
+        .await;
+    assert_eq!(none.data()["materialDemand"], json!([]));
     {
         use firstpass_api::entities::outbox_event;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -356,7 +373,6 @@ async fn a_short_long_lead_part_clears_on_its_promise_and_on_receipt() {
         orders.data()["purchaseOrders"],
         json!([{"poNumber": "PO-4711", "lines": [{"receivedQuantity": 1500}]}])
     );
-    let globex = app.token(who::GLOBEX_ADMIN).await;
     let foreign = app.gql(Some(&globex), STATUS, json!({"b": build})).await;
     assert_eq!(foreign.code(), Some("NOT_FOUND"));
     let foreign_alternates = app

@@ -1207,6 +1207,7 @@ fn build_operations(world: &World) -> Vec<Case> {
         },
         Case { name: "shipToAddresses", query: "{ shipToAddresses { id name } }", variables: json!({}), expect: readers, check: None },
         Case { name: "shipments", query: "{ shipments { id destination } }", variables: json!({}), expect: readers, check: None },
+        Case { name: "materialDemand", query: "{ materialDemand { mpn builds { buildId } } }", variables: json!({}), expect: readers, check: None },
         Case { name: "deliveryPerformance", query: "{ deliveryPerformance { shipments percentToDueDate } }", variables: json!({}), expect: readers, check: None },
         Case { name: "shipment", query: "query($id: ID!) { shipment(id: $id) { id asn onTime { toDueDate } certificate { signed } } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
         Case { name: "signCertificateOfConformance", query: "mutation($id: ID!) { signCertificateOfConformance(shipmentId: $id, password: \"firstpass-demo\") { contentHash } }", variables: Value::Null, expect: ems_quality_signs, check: None },
