@@ -138,16 +138,82 @@ pub struct Factory {
 /// Units per generated build.
 const BUILD_SIZE: u32 = 1000;
 
+/// A generated product and its accepted revision A.
+struct Generated {
+    oem_id: uuid::Uuid,
+    ems_id: uuid::Uuid,
+    engineer_id: uuid::Uuid,
+    part_number: String,
+    name: String,
+    quantity: u32,
+}
+
+/// Inserts a product of the OEM with an ACCEPTED revision A for the EMS whose stored analysis
+/// is `analysis` (as if its files had been uploaded and checked); the product and the package.
+async fn accepted_revision(
+    txn: &impl sea_orm::ConnectionTrait,
+    new: Generated,
+    analysis: &firstpass_shared::cad::PackageAnalysis,
+) -> ApiResult<(
+    crate::entities::product::Model,
+    crate::entities::npi_package::Model,
+)> {
+    use crate::entities::{npi_package, package_analysis, product};
+    use sea_orm::ActiveValue::Set;
+    use uuid::Uuid;
+    let now = chrono::Utc::now();
+    let product = product::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        oem_id: Set(new.oem_id),
+        part_number: Set(new.part_number),
+        name: Set(new.name),
+        description: Set(String::new()),
+        created_by: Set(new.engineer_id),
+        created_at: Set(now),
+        tier: Set(firstpass_shared::boxbuild::ProductTier::Pcba.into()),
+    }
+    .insert(txn)
+    .await?;
+    let package = npi_package::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        product_id: Set(product.id),
+        oem_id: Set(new.oem_id),
+        ems_id: Set(new.ems_id),
+        revision: Set("A".to_owned()),
+        ipc_class: Set(IpcClass::Class2.into()),
+        quantities: Set(new.quantity.to_string()),
+        notes: Set(String::new()),
+        status: Set(PackageStatus::Accepted.into()),
+        content_hash: Set(None),
+        first_submitted_at: Set(Some(now)),
+        previous_package_id: Set(None),
+        created_by: Set(new.engineer_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    package_analysis::ActiveModel {
+        package_id: Set(package.id),
+        analysis: Set(serde_json::to_string(analysis).map_err(ApiError::internal)?),
+        error_count: Set(0),
+        warning_count: Set(0),
+        computed_at: Set(now),
+        inputs_hash: Set(None),
+        pictures: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok((product, package))
+}
+
 /// Generates a factory for load tests: an accepted revision of the demo gateway board, builds of
 /// 1,000 completed units, and for every unit a lot on every placed designator. Reel `r` of a
 /// build carries lot code `LOT-{build % 100}-{designator}`, so each lot code reaches about 1 %
 /// of the units once there are 100 builds or more. Rows go in with multi-row inserts, one
 /// transaction per build. Not idempotent: each call adds a new product.
 pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Factory> {
-    use crate::entities::{
-        build, build_station, component_lot, lot_usage, npi_package, package_analysis, product,
-        unit,
-    };
+    use crate::entities::{build, build_station, component_lot, lot_usage, unit};
     use chrono::Utc;
     use firstpass_shared::cad::{fixtures, validate};
     use sea_orm::{ActiveValue::Set, TransactionTrait};
@@ -185,47 +251,18 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
     let now = Utc::now();
     let tag = Uuid::now_v7().simple().to_string()[..8].to_owned();
     let txn = db.begin().await?;
-    let product = product::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        oem_id: Set(oem.id),
-        part_number: Set(format!("GW-SCALE-{tag}")),
-        name: Set("Industrial gateway (generated factory)".to_owned()),
-        description: Set(String::new()),
-        created_by: Set(engineer.id),
-        created_at: Set(now),
-        tier: Set(firstpass_shared::boxbuild::ProductTier::Pcba.into()),
-    }
-    .insert(&txn)
-    .await?;
-    let package = npi_package::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        product_id: Set(product.id),
-        oem_id: Set(oem.id),
-        ems_id: Set(ems.id),
-        revision: Set("A".to_owned()),
-        ipc_class: Set(IpcClass::Class2.into()),
-        quantities: Set(units.to_string()),
-        notes: Set(String::new()),
-        status: Set(PackageStatus::Accepted.into()),
-        content_hash: Set(None),
-        first_submitted_at: Set(Some(now)),
-        previous_package_id: Set(None),
-        created_by: Set(engineer.id),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    package_analysis::ActiveModel {
-        package_id: Set(package.id),
-        analysis: Set(serde_json::to_string(&analysis).map_err(ApiError::internal)?),
-        error_count: Set(0),
-        warning_count: Set(0),
-        computed_at: Set(now),
-        inputs_hash: Set(None),
-        pictures: Set(None),
-    }
-    .insert(&txn)
+    let (product, package) = accepted_revision(
+        &txn,
+        Generated {
+            oem_id: oem.id,
+            ems_id: ems.id,
+            engineer_id: engineer.id,
+            part_number: format!("GW-SCALE-{tag}"),
+            name: "Industrial gateway (generated factory)".to_owned(),
+            quantity: units,
+        },
+        &analysis,
+    )
     .await?;
     txn.commit().await?;
 
@@ -376,8 +413,7 @@ pub async fn seed_supply(
     lines: u32,
 ) -> ApiResult<SupplyWorld> {
     use crate::entities::{
-        build, build_station, component_lot, npi_package, package_analysis, product,
-        purchase_order, purchase_order_line,
+        build, build_station, component_lot, purchase_order, purchase_order_line,
     };
     use chrono::{Days, Utc};
     use firstpass_shared::cad::bom::BomLine;
@@ -463,47 +499,18 @@ pub async fn seed_supply(
             .collect();
         let mut analysis = template.clone();
         analysis.bom_lines = bom;
-        let product = product::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            oem_id: Set(oem.id),
-            part_number: Set(format!("GW-SUPPLY-{tag}-{p:03}")),
-            name: Set(format!("Generated gateway {p}")),
-            description: Set(String::new()),
-            created_by: Set(engineer.id),
-            created_at: Set(now),
-            tier: Set(firstpass_shared::boxbuild::ProductTier::Pcba.into()),
-        }
-        .insert(&txn)
-        .await?;
-        let package = npi_package::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            product_id: Set(product.id),
-            oem_id: Set(oem.id),
-            ems_id: Set(ems.id),
-            revision: Set("A".to_owned()),
-            ipc_class: Set(IpcClass::Class2.into()),
-            quantities: Set(UNITS.to_string()),
-            notes: Set(String::new()),
-            status: Set(PackageStatus::Accepted.into()),
-            content_hash: Set(None),
-            first_submitted_at: Set(Some(now)),
-            previous_package_id: Set(None),
-            created_by: Set(engineer.id),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        package_analysis::ActiveModel {
-            package_id: Set(package.id),
-            analysis: Set(serde_json::to_string(&analysis).map_err(ApiError::internal)?),
-            error_count: Set(0),
-            warning_count: Set(0),
-            computed_at: Set(now),
-            inputs_hash: Set(None),
-            pictures: Set(None),
-        }
-        .insert(&txn)
+        let (product, package) = accepted_revision(
+            &txn,
+            Generated {
+                oem_id: oem.id,
+                ems_id: ems.id,
+                engineer_id: engineer.id,
+                part_number: format!("GW-SUPPLY-{tag}-{p:03}"),
+                name: format!("Generated gateway {p}"),
+                quantity: UNITS,
+            },
+            &analysis,
+        )
         .await?;
         let row = build::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -546,3 +546,19 @@ async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
         }
     }
 }
+
+/// A file download: its content type, the file name offered, and the bytes.
+pub fn attachment(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -19,8 +19,10 @@ use crate::routes::packages::{NewPackagePage, PackagesPage};
 use crate::routes::plan::{PlanBuildPage, SerializePage};
 use crate::routes::products::{NewProductPage, ProductsPage};
 use crate::routes::ship::ShipPage;
+use crate::routes::shipment::ShipmentPage;
 use crate::routes::sign_in::SignInPage;
 use crate::routes::station::StationPage;
+use crate::routes::supply::{DemandPage, PurchaseOrdersPage};
 use crate::routes::trace::TracePage;
 use crate::routes::trace_boxes::TraceBoxesPage;
 use crate::routes::unit::UnitPage;
@@ -56,6 +58,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/builds/:id/lots") view=|| view! { <Guard><LotsPage /></Guard> } />
                     <Route path=path!("/builds/:id/ship") view=|| view! { <Guard><ShipPage /></Guard> } />
                     <Route path=path!("/builds/:id/materials") view=|| view! { <Guard><MaterialsPage /></Guard> } />
+                    <Route path=path!("/shipments/:id") view=|| view! { <Guard><ShipmentPage /></Guard> } />
+                    <Route path=path!("/purchase-orders") view=|| view! { <Guard><PurchaseOrdersPage /></Guard> } />
+                    <Route path=path!("/demand") view=|| view! { <Guard><DemandPage /></Guard> } />
                     <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
                     <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
                     <Route path=path!("/box-build") view=|| view! { <Guard><BoxStationPage /></Guard> } />
@@ -106,6 +111,7 @@ fn Header() -> impl IntoView {
                     <A href="/products">"Products"</A>
                     <A href="/packages">"Packages"</A>
                     <A href="/builds">"Builds"</A>
+                    <A href="/demand">"Demand"</A>
                     <A href="/trace">"Trace"</A>
                     <A href="/box-build">"Box build"</A>
                     <A href="/fai">"FAI"</A>

@@ -6,11 +6,11 @@ use super::service;
 use crate::entities::{fai_characteristic, fai_report, signature};
 use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{HttpState, Reader};
+use crate::http::{attachment, HttpState, Reader};
 use crate::pdf::{col, Document};
 use crate::tenancy::Actor;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use firstpass_shared::words::{humanize, measurement_rows};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -61,21 +61,11 @@ pub async fn csv(
     }
     .await;
     match result {
-        Ok((id, body)) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!("attachment; filename=\"fai-{id}.csv\""))
-                        .unwrap_or(HeaderValue::from_static("attachment")),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok((id, body)) => attachment(
+            "text/csv; charset=utf-8",
+            &format!("fai-{id}.csv"),
+            body.into_bytes(),
+        ),
         Err(err) => err.into_response(),
     }
 }
@@ -133,21 +123,7 @@ pub async fn pdf(
     }
     .await;
     match result {
-        Ok((id, bytes)) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/pdf"),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!("attachment; filename=\"fai-{id}.pdf\""))
-                        .unwrap_or(HeaderValue::from_static("attachment")),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((id, bytes)) => attachment("application/pdf", &format!("fai-{id}.pdf"), bytes),
         Err(err) => err.into_response(),
     }
 }

@@ -11,9 +11,7 @@ use crate::audit::{self, AuditMeta, Change};
 use crate::boxbuild::service::standards_of;
 use crate::context::AppState;
 use crate::db::begin_write;
-use crate::entities::{
-    build, fai_report, npi_package, organization, product, shipment, signature, unit,
-};
+use crate::entities::{fai_report, organization, shipment, signature, unit};
 use crate::error::{ApiError, ApiResult};
 use crate::fai::content::hash;
 use crate::fai::model::{accountability, FaiStatus, SignatureMeaning};
@@ -95,18 +93,7 @@ pub async fn certificate(
     db: &impl ConnectionTrait,
     shipment: &shipment::Model,
 ) -> ApiResult<Certificate> {
-    let build = build::Entity::find_by_id(shipment.build_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("build"))?;
-    let package = npi_package::Entity::find_by_id(build.package_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("package"))?;
-    let product = product::Entity::find_by_id(build.product_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("product"))?;
+    let (build, package, product) = service::shipped_from(db, shipment).await?;
     let orgs = organization::Entity::find()
         .filter(organization::Column::Id.is_in([build.ems_id, build.oem_id]))
         .all(db)

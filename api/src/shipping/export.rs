@@ -5,28 +5,11 @@ use super::certificate::{self, Certificate};
 use super::service;
 use crate::entities::signature;
 use crate::error::ApiError;
-use crate::http::{HttpState, Reader};
+use crate::http::{attachment, HttpState, Reader};
 use crate::pdf::{col, Document};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use firstpass_shared::words::humanize;
-
-/// A download: its content type, file name and bytes.
-fn attachment(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
 
 /// `GET /shipments/{id}/certificate.pdf`: signed or not yet (then it says so).
 pub async fn certificate_pdf(
@@ -43,7 +26,7 @@ pub async fn certificate_pdf(
     }
     .await;
     match result {
-        Ok(bytes) => attachment("application/pdf", format!("coc-{id}.pdf"), bytes),
+        Ok(bytes) => attachment("application/pdf", &format!("coc-{id}.pdf"), bytes),
         Err(err) => err.into_response(),
     }
 }
@@ -64,7 +47,7 @@ pub async fn asn_csv(
     match result {
         Ok(csv) => attachment(
             "text/csv; charset=utf-8",
-            format!("asn-{id}.csv"),
+            &format!("asn-{id}.csv"),
             csv.into_bytes(),
         ),
         Err(err) => err.into_response(),

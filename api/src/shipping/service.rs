@@ -504,8 +504,12 @@ pub struct AsnItem {
     pub quantity: usize,
 }
 
-/// The ASN of a shipment the caller already sees.
-pub async fn asn(db: &impl ConnectionTrait, row: &shipment::Model) -> ApiResult<Asn> {
+/// What a shipment (already visible to the caller) is of: its build, that build's package
+/// (the revision) and product.
+pub async fn shipped_from(
+    db: &impl ConnectionTrait,
+    row: &shipment::Model,
+) -> ApiResult<(build::Model, npi_package::Model, product::Model)> {
     let build = build::Entity::find_by_id(row.build_id)
         .one(db)
         .await?
@@ -518,6 +522,12 @@ pub async fn asn(db: &impl ConnectionTrait, row: &shipment::Model) -> ApiResult<
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("product"))?;
+    Ok((build, package, product))
+}
+
+/// The ASN of a shipment the caller already sees.
+pub async fn asn(db: &impl ConnectionTrait, row: &shipment::Model) -> ApiResult<Asn> {
+    let (build, package, product) = shipped_from(db, row).await?;
     let ems = organization::Entity::find_by_id(build.ems_id)
         .one(db)
         .await?

@@ -306,3 +306,48 @@ operation!(
     BoardPick,
     "graphql/floor.graphql"
 );
+operation!(
+    /// The EMS's purchase orders with their lines.
+    PurchaseOrders,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// Move the promised date of an order line.
+    UpdatePromise,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// Receive parts of an order line as a lot.
+    ReceiveOrderLine,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// Parts open builds are short of, and the builds each gates.
+    MaterialDemand,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// What packing a shipment of a build needs: its OEM and its shipments so far.
+    ShipSetup,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// The ship-to addresses of an OEM.
+    ShipToAddresses,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// Ship units packed in cartons to a ship-to address.
+    CreateShipment,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// One shipment: cartons, on-time delivery, ASN and certificate.
+    Shipment,
+    "graphql/supply.graphql"
+);
+operation!(
+    /// EMS quality signs a shipment's certificate of conformance.
+    SignCertificate,
+    "graphql/supply.graphql"
+);

@@ -1,13 +1,20 @@
 //! `/builds/:id/ship`: pick finished (COMPLETED) units by scanning, by a serial range or by
-//! ticking them, and ship them with carrier and tracking number.
+//! ticking them, pack them carton by carton, and ship them to one of the OEM's ship-to
+//! addresses (with the customer's PO and requested date) or to a destination typed in; the
+//! build's shipments so far are listed with links to their pages.
 
 use std::collections::BTreeSet;
 
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 
-use crate::api::ops::{ship_units, ShipUnits};
+use crate::api::ops::{
+    create_shipment, ship_setup, ship_to_addresses, ship_units, CreateShipment, ShipSetup,
+    ShipToAddresses, ShipUnits,
+};
 use crate::api::ApiError;
 use crate::routes::floor::{build_title, use_floor_build, with_build, BuildCrumbs};
 use crate::session::Session;
@@ -31,6 +38,36 @@ pub fn ShipPage() -> impl IntoView {
     let shipped = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let scan_input = NodeRef::<Input>::new();
+    // Cartons closed so far; `picked` is the carton being filled.
+    let cartons = RwSignal::new(Vec::<Vec<String>>::new());
+    let address = RwSignal::new(String::new());
+    let customer_po = RwSignal::new(String::new());
+    let requested = RwSignal::new(String::new());
+    let navigate = use_navigate();
+    let setup = LocalResource::new(move || {
+        tick.track();
+        session.run::<ShipSetup>(ship_setup::Variables {
+            build: build_id.get(),
+        })
+    });
+    let addresses = LocalResource::new(move || {
+        let oem = setup.get().and_then(Result::ok).map(|s| s.build.oem.id);
+        async move {
+            match oem {
+                Some(oem) => session
+                    .run::<ShipToAddresses>(ship_to_addresses::Variables { oem: Some(oem) })
+                    .await
+                    .map(|d| d.ship_to_addresses),
+                None => Ok(Vec::new()),
+            }
+        }
+    });
+    let packed_in = move |serial: &str| {
+        cartons.with_untracked(|c| {
+            c.iter()
+                .position(|carton| carton.iter().any(|s| s == serial))
+        })
+    };
 
     // Serial → status of every unit of the build.
     let statuses = Memo::new(move |_| {
@@ -73,12 +110,15 @@ pub fn ShipPage() -> impl IntoView {
                     humanize(&st).to_lowercase()
                 ),
             ),
-            Some((serial, _)) => {
-                picked.update(|p| {
-                    p.insert(serial.clone());
-                });
-                (true, format!("{serial} picked"))
-            }
+            Some((serial, _)) => match packed_in(&serial) {
+                Some(n) => (false, format!("{serial} is already in carton {}", n + 1)),
+                None => {
+                    picked.update(|p| {
+                        p.insert(serial.clone());
+                    });
+                    (true, format!("{serial} picked"))
+                }
+            },
         }));
         if let Some(el) = scan_input.get_untracked() {
             let _ = el.focus();
@@ -90,7 +130,7 @@ pub fn ShipPage() -> impl IntoView {
         let inside: Vec<String> = finished
             .get_untracked()
             .into_iter()
-            .filter(|s| s.as_str() >= a && s.as_str() <= b)
+            .filter(|s| s.as_str() >= a && s.as_str() <= b && packed_in(s).is_none())
             .collect();
         scan_note.set(Some((
             !inside.is_empty(),
@@ -98,40 +138,97 @@ pub fn ShipPage() -> impl IntoView {
         )));
         picked.update(|p| p.extend(inside));
     };
+    let close_carton = move |_| {
+        let carton: Vec<String> = picked.get_untracked().into_iter().collect();
+        if carton.is_empty() {
+            return;
+        }
+        cartons.update(|c| c.push(carton));
+        picked.set(BTreeSet::new());
+        scan_note.set(Some((
+            true,
+            format!("Carton {} closed", cartons.with_untracked(Vec::len)),
+        )));
+        if let Some(el) = scan_input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
     let on_ship = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() || picked.with_untracked(BTreeSet::is_empty) {
+        let mut packed = cartons.get_untracked();
+        let open: Vec<String> = picked.get_untracked().into_iter().collect();
+        if !open.is_empty() {
+            packed.push(open);
+        }
+        if busy.get_untracked() || packed.is_empty() {
             return;
         }
         busy.set(true);
         error.set(None);
-        let input = ship_units::ShipUnitsInput {
-            build_id: build_id.get_untracked(),
-            serials: picked.get_untracked().into_iter().collect(),
-            destination: destination.get_untracked().trim().to_owned(),
-            carrier: carrier.get_untracked().trim().to_owned(),
-            tracking_number: tracking.get_untracked().trim().to_owned(),
-        };
+        let address_id = address.get_untracked();
+        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
+            if address_id.is_empty() {
+                // No ship-to address of the OEM: the destination as typed, one lot of units.
+                let input = ship_units::ShipUnitsInput {
+                    build_id: build_id.get_untracked(),
+                    serials: packed.concat(),
+                    destination: destination.get_untracked().trim().to_owned(),
+                    carrier: carrier.get_untracked().trim().to_owned(),
+                    tracking_number: tracking.get_untracked().trim().to_owned(),
+                };
+                let result = session
+                    .run::<ShipUnits>(ship_units::Variables { input })
+                    .await;
+                busy.set(false);
+                match result {
+                    Ok(d) => {
+                        let s = d.ship_units;
+                        shipped.set(Some(format!(
+                            "Shipped {} unit{} with {}, tracking {} · {}",
+                            s.units,
+                            if s.units == 1 { "" } else { "s" },
+                            s.carrier,
+                            s.tracking_number,
+                            short_time(&s.shipped_at)
+                        )));
+                        picked.set(BTreeSet::new());
+                        cartons.set(Vec::new());
+                        tracking.set(String::new());
+                        tick.update(|t| *t += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                return;
+            }
+            let text = |s: RwSignal<String>| {
+                Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty())
+            };
+            let input = create_shipment::CreateShipmentInput {
+                build_id: build_id.get_untracked(),
+                ship_to_address_id: address_id,
+                customer_po: text(customer_po),
+                requested_date: text(requested),
+                carrier: carrier.get_untracked().trim().to_owned(),
+                tracking_number: tracking.get_untracked().trim().to_owned(),
+                cartons: packed
+                    .into_iter()
+                    .map(|serials| create_shipment::CartonInput {
+                        serials,
+                        pallet: None,
+                        weight_kg: None,
+                    })
+                    .collect(),
+            };
             let result = session
-                .run::<ShipUnits>(ship_units::Variables { input })
+                .run::<CreateShipment>(create_shipment::Variables { input })
                 .await;
             busy.set(false);
             match result {
-                Ok(d) => {
-                    let s = d.ship_units;
-                    shipped.set(Some(format!(
-                        "Shipped {} unit{} with {}, tracking {} · {}",
-                        s.units,
-                        if s.units == 1 { "" } else { "s" },
-                        s.carrier,
-                        s.tracking_number,
-                        short_time(&s.shipped_at)
-                    )));
-                    picked.set(BTreeSet::new());
-                    tracking.set(String::new());
-                    tick.update(|t| *t += 1);
-                }
+                Ok(d) => navigate(
+                    &format!("/shipments/{}", d.create_shipment.id),
+                    Default::default(),
+                ),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -195,13 +292,49 @@ pub fn ShipPage() -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="ship-form-title">
             <h2 id="ship-form-title">
-                {move || format!("Ship {} units", picked.with(BTreeSet::len))}
+                {move || {
+                    let closed = cartons.with(Vec::len);
+                    let open = picked.with(BTreeSet::len);
+                    let units = cartons.with(|c| c.iter().map(Vec::len).sum::<usize>()) + open;
+                    let boxes = closed + usize::from(open > 0);
+                    format!("Ship {units} units in {boxes} cartons")
+                }}
             </h2>
+            <div class="inline-form">
+                <span id="carton-count" class="muted">{move || format!("Carton {} has {} units", cartons.with(Vec::len) + 1, picked.with(BTreeSet::len))}</span>
+                <button type="button" id="close-carton" class="button secondary" on:click=close_carton disabled=move || picked.with(BTreeSet::is_empty)>"Close carton"</button>
+            </div>
             <form class="form" on:submit=on_ship>
                 <div class="field">
-                    <label for="ship-destination">"Destination"</label>
-                    <input id="ship-destination" required bind:value=destination />
+                    <label for="ship-address">"Ship to"</label>
+                    <select id="ship-address" bind:value=address>
+                        <option value="">"Another destination (typed below)"</option>
+                        {move || addresses.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|a| view! {
+                            <option value=a.id>{a.label}</option>
+                        }).collect_view()}
+                    </select>
                 </div>
+                {move || if address.get().is_empty() {
+                    view! {
+                        <div class="field">
+                            <label for="ship-destination">"Destination"</label>
+                            <input id="ship-destination" required bind:value=destination />
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="ship-po">"Customer PO"</label>
+                                <input id="ship-po" class="mono" bind:value=customer_po />
+                            </div>
+                            <div class="field">
+                                <label for="ship-requested">"Requested delivery"</label>
+                                <input id="ship-requested" type="date" bind:value=requested />
+                            </div>
+                        </div>
+                    }.into_any()
+                }}
                 <div class="field-row">
                     <div class="field">
                         <label for="ship-carrier">"Carrier"</label>
@@ -214,10 +347,28 @@ pub fn ShipPage() -> impl IntoView {
                 </div>
                 {move || error.get().map(|error| view! { <ErrorLine error /> })}
                 {move || shipped.get().map(|t| view! { <p class="ok" id="shipped" role="status">{t}</p> })}
-                <button type="submit" id="ship" class="button primary" disabled=move || busy.get() || picked.with(BTreeSet::is_empty)>
+                <button type="submit" id="ship" class="button primary" disabled=move || busy.get() || (picked.with(BTreeSet::is_empty) && cartons.with(Vec::is_empty))>
                     "Ship"
                 </button>
             </form>
+        </section>
+        <section class="card" aria-labelledby="shipments-title">
+            <h2 id="shipments-title">"Shipments of this build"</h2>
+            {move || match setup.get() {
+                Some(Ok(d)) if !d.build.shipments.is_empty() => view! {
+                    <ul class="plain" id="build-shipments">
+                        {d.build.shipments.into_iter().map(|s| view! {
+                            <li data-testid="build-shipment">
+                                <A href=format!("/shipments/{}", s.id)>{format!("{} · {} {}", short_time(&s.shipped_at), s.carrier, s.tracking_number)}</A>
+                                <span class="muted small">{format!(" → {}", s.destination)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Some(Ok(_)) => view! { <p class="muted">"Nothing shipped yet."</p> }.into_any(),
+                Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
+                None => ().into_any(),
+            }}
         </section>
     }
 }
