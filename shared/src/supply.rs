@@ -142,6 +142,16 @@ pub fn allocate<D: Ord + Clone>(
     let mut left = stock.clone();
     let mut orders: Vec<OnOrder<D>> = orders.to_vec();
     orders.sort_by(|a, b| a.promised.cmp(&b.promised));
+    // Each MPN's order lines, earliest promise first (positions in `orders`), so that a need
+    // looks only at the lines of its own MPNs.
+    let mut by_mpn: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, order) in orders.iter().enumerate() {
+        by_mpn.entry(order.mpn.as_str()).or_default().push(i);
+    }
+    let by_mpn: HashMap<String, Vec<usize>> = by_mpn
+        .into_iter()
+        .map(|(mpn, lines)| (mpn.to_owned(), lines))
+        .collect();
     needs
         .iter()
         .map(|need| {
@@ -155,11 +165,17 @@ pub fn allocate<D: Ord + Clone>(
                 .iter()
                 .map(|m| left.get(m).copied().unwrap_or(0))
                 .sum();
-            let on_order: u64 = orders
+            // The need's order lines in promise order (positions in `orders` are).
+            let mut mine: Vec<usize> = need
+                .mpns
                 .iter()
-                .filter(|o| need.mpns.contains(&o.mpn))
-                .map(|o| o.open)
-                .sum();
+                .filter_map(|m| by_mpn.get(m))
+                .flatten()
+                .copied()
+                .collect();
+            mine.sort_unstable();
+            mine.dedup();
+            let on_order: u64 = mine.iter().map(|&i| orders[i].open).sum();
             let mut wanted = need.remaining;
             let mut from_stock = 0;
             for mpn in &need.mpns {
@@ -172,7 +188,8 @@ pub fn allocate<D: Ord + Clone>(
             }
             let mut from_orders = 0;
             let mut clear_date = None;
-            for order in orders.iter_mut().filter(|o| need.mpns.contains(&o.mpn)) {
+            for &i in &mine {
+                let order = &mut orders[i];
                 if wanted == 0 {
                     break;
                 }

@@ -444,12 +444,17 @@ pub async fn load(db: &impl ConnectionTrait, package_id: Uuid) -> ApiResult<Pack
     Ok(load_stored(db, package_id).await?.analysis)
 }
 
-/// The stored analyses of several packages in one statement; a package without files has
-/// none in the map.
-pub async fn load_many(
+/// The BOM lines of several packages' stored analyses, in one statement (only the BOM is
+/// read out of each); a package without files has none in the map.
+pub async fn bom_lines_of(
     db: &impl ConnectionTrait,
     package_ids: impl IntoIterator<Item = Uuid>,
-) -> ApiResult<HashMap<Uuid, PackageAnalysis>> {
+) -> ApiResult<HashMap<Uuid, Vec<cad::bom::BomLine>>> {
+    /// The one part of a stored analysis that is wanted; serde skips the rest unparsed.
+    #[derive(Deserialize)]
+    struct BomOnly {
+        bom_lines: Vec<cad::bom::BomLine>,
+    }
     let rows: Vec<(Uuid, String)> = package_analysis::Entity::find()
         .select_only()
         .column(package_analysis::Column::PackageId)
@@ -459,7 +464,10 @@ pub async fn load_many(
         .all(db)
         .await?;
     rows.into_iter()
-        .map(|(id, json)| Ok((id, serde_json::from_str(&json).map_err(ApiError::internal)?)))
+        .map(|(id, json)| {
+            let only: BomOnly = serde_json::from_str(&json).map_err(ApiError::internal)?;
+            Ok((id, only.bom_lines))
+        })
         .collect()
 }
 

@@ -774,12 +774,7 @@ pub async fn picture(db: &impl ConnectionTrait, ems_id: Uuid) -> ApiResult<Pictu
         return Ok(Picture::default());
     }
     let packages: BTreeSet<Uuid> = builds.iter().map(|b| b.package_id).collect();
-    let boms: HashMap<Uuid, Vec<firstpass_shared::cad::bom::BomLine>> =
-        analysis::load_many(db, packages.iter().copied())
-            .await?
-            .into_iter()
-            .map(|(id, a)| (id, a.bom_lines))
-            .collect();
+    let boms = analysis::bom_lines_of(db, packages.iter().copied()).await?;
     let mut approved: HashMap<(Uuid, String), Vec<String>> = HashMap::new();
     for alt in alternate_part::Entity::find()
         .filter(alternate_part::Column::PackageId.is_in(packages.iter().copied()))
