@@ -32,6 +32,7 @@ pub mod packages;
 pub mod pagination;
 pub mod pdf;
 pub mod policy;
+pub mod quality;
 pub mod schema;
 pub mod server;
 pub mod shipping;

@@ -291,6 +291,7 @@ macro_rules! child_list {
 
 child_list! {
     build_station: BuildId by Position,
+    ncr_item: NcrId by Id,
     station_event: UnitId by Id,
     defect: UnitId by Id,
     package_file: PackageId by Name,

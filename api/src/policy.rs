@@ -42,6 +42,12 @@ pub enum Action {
     ApproveAlternates,
     /// Sign the certificate of conformance of a shipment (EMS quality, in person).
     SignCertificates,
+    /// Open NCRs, give their items dispositions and close them (EMS quality, program managers
+    /// and admins, in person).
+    ManageQuality,
+    /// Approve or reject, with a signature, dispositions of one's own product that need the
+    /// customer (material review).
+    ReviewMaterial,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -122,6 +128,16 @@ impl Action {
                 roles: &[Role::EmsQuality],
                 tokens: false,
             },
+            Action::ManageQuality => Rule {
+                org_kind: Some(OrgKind::Ems),
+                roles: &[Role::EmsQuality, Role::EmsProgramManager, Role::EmsAdmin],
+                tokens: false,
+            },
+            Action::ReviewMaterial => Rule {
+                org_kind: Some(OrgKind::Oem),
+                roles: OEM_AUTHORS,
+                tokens: false,
+            },
             Action::RunRecalls => Rule {
                 org_kind: None,
                 roles: &[
@@ -153,6 +169,8 @@ impl Action {
             Action::ManageSupply => "manage purchase orders and material supply",
             Action::ApproveAlternates => "approve alternate parts",
             Action::SignCertificates => "sign certificates of conformance",
+            Action::ManageQuality => "open and disposition nonconformance reports",
+            Action::ReviewMaterial => "review dispositions of the customer's material",
         }
     }
 }

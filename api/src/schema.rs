@@ -11,6 +11,7 @@ use crate::config::Limits;
 use crate::fai::resolver::{FaiMutation, FaiQuery};
 use crate::inbox::resolver::{InboxMutation, InboxQuery, InboxSubscription};
 use crate::packages::resolver::{PackagesMutation, PackagesQuery};
+use crate::quality::resolver::{QualityMutation, QualityQuery};
 use crate::shipping::resolver::{ShippingMutation, ShippingQuery};
 use crate::supply::resolver::{SupplyMutation, SupplyQuery};
 use crate::webhooks::resolver::{WebhooksMutation, WebhooksQuery};
@@ -30,6 +31,7 @@ pub struct Query(
     CfxQuery,
     SupplyQuery,
     ShippingQuery,
+    QualityQuery,
     InboxQuery,
     BoxBuildQuery,
 );
@@ -46,6 +48,7 @@ pub struct Mutation(
     CfxMutation,
     SupplyMutation,
     ShippingMutation,
+    QualityMutation,
     InboxMutation,
     BoxBuildMutation,
 );

@@ -23,6 +23,7 @@ mod m0014_unit_current_parent;
 mod m0015_supply;
 mod m0016_shipping;
 mod m0017_requested_delivery;
+mod m0018_quality;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_supply::Migration),
             Box::new(m0016_shipping::Migration),
             Box::new(m0017_requested_delivery::Migration),
+            Box::new(m0018_quality::Migration),
         ]
     }
 }

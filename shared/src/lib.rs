@@ -9,6 +9,7 @@ pub mod boxbuild;
 pub mod cad;
 pub mod domain;
 pub mod fai;
+pub mod quality;
 pub mod supply;
 pub mod text;
 pub mod words;

@@ -638,6 +638,7 @@ pub(crate) async fn record_batch(
 ) -> Result<Vec<Recorded>, Stop> {
     let serials: BTreeSet<&str> = inputs.iter().map(|i| i.serial.as_str()).collect();
     let mut units = bulk::lock_units(txn, actor.org_id, &serials).await?;
+    crate::quality::service::refuse_contained_units(txn, units.values()).await?;
     // Keys are read only once the units are locked: a call that waited for another on the same
     // unit then sees the key the other committed.
     let keys: BTreeSet<&str> = inputs
@@ -1148,6 +1149,7 @@ pub async fn ship_units_in(
             missing.join(", ")
         )));
     }
+    crate::quality::service::refuse_contained_units(txn, &units).await?;
     if let Some(unit) = units
         .iter()
         .find(|u| u.status.parse() != Ok(UnitStatus::Completed))
@@ -1332,6 +1334,7 @@ pub async fn record_lot_usage(
     }
     let txn = begin_write(&state.db).await?;
     let lot = actor.load::<component_lot::Entity>(&txn, lot_id).await?;
+    crate::quality::service::refuse_contained_lot(&txn, &lot).await?;
     let build = planned_build(&txn, actor, build_id).await?;
     let placed = placed_designators(&txn, build.package_id).await?;
     let designators: BTreeSet<String> = input
@@ -1374,6 +1377,7 @@ pub async fn record_lot_usage(
             units
         }
     };
+    crate::quality::service::refuse_contained_units(&txn, &units).await?;
     if units.len() * designators.len() > 200_000 {
         return Err(ApiError::bad_input("at most 200,000 usages per call"));
     }

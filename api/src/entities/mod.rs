@@ -19,6 +19,8 @@ pub mod fai_characteristic;
 pub mod fai_evidence;
 pub mod fai_report;
 pub mod lot_usage;
+pub mod ncr;
+pub mod ncr_item;
 pub mod npi_package;
 pub mod organization;
 pub mod outbox_event;

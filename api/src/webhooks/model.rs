@@ -38,6 +38,10 @@ pub enum WebhookEvent {
     /// A supplier's new promise leaves an open build short past its due date (subject: the
     /// build; `data.mpn`, `data.promisedDate`, `data.clearDate`, `data.dueDate`).
     MaterialLate,
+    /// An NCR was opened (subject: the NCR; `data.number`, `data.severity`, `data.items`).
+    NcrOpened,
+    /// An NCR was closed (subject: the NCR; `data.number`).
+    NcrClosed,
 }
 
 impl WebhookEvent {
@@ -57,6 +61,8 @@ impl WebhookEvent {
         WebhookEvent::FaiApproved,
         WebhookEvent::ShipmentCreated,
         WebhookEvent::MaterialLate,
+        WebhookEvent::NcrOpened,
+        WebhookEvent::NcrClosed,
     ];
 
     /// The stable spelling (the GraphQL enum value).
@@ -76,6 +82,8 @@ impl WebhookEvent {
             WebhookEvent::FaiApproved => "FAI_APPROVED",
             WebhookEvent::ShipmentCreated => "SHIPMENT_CREATED",
             WebhookEvent::MaterialLate => "MATERIAL_LATE",
+            WebhookEvent::NcrOpened => "NCR_OPENED",
+            WebhookEvent::NcrClosed => "NCR_CLOSED",
         }
     }
 
@@ -96,6 +104,7 @@ impl WebhookEvent {
                 "FaiReport"
             }
             WebhookEvent::ShipmentCreated => "Shipment",
+            WebhookEvent::NcrOpened | WebhookEvent::NcrClosed => "Ncr",
         }
     }
 

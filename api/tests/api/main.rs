@@ -12,6 +12,7 @@ mod inbox;
 mod ipc2581;
 mod package_storage;
 mod packages;
+mod quality;
 mod request_path;
 mod revisions;
 mod schema;

@@ -229,6 +229,43 @@ impl World {
         (parent, child)
     }
 
+    /// A fresh NCR over a fresh unit of the Acme build, opened by EMS quality, its item taken
+    /// as far as `stage` ("open", "review": USE_AS_IS waiting for the OEM, "done": reworked);
+    /// returns the NCR's and the item's ids.
+    async fn fresh_ncr(&self, n: usize, stage: &str) -> (String, String) {
+        let quality = self
+            .bearer(Caller::EmsQuality)
+            .map(str::to_owned)
+            .expect("quality token");
+        let serial = self.fresh_unit(n, 1).await;
+        let opened = self
+            .app
+            .gql(Some(&quality), "mutation($i: OpenNcrInput!) { openNcr(input: $i) { id items { id } } }",
+                json!({"i": {"title": format!("NCR {n}"), "description": "Found at AOI", "severity": "MINOR", "serials": [serial]}}))
+            .await;
+        let ncr = opened.data()["openNcr"]["id"]
+            .as_str()
+            .expect("ncr")
+            .to_owned();
+        let item = opened.data()["openNcr"]["items"][0]["id"]
+            .as_str()
+            .expect("item")
+            .to_owned();
+        let disposition = match stage {
+            "review" => Some("USE_AS_IS"),
+            "done" => Some("REWORK"),
+            _ => None,
+        };
+        if let Some(d) = disposition {
+            self.app
+                .gql(Some(&quality), "mutation($i: ID!, $d: NcrDisposition!) { dispositionNcrItem(itemId: $i, disposition: $d, reason: \"matrix\") { id } }",
+                    json!({"i": item, "d": d}))
+                .await
+                .data();
+        }
+        (ncr, item)
+    }
+
     /// A fresh shipment of one finished unit; returns its id.
     async fn fresh_shipment(&self, n: usize) -> String {
         let serial = self.fresh_unit(n, 2).await;
@@ -1022,6 +1059,15 @@ fn ems_floor(caller: Caller) -> Expect {
     }
 }
 
+/// NCRs: EMS quality, program managers and admins, in person.
+fn ems_quality_leads(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => UNAUTH,
+        Caller::EmsQuality | Caller::EmsPm | Caller::EmsAdmin => Allowed,
+        _ => FORBIDDEN,
+    }
+}
+
 /// Signing certificates of conformance: EMS quality, in person.
 fn ems_quality_signs(caller: Caller) -> Expect {
     match caller {
@@ -1210,6 +1256,12 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "materialDemand", query: "{ materialDemand { mpn builds { buildId } } }", variables: json!({}), expect: readers, check: None },
         Case { name: "deliveryPerformance", query: "{ deliveryPerformance { shipments percentToDueDate } }", variables: json!({}), expect: readers, check: None },
         Case { name: "shipment", query: "query($id: ID!) { shipment(id: $id) { id asn onTime { toDueDate } certificate { signed } } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
+        Case { name: "ncrs", query: "{ ncrs { id number items { serial } } }", variables: json!({}), expect: readers, check: None },
+        Case { name: "ncr", query: "query($id: ID!) { ncr(id: $id) { id items { contained } } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
+        Case { name: "openNcr", query: "mutation($s: String!) { openNcr(input: {title: \"T\", description: \"D\", severity: MINOR, serials: [$s]}) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "dispositionNcrItem", query: "mutation($i: ID!) { dispositionNcrItem(itemId: $i, disposition: REWORK, reason: \"R\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "reviewNcrDispositions", query: "mutation($id: ID!) { reviewNcrDispositions(ncrId: $id, approve: true, password: \"firstpass-demo\", reason: \"R\") { id } }", variables: Value::Null, expect: acme_oem_users, check: None },
+        Case { name: "closeNcr", query: "mutation($id: ID!) { closeNcr(id: $id) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
         Case { name: "signCertificateOfConformance", query: "mutation($id: ID!) { signCertificateOfConformance(shipmentId: $id, password: \"firstpass-demo\") { contentHash } }", variables: Value::Null, expect: ems_quality_signs, check: None },
         Case { name: "createShipment", query: "mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1418,6 +1470,11 @@ async fn every_operation_for_every_caller() {
                     "i": {"imei": firstpass_shared::boxbuild::imei_with_check_digit(&format!("35{n:012}")),
                           "macAddresses": [format!("02:00:00:00:{:02X}:{:02X}", n / 256, n % 256)]}}),
                 "recordShipmentDelivered" => json!({"id": world.fresh_shipment(n).await}),
+                "ncr" => json!({"id": world.fresh_ncr(n, "open").await.0}),
+                "openNcr" => json!({"s": world.fresh_unit(n, 1).await}),
+                "dispositionNcrItem" => json!({"i": world.fresh_ncr(n, "open").await.1}),
+                "reviewNcrDispositions" => json!({"id": world.fresh_ncr(n, "review").await.0}),
+                "closeNcr" => json!({"id": world.fresh_ncr(n, "done").await.0}),
                 "shipment" | "signCertificateOfConformance" => {
                     json!({"id": world.fresh_shipment(n).await})
                 }

@@ -1,0 +1,287 @@
+//! Quality: an AOI defect on 12 units opens an NCR whose containment blocks those units at every
+//! station and at shipping until their disposition; USE_AS_IS waits for the OEM's signed
+//! material review; a contained lot feeds no board; another OEM sees none of it.
+
+use crate::harness::{who, TestApp};
+use serde_json::{json, Value};
+
+const NCR: &str = "query($id: ID!) { ncr(id: $id) { number status severity source buildId items { id serial designator disposition review contained } } }";
+const DISPOSE: &str = "mutation($i: ID!, $d: NcrDisposition!, $r: String!) { dispositionNcrItem(itemId: $i, disposition: $d, reason: $r) { status } }";
+
+async fn record(
+    app: &TestApp,
+    token: &str,
+    serials: &[String],
+    station: &str,
+    result: &str,
+) -> Value {
+    let inputs: Vec<Value> = serials
+        .iter()
+        .map(|s| json!({"serial": s, "station": station, "result": result}))
+        .collect();
+    app.gql(
+        Some(token),
+        "mutation($i: [StationResultInput!]!) { recordStationResults(inputs: $i) { unit { status } } }",
+        json!({"i": inputs}),
+    )
+    .await
+    .body
+}
+
+#[tokio::test]
+async fn an_aoi_defect_on_twelve_units_is_contained_until_its_reviewed_disposition() {
+    let app = TestApp::spawn().await;
+    let package = app.accepted_package("GW-NCR").await;
+    let pm = app.token(who::EMS_PM).await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let operator = app.token(who::EMS_OPERATOR).await;
+    let oem = app.token(who::ACME_ENGINEER).await;
+    let made = app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 13, "dueDate": "2099-06-30",
+                "routing": [{"kind": "SMT_TOP", "name": "SMT"}, {"kind": "AOI", "name": "AOI"}, {"kind": "FCT", "name": "FCT"}]}}))
+        .await;
+    let build = made.data()["createBuild"]["id"]
+        .as_str()
+        .expect("build")
+        .to_owned();
+    let units = app
+        .gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 13, pattern: \"Q-{SEQ:2}\") { serial } }", json!({"b": build}))
+        .await;
+    let serials: Vec<String> = units.data()["serializeUnits"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["serial"].as_str().expect("serial").to_owned())
+        .collect();
+    // The OEM listens for NCRs.
+    app.state.webhooks.set_allow_private(true);
+    let acme_admin = app.token(who::ACME_ADMIN).await;
+    app.gql(Some(&acme_admin), "mutation { createWebhookEndpoint(url: \"http://127.0.0.1:9/hooks\", events: [NCR_OPENED, NCR_CLOSED]) { secret } }", json!({}))
+        .await
+        .data();
+    let (bad, good) = serials.split_at(12);
+    record(&app, &operator, &serials, "SMT", "PASS").await;
+    record(&app, &operator, good, "AOI", "PASS").await;
+    record(&app, &operator, bad, "AOI", "FAIL").await;
+    // AOI finds insufficient solder on C1 of twelve boards; the floor lets them go on.
+    let mut defects = Vec::new();
+    for serial in bad {
+        let d = app
+            .gql(Some(&operator), "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
+                json!({"i": {"serial": serial, "station": "AOI", "designator": "C1", "code": "INSUFFICIENT_SOLDER", "disposition": "USE_AS_IS"}}))
+            .await;
+        defects.push(d.data()["recordDefect"]["defect"]["id"].clone());
+    }
+
+    // Quality opens an NCR over the twelve defects: the units are contained at once.
+    let refused = app
+        .gql(Some(&operator), "mutation($i: OpenNcrInput!) { openNcr(input: $i) { id } }",
+            json!({"i": {"title": "x", "description": "y", "severity": "MAJOR", "defectIds": defects}}))
+        .await;
+    assert_eq!(
+        refused.code(),
+        Some("FORBIDDEN"),
+        "operators do not open NCRs"
+    );
+    let opened = app
+        .gql(Some(&quality), "mutation($i: OpenNcrInput!) { openNcr(input: $i) { id number status source buildId } }",
+            json!({"i": {"title": "Insufficient solder on C1", "description": "AOI flagged C1 on 12 boards of the pilot; paste print suspected.",
+                "severity": "MAJOR", "defectIds": defects}}))
+        .await;
+    let ncr = opened.data()["openNcr"].clone();
+    assert_eq!(ncr["number"], "NCR-000001");
+    assert_eq!(ncr["source"], "DEFECT");
+    assert_eq!(ncr["buildId"], build);
+    let ncr_id = ncr["id"].as_str().expect("ncr").to_owned();
+    let items = app
+        .gql(Some(&quality), NCR, json!({"id": ncr_id}))
+        .await
+        .data()["ncr"]["items"]
+        .clone();
+    let items = items.as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 12);
+    assert!(items
+        .iter()
+        .all(|i| i["contained"] == true && i["designator"] == "C1"));
+
+    // Contained: no station takes them, and they do not ship; the thirteenth goes on.
+    for unit in bad {
+        let at_fct = record(&app, &operator, std::slice::from_ref(unit), "FCT", "PASS").await;
+        assert_eq!(
+            at_fct["errors"][0]["extensions"]["code"], "CONFLICT",
+            "{at_fct}"
+        );
+        let message = at_fct["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("NCR-000001") && message.contains(unit.as_str()),
+            "{message}"
+        );
+    }
+    let passed = record(&app, &operator, good, "FCT", "PASS").await;
+    assert!(passed.get("errors").is_none(), "{passed}");
+    let ship = "mutation($b: ID!, $s: [String!]!) { shipUnits(input: {buildId: $b, serials: $s, destination: \"Reno\", carrier: \"UPS\", trackingNumber: \"T1\"}) { units } }";
+    let held = app
+        .gql(Some(&pm), ship, json!({"b": build, "s": [bad[0].clone()]}))
+        .await;
+    assert_eq!(held.code(), Some("CONFLICT"));
+
+    // USE_AS_IS on the customer's product waits for the OEM's signed review.
+    for item in &items {
+        app.gql(
+            Some(&quality),
+            DISPOSE,
+            json!({"i": item["id"], "d": "USE_AS_IS", "r": "Fillet within class 2 after X-ray"}),
+        )
+        .await
+        .data();
+    }
+    let waiting = app.gql(Some(&oem), NCR, json!({"id": ncr_id})).await.data()["ncr"].clone();
+    assert_eq!(waiting["status"], "IN_REVIEW");
+    assert!(waiting["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|i| i["review"] == "PENDING" && i["contained"] == true));
+    let still = record(&app, &operator, &bad[..1], "FCT", "PASS").await;
+    assert_eq!(still["errors"][0]["extensions"]["code"], "CONFLICT");
+    let early_close = app
+        .gql(
+            Some(&quality),
+            "mutation($id: ID!) { closeNcr(id: $id) { status } }",
+            json!({"id": ncr_id}),
+        )
+        .await;
+    assert_eq!(early_close.code(), Some("CONFLICT"));
+    let review = "mutation($id: ID!, $a: Boolean!, $p: String!, $r: String!) { reviewNcrDispositions(ncrId: $id, approve: $a, password: $p, reason: $r) { status } }";
+    let by_ems = app
+        .gql(
+            Some(&pm),
+            review,
+            json!({"id": ncr_id, "a": true, "p": "firstpass-demo", "r": "ok"}),
+        )
+        .await;
+    assert_eq!(by_ems.code(), Some("FORBIDDEN"), "the customer reviews");
+    let wrong = app
+        .gql(
+            Some(&oem),
+            review,
+            json!({"id": ncr_id, "a": true, "p": "wrong", "r": "ok"}),
+        )
+        .await;
+    assert_eq!(wrong.code(), Some("FORBIDDEN"));
+    let approved = app
+        .gql(Some(&oem), review, json!({"id": ncr_id, "a": true, "p": "firstpass-demo", "r": "Accepted per X-ray evidence"}))
+        .await;
+    assert_eq!(approved.data()["reviewNcrDispositions"]["status"], "OPEN");
+    {
+        use firstpass_api::entities::signature;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let signed = signature::Entity::find()
+            .filter(signature::Column::RecordType.eq("NcrMaterialReview"))
+            .all(&app.state.db)
+            .await
+            .expect("signatures");
+        assert_eq!(signed.len(), 1);
+        assert_eq!(signed[0].email, who::ACME_ENGINEER);
+        assert_eq!(signed[0].content_hash.len(), 64);
+    }
+    // Released: the units go on, and the NCR closes.
+    let released = record(&app, &operator, bad, "FCT", "PASS").await;
+    assert!(released.get("errors").is_none(), "{released}");
+    let closed = app
+        .gql(
+            Some(&quality),
+            "mutation($id: ID!) { closeNcr(id: $id) { status closedAt } }",
+            json!({"id": ncr_id}),
+        )
+        .await;
+    assert_eq!(closed.data()["closeNcr"]["status"], "CLOSED");
+    let shipped = app
+        .gql(Some(&pm), ship, json!({"b": build, "s": serials}))
+        .await;
+    assert_eq!(shipped.data()["shipUnits"]["units"], 13);
+
+    {
+        use firstpass_api::entities::outbox_event;
+        use sea_orm::{EntityTrait, QueryOrder};
+        let events: Vec<String> = outbox_event::Entity::find()
+            .order_by_asc(outbox_event::Column::Id)
+            .all(&app.state.db)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|e| e.subject_id.to_string() == ncr_id)
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(events, ["NCR_OPENED", "NCR_CLOSED"]);
+    }
+
+    // Another OEM sees no NCR.
+    let globex = app.token(who::GLOBEX_ADMIN).await;
+    let foreign = app.gql(Some(&globex), NCR, json!({"id": ncr_id})).await;
+    assert_eq!(foreign.code(), Some("NOT_FOUND"));
+    let none = app.gql(Some(&globex), "{ ncrs { id } }", json!({})).await;
+    assert_eq!(none.data()["ncrs"], json!([]));
+    let listed = app
+        .gql(Some(&oem), "{ ncrs { number status } }", json!({}))
+        .await;
+    assert_eq!(
+        listed.data()["ncrs"],
+        json!([{"number": "NCR-000001", "status": "CLOSED"}])
+    );
+}
+
+#[tokio::test]
+async fn a_contained_lot_feeds_no_board_until_returned_or_released() {
+    let app = TestApp::spawn().await;
+    let package = app.accepted_package("GW-LOT").await;
+    let pm = app.token(who::EMS_PM).await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let made = app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 2, "dueDate": "2099-06-30",
+                "routing": [{"kind": "SMT_TOP", "name": "SMT"}]}}))
+        .await;
+    let build = made.data()["createBuild"]["id"].clone();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 2, pattern: \"L-{SEQ:2}\") { serial } }", json!({"b": build}))
+        .await
+        .data();
+    let lot = app
+        .gql(Some(&pm), "mutation($i: ReceiveComponentLotInput!) { receiveComponentLot(input: $i) { id } }",
+            json!({"i": {"mpn": "GRM188R71H104KA93D", "manufacturer": "Murata", "lotCode": "BAD-1", "reelId": "R-BAD-1", "quantity": 4000}}))
+        .await;
+    let lot_id = lot.data()["receiveComponentLot"]["id"].clone();
+    let opened = app
+        .gql(Some(&quality), "mutation($i: OpenNcrInput!) { openNcr(input: $i) { id source items { id } } }",
+            json!({"i": {"title": "Cracked capacitors on reel R-BAD-1", "description": "Incoming inspection: 3 of 20 sampled parts cracked.",
+                "severity": "CRITICAL", "lotIds": [lot_id]}}))
+        .await;
+    let ncr = opened.data()["openNcr"].clone();
+    assert_eq!(ncr["source"], "LOT");
+    let usage = "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }";
+    let blocked = app
+        .gql(Some(&pm), usage, json!({"i": {"lotId": lot_id, "buildId": build, "designators": ["C1"], "serials": ["L-01"]}}))
+        .await;
+    assert_eq!(blocked.code(), Some("CONFLICT"));
+    // Back to the supplier: it stays out of production for good; the NCR closes.
+    app.gql(
+        Some(&quality),
+        DISPOSE,
+        json!({"i": ncr["items"][0]["id"], "d": "RETURN_TO_SUPPLIER", "r": "RMA 5521 with Murata"}),
+    )
+    .await
+    .data();
+    let still = app
+        .gql(Some(&pm), usage, json!({"i": {"lotId": lot_id, "buildId": build, "designators": ["C1"], "serials": ["L-01"]}}))
+        .await;
+    assert_eq!(still.code(), Some("CONFLICT"));
+    let closed = app
+        .gql(
+            Some(&quality),
+            "mutation($id: ID!) { closeNcr(id: $id) { status } }",
+            json!({"id": ncr["id"]}),
+        )
+        .await;
+    assert_eq!(closed.data()["closeNcr"]["status"], "CLOSED");
+}
