@@ -48,6 +48,8 @@ pub enum Action {
     /// Approve or reject, with a signature, dispositions of one's own product that need the
     /// customer (material review).
     ReviewMaterial,
+    /// Ask one's EMS for a corrective action on one's own product (OEM admins and engineers).
+    RaiseCorrectiveActions,
 }
 
 /// Who may do an action: roles of which kind of organization, and whether an API token of
@@ -133,7 +135,7 @@ impl Action {
                 roles: &[Role::EmsQuality, Role::EmsProgramManager, Role::EmsAdmin],
                 tokens: false,
             },
-            Action::ReviewMaterial => Rule {
+            Action::ReviewMaterial | Action::RaiseCorrectiveActions => Rule {
                 org_kind: Some(OrgKind::Oem),
                 roles: OEM_AUTHORS,
                 tokens: false,
@@ -171,6 +173,7 @@ impl Action {
             Action::SignCertificates => "sign certificates of conformance",
             Action::ManageQuality => "open and disposition nonconformance reports",
             Action::ReviewMaterial => "review dispositions of the customer's material",
+            Action::RaiseCorrectiveActions => "ask the EMS for corrective actions",
         }
     }
 }

@@ -24,6 +24,7 @@ mod m0015_supply;
 mod m0016_shipping;
 mod m0017_requested_delivery;
 mod m0018_quality;
+mod m0019_capa;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_shipping::Migration),
             Box::new(m0017_requested_delivery::Migration),
             Box::new(m0018_quality::Migration),
+            Box::new(m0019_capa::Migration),
         ]
     }
 }

@@ -91,6 +91,83 @@ impl NcrDisposition {
     }
 }
 
+closed_set! {
+    /// Who asked for a corrective action.
+    CapaKind, "CAPA kind" {
+        /// The EMS escalated its own NCR.
+        Corrective => "CORRECTIVE",
+        /// The OEM asked its EMS (a supplier corrective action request).
+        SupplierRequest => "SUPPLIER_REQUEST",
+    }
+}
+
+closed_set! {
+    /// Where a corrective action stands.
+    CapaStatus, "CAPA status" {
+        /// The 8D is being worked.
+        Open => "OPEN",
+        /// Closed after its effectiveness check passed.
+        Closed => "CLOSED",
+    }
+}
+
+closed_set! {
+    /// The eight disciplines of an 8D.
+    Discipline, "8D discipline" {
+        /// D1: the team.
+        D1 => "D1",
+        /// D2: the problem, described.
+        D2 => "D2",
+        /// D3: containment.
+        D3 => "D3",
+        /// D4: root cause (5-why or fishbone entries).
+        D4 => "D4",
+        /// D5: the corrective actions chosen.
+        D5 => "D5",
+        /// D6: their implementation, with evidence.
+        D6 => "D6",
+        /// D7: prevention: the documents, routings or checks changed.
+        D7 => "D7",
+        /// D8: closure and recognition.
+        D8 => "D8",
+    }
+}
+
+impl Discipline {
+    /// What the discipline is about, as an 8D form titles it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Discipline::D1 => "Team",
+            Discipline::D2 => "Problem description",
+            Discipline::D3 => "Containment",
+            Discipline::D4 => "Root cause",
+            Discipline::D5 => "Corrective actions chosen",
+            Discipline::D6 => "Implementation and evidence",
+            Discipline::D7 => "Prevention",
+            Discipline::D8 => "Closure",
+        }
+    }
+
+    /// Whether the discipline is signed (root cause, implementation, closure).
+    pub fn is_signed(self) -> bool {
+        matches!(self, Discipline::D4 | Discipline::D6 | Discipline::D8)
+    }
+}
+
+/// An effectiveness check's verdict: the first-pass yield of the first `window` units seen
+/// since the check started, against a threshold in percent. Passed only once `window` units
+/// were seen and their yield reached the threshold.
+pub fn effectiveness_passed(
+    passed_first: u32,
+    seen: u32,
+    window: u32,
+    threshold_percent: f64,
+) -> bool {
+    seen >= window
+        && window > 0
+        && f64::from(passed_first) * 100.0 >= threshold_percent * f64::from(seen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +179,23 @@ mod tests {
             .filter(|d| d.needs_customer_approval())
             .collect();
         assert_eq!(needing, [&NcrDisposition::Repair, &NcrDisposition::UseAsIs]);
+    }
+
+    #[test]
+    fn the_check_needs_the_whole_window_and_the_yield() {
+        assert!(
+            !effectiveness_passed(10, 10, 20, 95.0),
+            "not enough units yet"
+        );
+        assert!(effectiveness_passed(19, 20, 20, 95.0));
+        assert!(!effectiveness_passed(18, 20, 20, 95.0));
+        assert!(!effectiveness_passed(0, 0, 0, 0.0));
+    }
+
+    #[test]
+    fn d4_d6_and_d8_are_signed() {
+        let signed: Vec<_> = Discipline::ALL.iter().filter(|d| d.is_signed()).collect();
+        assert_eq!(signed, [&Discipline::D4, &Discipline::D6, &Discipline::D8]);
     }
 
     #[test]

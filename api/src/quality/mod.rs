@@ -7,7 +7,11 @@
 //! USE_AS_IS of a customer's product wait for the customer's material review, an electronic
 //! signature of an OEM engineer like the FAI's, before the item is released. An NCR closes
 //! when every item is dispositioned and no review is pending.
+//!
+//! An NCR escalates to a corrective action (CAPA), or the OEM raises one against its EMS; it is
+//! worked as an 8D and closes once shown effective by station results ([`capa`]).
 
+pub mod capa;
 pub mod model;
 pub mod resolver;
 pub mod service;

@@ -1,11 +1,12 @@
 //! GraphQL types of quality: NCRs and their items.
 
-use crate::entities::{component_lot, ncr, ncr_item, unit};
+use crate::entities::{capa, component_lot, ncr, ncr_item, unit};
 use crate::error::{stored, ApiResult};
 use async_graphql::{ComplexObject, Context, InputObject, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use firstpass_shared::quality::{
-    MaterialReview, NcrDisposition, NcrSeverity, NcrSource, NcrStatus,
+    CapaKind, CapaStatus, Discipline, MaterialReview, NcrDisposition, NcrSeverity, NcrSource,
+    NcrStatus,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -156,4 +157,181 @@ pub struct OpenNcrInput {
     /// Component lots it covers (a supplier nonconformance).
     #[graphql(default)]
     pub lot_ids: Vec<ID>,
+}
+
+/// A corrective action (CAPA) worked as an 8D.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct Capa {
+    /// Unique id.
+    pub id: ID,
+    /// `CAPA-000001`, counted per EMS.
+    pub number: String,
+    /// One line.
+    pub title: String,
+    /// Who asked for it.
+    pub kind: CapaKind,
+    /// Where it stands.
+    pub status: CapaStatus,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The builds and serials it cites, as JSON (`{"builds": [...], "serials": [...]}`).
+    pub cites: async_graphql::Json<serde_json::Value>,
+    /// The row, for the fields resolved from it.
+    #[graphql(skip)]
+    pub row: capa::Model,
+}
+
+impl Capa {
+    /// Converts a row.
+    pub fn from_row(row: capa::Model) -> ApiResult<Self> {
+        Ok(Self {
+            id: ID(row.id.to_string()),
+            number: row.number.clone(),
+            title: row.title.clone(),
+            kind: stored(&row.kind)?,
+            status: stored(&row.status)?,
+            created_at: row.created_at,
+            closed_at: row.closed_at,
+            cites: async_graphql::Json(
+                serde_json::from_str(&row.cites).map_err(crate::error::ApiError::internal)?,
+            ),
+            row,
+        })
+    }
+}
+
+#[ComplexObject]
+impl Capa {
+    /// The NCRs it covers.
+    async fn ncrs(&self, ctx: &Context<'_>) -> Result<Vec<Ncr>> {
+        use crate::context::ContextExt;
+        Ok(super::capa::ncrs_of(&ctx.state().db, self.row.id)
+            .await?
+            .into_iter()
+            .map(Ncr::from_row)
+            .collect::<ApiResult<_>>()?)
+    }
+
+    /// The eight disciplines, D1 to D8, filled in or not, with owner, due date and signature.
+    async fn disciplines(&self, ctx: &Context<'_>) -> Result<Vec<CapaDiscipline>> {
+        use crate::context::ContextExt;
+        let db = &ctx.state().db;
+        let mut filled = super::capa::disciplines(db, self.row.id).await?;
+        let signed = super::capa::signatures(db, filled.values().map(|r| r.id)).await?;
+        let today = Utc::now().date_naive();
+        Ok(Discipline::ALL
+            .iter()
+            .map(|d| {
+                let row = filled.remove(d);
+                let signature = row
+                    .as_ref()
+                    .and_then(|r| signed.get(&r.id).cloned())
+                    .map(crate::fai::model::Signature::from_row)
+                    .transpose()?;
+                let overdue = self.status == CapaStatus::Open
+                    && row
+                        .as_ref()
+                        .is_some_and(|r| r.due_date.is_some_and(|due| due < today))
+                    && (d.is_signed() && signature.is_none());
+                Ok(CapaDiscipline {
+                    discipline: *d,
+                    title: d.title().to_owned(),
+                    filled: row.is_some(),
+                    owner: row.as_ref().map(|r| r.owner.clone()),
+                    due_date: row.as_ref().and_then(|r| r.due_date),
+                    content: row.as_ref().map(|r| r.content.clone()),
+                    updated_at: row.as_ref().map(|r| r.updated_at),
+                    needs_signature: d.is_signed(),
+                    overdue,
+                    signature,
+                })
+            })
+            .collect::<ApiResult<_>>()?)
+    }
+
+    /// The effectiveness check and how it stands now; null until set.
+    async fn effectiveness(&self, ctx: &Context<'_>) -> Result<Option<EffectivenessCheck>> {
+        use crate::context::ContextExt;
+        Ok(super::capa::check(&ctx.state().db, &self.row)
+            .await?
+            .map(|c| EffectivenessCheck {
+                station_kind: c.station_kind,
+                threshold_percent: c.threshold_percent,
+                window_units: c.window_units,
+                from: c.from,
+                units_seen: c.units_seen,
+                passed_first: c.passed_first,
+                first_pass_yield_percent: (c.units_seen > 0).then(|| {
+                    (f64::from(c.passed_first) * 1000.0 / f64::from(c.units_seen)).round() / 10.0
+                }),
+                passed: c.passed,
+            }))
+    }
+}
+
+/// One discipline of an 8D.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct CapaDiscipline {
+    /// D1 … D8.
+    pub discipline: Discipline,
+    /// What it is about ("Root cause").
+    pub title: String,
+    /// Whether it is filled in.
+    pub filled: bool,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// When it is due.
+    pub due_date: Option<chrono::NaiveDate>,
+    /// What it says.
+    pub content: Option<String>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Whether it is signed (D4, D6, D8).
+    pub needs_signature: bool,
+    /// Past its due date and not done (unsigned when it needs a signature).
+    pub overdue: bool,
+    /// Its signature, once signed.
+    pub signature: Option<crate::fai::model::Signature>,
+}
+
+/// A CAPA's effectiveness check: first-pass yield at a station kind over a window of units.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct EffectivenessCheck {
+    /// The station kind judged.
+    pub station_kind: firstpass_shared::domain::StationKind,
+    /// The yield asked, in percent.
+    pub threshold_percent: f64,
+    /// How many units it looks at.
+    pub window_units: i32,
+    /// Results from this time on count.
+    pub from: DateTime<Utc>,
+    /// Units seen so far (at most the window).
+    pub units_seen: i32,
+    /// Of those, passed the first time.
+    pub passed_first: i32,
+    /// Their first-pass yield, in percent.
+    pub first_pass_yield_percent: Option<f64>,
+    /// Whether the check passed (the whole window seen, at the yield asked).
+    pub passed: bool,
+}
+
+/// A corrective action the OEM asks of its EMS.
+#[derive(InputObject, Debug)]
+pub struct CorrectiveActionRequestInput {
+    /// One line.
+    pub title: String,
+    /// The problem as the OEM sees it (D2's first text).
+    pub description: String,
+    /// NCRs it cites.
+    #[graphql(default)]
+    pub ncr_ids: Vec<ID>,
+    /// Builds it cites.
+    #[graphql(default)]
+    pub build_ids: Vec<ID>,
+    /// Units it cites.
+    #[graphql(default)]
+    pub serials: Vec<String>,
 }

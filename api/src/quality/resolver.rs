@@ -1,13 +1,15 @@
 //! GraphQL of quality: NCRs, their dispositions and the customer's material review.
 
-use super::model::{Ncr, OpenNcrInput};
+use super::capa::{self, CheckInput, DisciplineInput, NewRequest};
+use super::model::{Capa, CorrectiveActionRequestInput, Ncr, OpenNcrInput};
 use super::service::{self, NewNcr, ReviewRequest};
 use crate::context::ContextExt;
 use crate::error::ApiResult;
 use crate::ids::parse_id;
 use crate::pagination::clamp_first;
 use async_graphql::{Context, Object, Result, ID};
-use firstpass_shared::quality::{NcrDisposition, NcrStatus};
+use firstpass_shared::domain::StationKind;
+use firstpass_shared::quality::{CapaStatus, Discipline, NcrDisposition, NcrStatus};
 use firstpass_shared::text::Serial;
 
 /// Quality queries.
@@ -40,6 +42,33 @@ impl QualityQuery {
             .load::<crate::entities::ncr::Entity>(&ctx.state().db, parse_id(&id, "NCR")?)
             .await?;
         Ok(Ncr::from_row(row)?)
+    }
+
+    /// Corrective actions the caller sees, newest first: the EMS the ones it works, an OEM
+    /// those on its products.
+    async fn capas(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<CapaStatus>,
+        first: Option<i32>,
+    ) -> Result<Vec<Capa>> {
+        let actor = ctx.reader()?;
+        Ok(
+            capa::list(&ctx.state().db, actor, status, clamp_first(first)?)
+                .await?
+                .into_iter()
+                .map(Capa::from_row)
+                .collect::<ApiResult<_>>()?,
+        )
+    }
+
+    /// One corrective action.
+    async fn capa(&self, ctx: &Context<'_>, id: ID) -> Result<Capa> {
+        let actor = ctx.reader()?;
+        let row = actor
+            .load::<crate::entities::capa::Entity>(&ctx.state().db, parse_id(&id, "CAPA")?)
+            .await?;
+        Ok(Capa::from_row(row)?)
     }
 }
 
@@ -149,4 +178,158 @@ impl QualityMutation {
         .await?;
         Ok(Ncr::from_row(row)?)
     }
+
+    /// Escalates an NCR of a customer's product to a corrective action worked as an 8D (EMS
+    /// quality, program managers and admins); D2 starts with the NCR's description.
+    async fn escalate_ncr(&self, ctx: &Context<'_>, ncr_id: ID, title: String) -> Result<Capa> {
+        let actor = ctx.writer()?;
+        let row = capa::escalate(
+            ctx.state(),
+            actor,
+            parse_id(&ncr_id, "NCR")?,
+            &title,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        Ok(Capa::from_row(row)?)
+    }
+
+    /// The OEM asks its EMS for a corrective action (a supplier corrective action request),
+    /// citing NCRs, builds or units of its own product (OEM admins and engineers).
+    async fn raise_corrective_action(
+        &self,
+        ctx: &Context<'_>,
+        input: CorrectiveActionRequestInput,
+    ) -> Result<Capa> {
+        let actor = ctx.writer()?;
+        let ids = |list: &[ID], noun: &'static str| {
+            list.iter()
+                .map(|i| parse_id(i, noun))
+                .collect::<ApiResult<Vec<_>>>()
+        };
+        let row = capa::request(
+            ctx.state(),
+            actor,
+            NewRequest {
+                title: input.title,
+                description: input.description,
+                ncr_ids: ids(&input.ncr_ids, "NCR")?,
+                build_ids: ids(&input.build_ids, "build")?,
+                serials: input
+                    .serials
+                    .iter()
+                    .map(|s| Ok(Serial::parse(s)?))
+                    .collect::<ApiResult<_>>()?,
+            },
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        Ok(Capa::from_row(row)?)
+    }
+
+    /// Fills or changes one discipline of an open corrective action: its owner, due date and
+    /// what it says (EMS quality leads). A signed discipline no longer changes.
+    async fn update_capa_discipline(
+        &self,
+        ctx: &Context<'_>,
+        capa_id: ID,
+        discipline: Discipline,
+        owner: String,
+        due_date: Option<chrono::NaiveDate>,
+        content: String,
+    ) -> Result<Capa> {
+        let actor = ctx.writer()?;
+        let id = parse_id(&capa_id, "CAPA")?;
+        capa::update_discipline(
+            ctx.state(),
+            actor,
+            id,
+            discipline,
+            DisciplineInput {
+                owner,
+                due_date,
+                content,
+            },
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        reload(ctx, id).await
+    }
+
+    /// Signs D4 (root cause), D6 (implementation) or D8 (closure) with the password again; the
+    /// signature keeps the SHA-256 of what the discipline says.
+    async fn sign_capa_discipline(
+        &self,
+        ctx: &Context<'_>,
+        capa_id: ID,
+        discipline: Discipline,
+        password: String,
+        reason: String,
+    ) -> Result<Capa> {
+        let actor = ctx.writer()?;
+        let id = parse_id(&capa_id, "CAPA")?;
+        capa::sign_discipline(
+            ctx.state(),
+            actor,
+            id,
+            capa::SignDiscipline {
+                discipline,
+                password: &password,
+                reason: &reason,
+                client_ip: ctx.request().client_ip,
+            },
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        reload(ctx, id).await
+    }
+
+    /// Sets (or restarts from now) the effectiveness check: the first-pass yield at a station
+    /// kind over the next `windowUnits` units of the product must reach `thresholdPercent`.
+    async fn set_capa_effectiveness_check(
+        &self,
+        ctx: &Context<'_>,
+        capa_id: ID,
+        station_kind: StationKind,
+        threshold_percent: f64,
+        window_units: i32,
+    ) -> Result<Capa> {
+        let actor = ctx.writer()?;
+        let row = capa::set_check(
+            ctx.state(),
+            actor,
+            parse_id(&capa_id, "CAPA")?,
+            CheckInput {
+                station_kind,
+                threshold_percent,
+                window_units,
+            },
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        Ok(Capa::from_row(row)?)
+    }
+
+    /// Closes a corrective action: D1–D8 filled, D4, D6 and D8 signed, and the effectiveness
+    /// check passed on the station results recorded since it started.
+    async fn close_capa(&self, ctx: &Context<'_>, id: ID) -> Result<Capa> {
+        let actor = ctx.writer()?;
+        let row = capa::close(
+            ctx.state(),
+            actor,
+            parse_id(&id, "CAPA")?,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        Ok(Capa::from_row(row)?)
+    }
+}
+
+/// A corrective action as the caller sees it after a change.
+async fn reload(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Capa> {
+    let row = ctx
+        .reader()?
+        .load::<crate::entities::capa::Entity>(&ctx.state().db, id)
+        .await?;
+    Ok(Capa::from_row(row)?)
 }

@@ -285,3 +285,188 @@ async fn a_contained_lot_feeds_no_board_until_returned_or_released() {
         .await;
     assert_eq!(closed.data()["closeNcr"]["status"], "CLOSED");
 }
+
+const CAPA: &str = "query($id: ID!) { capa(id: $id) { number kind status ncrs { number } disciplines { discipline filled owner needsSignature signature { signer { printedName } contentHash } } effectiveness { unitsSeen passedFirst firstPassYieldPercent passed } } }";
+
+#[tokio::test]
+async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effective() {
+    let app = TestApp::spawn().await;
+    let package = app.accepted_package("GW-8D").await;
+    let pm = app.token(who::EMS_PM).await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let operator = app.token(who::EMS_OPERATOR).await;
+    let oem = app.token(who::ACME_ENGINEER).await;
+    let plan = |quantity: i64| {
+        json!({"i": {"packageId": package, "phase": "PILOT", "quantity": quantity, "dueDate": "2099-06-30",
+            "routing": [{"kind": "SMT_TOP", "name": "SMT"}, {"kind": "AOI", "name": "AOI"}]}})
+    };
+    let create = "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }";
+    let first = app.gql(Some(&pm), create, plan(1)).await.data()["createBuild"]["id"].clone();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 1, pattern: \"E-{SEQ:2}\") { serial } }", json!({"b": first}))
+        .await
+        .data();
+    let one = vec!["E-01".to_owned()];
+    record(&app, &operator, &one, "SMT", "PASS").await;
+    record(&app, &operator, &one, "AOI", "FAIL").await;
+    let defect = app
+        .gql(Some(&operator), "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
+            json!({"i": {"serial": "E-01", "station": "AOI", "designator": "C1", "code": "SOLDER_BRIDGE", "disposition": "REWORK"}}))
+        .await;
+    let opened = app
+        .gql(Some(&quality), "mutation($i: OpenNcrInput!) { openNcr(input: $i) { id items { id } } }",
+            json!({"i": {"title": "Bridge on C1", "description": "Solder bridge across C1 pads.", "severity": "MINOR",
+                "defectIds": [defect.data()["recordDefect"]["defect"]["id"]]}}))
+        .await;
+    let ncr = opened.data()["openNcr"].clone();
+
+    // The EMS escalates its NCR; the OEM raises its own request citing the same NCR.
+    let escalated = app
+        .gql(Some(&quality), "mutation($n: ID!) { escalateNcr(ncrId: $n, title: \"Paste print on C1\") { number kind } }", json!({"n": ncr["id"]}))
+        .await;
+    assert_eq!(
+        escalated.data()["escalateNcr"],
+        json!({"number": "CAPA-000001", "kind": "CORRECTIVE"})
+    );
+    let raise = "mutation($i: CorrectiveActionRequestInput!) { raiseCorrectiveAction(input: $i) { id number kind } }";
+    let by_ems = app
+        .gql(
+            Some(&pm),
+            raise,
+            json!({"i": {"title": "t", "description": "d", "ncrIds": [ncr["id"]]}}),
+        )
+        .await;
+    assert_eq!(by_ems.code(), Some("FORBIDDEN"));
+    let globex = app.token(who::GLOBEX_ENGINEER).await;
+    let foreign = app
+        .gql(
+            Some(&globex),
+            raise,
+            json!({"i": {"title": "t", "description": "d", "ncrIds": [ncr["id"]]}}),
+        )
+        .await;
+    assert_eq!(foreign.code(), Some("NOT_FOUND"));
+    let raised = app
+        .gql(Some(&oem), raise, json!({"i": {"title": "Solder bridges at AOI", "description": "Bridges on C1 since the stencil change.", "ncrIds": [ncr["id"]]}}))
+        .await;
+    let capa = raised.data()["raiseCorrectiveAction"].clone();
+    assert_eq!(capa["kind"], "SUPPLIER_REQUEST");
+    let capa_id = capa["id"].as_str().expect("capa").to_owned();
+    let seen = app.gql(Some(&quality), CAPA, json!({"id": capa_id})).await;
+    let seen = seen.data()["capa"].clone();
+    assert_eq!(seen["ncrs"], json!([{"number": "NCR-000001"}]));
+    assert_eq!(
+        seen["disciplines"][1]["filled"], true,
+        "D2 holds the OEM's description"
+    );
+
+    // EMS quality works the 8D.
+    let update = "mutation($c: ID!, $d: Discipline!, $t: String!) { updateCapaDiscipline(capaId: $c, discipline: $d, owner: \"Quinn Quality\", dueDate: \"2099-01-31\", content: $t) { number } }";
+    let texts = [
+        ("D1", "Quinn (quality), Pat (program), Sam (process engineering)"),
+        ("D2", "Bridges across C1 on boards printed after the stencil change of week 46."),
+        ("D3", "All WIP after the change held at AOI and inspected; 1 unit reworked."),
+        ("D4", "Why 1: too much paste. Why 2: aperture 10% larger. Why 3: stencil ordered from rev B Gerbers. Root cause: wrong stencil revision."),
+        ("D5", "Re-cut stencil to rev C apertures; add stencil revision check at setup."),
+        ("D6", "New stencil received and verified (evidence: stencil report SR-118)."),
+        ("D7", "Setup checklist WI-SMT-04 rev 7 requires stencil revision against the package."),
+        ("D8", "Team thanked; CAPA closed after 10 clean boards."),
+    ];
+    for (d, text) in texts {
+        app.gql(
+            Some(&quality),
+            update,
+            json!({"c": capa_id, "d": d, "t": text}),
+        )
+        .await
+        .data();
+    }
+    let sign = "mutation($c: ID!, $d: Discipline!, $p: String!) { signCapaDiscipline(capaId: $c, discipline: $d, password: $p, reason: \"Reviewed\") { number } }";
+    let wrong = app
+        .gql(
+            Some(&quality),
+            sign,
+            json!({"c": capa_id, "d": "D4", "p": "wrong"}),
+        )
+        .await;
+    assert_eq!(wrong.code(), Some("FORBIDDEN"));
+    let not_signed = app
+        .gql(
+            Some(&quality),
+            sign,
+            json!({"c": capa_id, "d": "D5", "p": "firstpass-demo"}),
+        )
+        .await;
+    assert_eq!(not_signed.code(), Some("BAD_USER_INPUT"));
+    let close = "mutation($c: ID!) { closeCapa(id: $c) { status closedAt } }";
+    let unsigned = app.gql(Some(&quality), close, json!({"c": capa_id})).await;
+    assert_eq!(unsigned.code(), Some("CONFLICT"));
+    for d in ["D4", "D6", "D8"] {
+        app.gql(
+            Some(&quality),
+            sign,
+            json!({"c": capa_id, "d": d, "p": "firstpass-demo"}),
+        )
+        .await
+        .data();
+    }
+    let locked = app
+        .gql(
+            Some(&quality),
+            update,
+            json!({"c": capa_id, "d": "D4", "t": "changed"}),
+        )
+        .await;
+    assert_eq!(
+        locked.code(),
+        Some("CONFLICT"),
+        "a signed discipline does not change"
+    );
+    let no_check = app.gql(Some(&quality), close, json!({"c": capa_id})).await;
+    assert_eq!(no_check.code(), Some("CONFLICT"));
+
+    // Effective once the next 10 boards pass AOI the first time at 95 %.
+    app.gql(Some(&quality), "mutation($c: ID!) { setCapaEffectivenessCheck(capaId: $c, stationKind: AOI, thresholdPercent: 95, windowUnits: 10) { number } }",
+        json!({"c": capa_id}))
+        .await
+        .data();
+    let second = app.gql(Some(&pm), create, plan(10)).await.data()["createBuild"]["id"].clone();
+    let made = app
+        .gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 10, pattern: \"F-{SEQ:2}\") { serial } }", json!({"b": second}))
+        .await;
+    let serials: Vec<String> = made.data()["serializeUnits"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["serial"].as_str().expect("serial").to_owned())
+        .collect();
+    record(&app, &operator, &serials, "SMT", "PASS").await;
+    record(&app, &operator, &serials[..5], "AOI", "PASS").await;
+    let half = app.gql(Some(&quality), close, json!({"c": capa_id})).await;
+    assert_eq!(half.code(), Some("CONFLICT"));
+    let message = half.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("5 of 10"), "{message}");
+    record(&app, &operator, &serials[5..], "AOI", "PASS").await;
+    let status = app.gql(Some(&oem), CAPA, json!({"id": capa_id})).await;
+    assert_eq!(
+        status.data()["capa"]["effectiveness"],
+        json!({"unitsSeen": 10, "passedFirst": 10, "firstPassYieldPercent": 100.0, "passed": true})
+    );
+    let closed = app.gql(Some(&quality), close, json!({"c": capa_id})).await;
+    assert_eq!(closed.data()["closeCapa"]["status"], "CLOSED");
+    let after = app.gql(Some(&oem), CAPA, json!({"id": capa_id})).await;
+    let disciplines = after.data()["capa"]["disciplines"].clone();
+    for d in disciplines.as_array().expect("disciplines") {
+        assert_eq!(d["filled"], true);
+        if d["needsSignature"] == true {
+            assert_eq!(
+                d["signature"]["signer"]["printedName"], "Quinn Quality",
+                "{d}"
+            );
+        }
+    }
+    let none = app.gql(Some(&globex), "{ capas { id } }", json!({})).await;
+    assert_eq!(none.data()["capas"], json!([]));
+}

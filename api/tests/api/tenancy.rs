@@ -266,6 +266,32 @@ impl World {
         (ncr, item)
     }
 
+    /// A fresh corrective action escalated from a fresh NCR, with D4 filled in; its id.
+    async fn fresh_capa(&self, n: usize) -> String {
+        let quality = self
+            .bearer(Caller::EmsQuality)
+            .map(str::to_owned)
+            .expect("quality token");
+        let (ncr, _) = self.fresh_ncr(n, "open").await;
+        let made = self
+            .app
+            .gql(
+                Some(&quality),
+                "mutation($n: ID!) { escalateNcr(ncrId: $n, title: \"T\") { id } }",
+                json!({"n": ncr}),
+            )
+            .await;
+        let capa = made.data()["escalateNcr"]["id"]
+            .as_str()
+            .expect("capa")
+            .to_owned();
+        self.app
+            .gql(Some(&quality), "mutation($c: ID!) { updateCapaDiscipline(capaId: $c, discipline: D4, owner: \"Q\", content: \"Root cause\") { id } }", json!({"c": capa}))
+            .await
+            .data();
+        capa
+    }
+
     /// A fresh shipment of one finished unit; returns its id.
     async fn fresh_shipment(&self, n: usize) -> String {
         let serial = self.fresh_unit(n, 2).await;
@@ -1068,6 +1094,15 @@ fn ems_quality_leads(caller: Caller) -> Expect {
     }
 }
 
+/// Closing a corrective action whose 8D is not done: the people who may close it are told
+/// why not (CONFLICT); everybody else is refused as usual.
+fn ems_quality_leads_refused_early(caller: Caller) -> Expect {
+    match ems_quality_leads(caller) {
+        Allowed => Code("CONFLICT"),
+        other => other,
+    }
+}
+
 /// Signing certificates of conformance: EMS quality, in person.
 fn ems_quality_signs(caller: Caller) -> Expect {
     match caller {
@@ -1262,6 +1297,14 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "dispositionNcrItem", query: "mutation($i: ID!) { dispositionNcrItem(itemId: $i, disposition: REWORK, reason: \"R\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
         Case { name: "reviewNcrDispositions", query: "mutation($id: ID!) { reviewNcrDispositions(ncrId: $id, approve: true, password: \"firstpass-demo\", reason: \"R\") { id } }", variables: Value::Null, expect: acme_oem_users, check: None },
         Case { name: "closeNcr", query: "mutation($id: ID!) { closeNcr(id: $id) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "capas", query: "{ capas { id number disciplines { discipline } } }", variables: json!({}), expect: readers, check: None },
+        Case { name: "capa", query: "query($id: ID!) { capa(id: $id) { id ncrs { id } effectiveness { passed } } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
+        Case { name: "escalateNcr", query: "mutation($n: ID!) { escalateNcr(ncrId: $n, title: \"T\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "raiseCorrectiveAction", query: "mutation($n: ID!) { raiseCorrectiveAction(input: {title: \"T\", description: \"D\", ncrIds: [$n]}) { id } }", variables: Value::Null, expect: acme_oem_users, check: None },
+        Case { name: "updateCapaDiscipline", query: "mutation($c: ID!) { updateCapaDiscipline(capaId: $c, discipline: D1, owner: \"O\", content: \"Team\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "signCapaDiscipline", query: "mutation($c: ID!) { signCapaDiscipline(capaId: $c, discipline: D4, password: \"firstpass-demo\", reason: \"R\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "setCapaEffectivenessCheck", query: "mutation($c: ID!) { setCapaEffectivenessCheck(capaId: $c, stationKind: AOI, thresholdPercent: 90, windowUnits: 5) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "closeCapa", query: "mutation($c: ID!) { closeCapa(id: $c) { id } }", variables: Value::Null, expect: ems_quality_leads_refused_early, check: None },
         Case { name: "signCertificateOfConformance", query: "mutation($id: ID!) { signCertificateOfConformance(shipmentId: $id, password: \"firstpass-demo\") { contentHash } }", variables: Value::Null, expect: ems_quality_signs, check: None },
         Case { name: "createShipment", query: "mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1470,6 +1513,14 @@ async fn every_operation_for_every_caller() {
                     "i": {"imei": firstpass_shared::boxbuild::imei_with_check_digit(&format!("35{n:012}")),
                           "macAddresses": [format!("02:00:00:00:{:02X}:{:02X}", n / 256, n % 256)]}}),
                 "recordShipmentDelivered" => json!({"id": world.fresh_shipment(n).await}),
+                "capa" => json!({"id": world.fresh_capa(n).await}),
+                "escalateNcr" | "raiseCorrectiveAction" => {
+                    json!({"n": world.fresh_ncr(n, "open").await.0})
+                }
+                "updateCapaDiscipline"
+                | "signCapaDiscipline"
+                | "setCapaEffectivenessCheck"
+                | "closeCapa" => json!({"c": world.fresh_capa(n).await}),
                 "ncr" => json!({"id": world.fresh_ncr(n, "open").await.0}),
                 "openNcr" => json!({"s": world.fresh_unit(n, 1).await}),
                 "dispositionNcrItem" => json!({"i": world.fresh_ncr(n, "open").await.1}),
