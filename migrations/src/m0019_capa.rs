@@ -1,5 +1,6 @@
 //! Corrective actions (CAPA) worked as an 8D: the CAPA with what it cites and its
-//! effectiveness check, the NCRs it covers, and one row per discipline filled in.
+//! effectiveness check, the NCRs it covers, and one row per discipline filled in; and the
+//! notes both sides write on NCRs and CAPAs (the EMS's internal ones never shown to the OEM).
 
 use crate::columns::{fk, id, index, text, time, uuid};
 use sea_orm_migration::prelude::*;
@@ -67,6 +68,24 @@ enum CapaDisciplines {
     Content,
     UpdatedBy,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum QualityNotes {
+    Table,
+    Id,
+    /// The EMS of the record.
+    EmsId,
+    /// `Ncr` or `Capa`.
+    RecordType,
+    RecordId,
+    /// The writer's organization.
+    OrganizationId,
+    Author,
+    Text,
+    /// Written by the EMS for itself: never shown to the OEM.
+    Internal,
+    CreatedAt,
 }
 
 #[async_trait::async_trait]
@@ -185,11 +204,41 @@ impl MigrationTrait for Migration {
                 true,
             ))
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(QualityNotes::Table)
+                    .col(id(QualityNotes::Id))
+                    .col(uuid(QualityNotes::EmsId))
+                    .col(text(QualityNotes::RecordType, 10))
+                    .col(uuid(QualityNotes::RecordId))
+                    .col(uuid(QualityNotes::OrganizationId))
+                    .col(text(QualityNotes::Author, 200))
+                    .col(ColumnDef::new(QualityNotes::Text).text().not_null())
+                    .col(ColumnDef::new(QualityNotes::Internal).boolean().not_null())
+                    .col(time(QualityNotes::CreatedAt))
+                    .foreign_key(&mut fk(
+                        "fk_quality_notes_org",
+                        (QualityNotes::Table, QualityNotes::OrganizationId),
+                        (Organizations::Table, Organizations::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ix_quality_notes_record",
+                QualityNotes::Table,
+                &["record_id"],
+                false,
+            ))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            QualityNotes::Table.into_iden(),
             CapaDisciplines::Table.into_iden(),
             CapaNcrs::Table.into_iden(),
             Capas::Table.into_iden(),

@@ -36,6 +36,7 @@ pub mod product;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod purchase_order_receipt;
+pub mod quality_note;
 pub mod recall_campaign;
 pub mod recall_campaign_unit;
 pub mod refresh_token;

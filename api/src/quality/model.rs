@@ -57,6 +57,11 @@ impl Ncr {
 
 #[ComplexObject]
 impl Ncr {
+    /// Notes on it, oldest first (the EMS's internal notes only for the EMS).
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<QualityNote>> {
+        note_list(ctx, &self.id).await
+    }
+
     /// What it covers: units (at a designator, from a defect) and lots, with their containment
     /// and disposition.
     async fn items(&self, ctx: &Context<'_>) -> Result<Vec<NcrItem>> {
@@ -205,6 +210,11 @@ impl Capa {
 
 #[ComplexObject]
 impl Capa {
+    /// Notes on it, oldest first (the EMS's internal notes only for the EMS).
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<QualityNote>> {
+        note_list(ctx, &self.id).await
+    }
+
     /// The NCRs it covers.
     async fn ncrs(&self, ctx: &Context<'_>) -> Result<Vec<Ncr>> {
         use crate::context::ContextExt;
@@ -334,4 +344,42 @@ pub struct CorrectiveActionRequestInput {
     /// Units it cites.
     #[graphql(default)]
     pub serials: Vec<String>,
+}
+
+/// A note on an NCR or a CAPA.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct QualityNote {
+    /// Unique id.
+    pub id: ID,
+    /// Who wrote it.
+    pub author: String,
+    /// What it says.
+    pub text: String,
+    /// Written by the EMS for itself (the OEM never sees these).
+    pub internal: bool,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<crate::entities::quality_note::Model> for QualityNote {
+    fn from(row: crate::entities::quality_note::Model) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            author: row.author,
+            text: row.text,
+            internal: row.internal,
+            created_at: row.created_at,
+        }
+    }
+}
+
+async fn note_list(ctx: &Context<'_>, id: &ID) -> Result<Vec<QualityNote>> {
+    use crate::context::ContextExt;
+    let actor = ctx.reader()?;
+    let id = crate::ids::parse_id(id, "record")?;
+    Ok(super::service::notes(&ctx.state().db, actor, id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

@@ -179,6 +179,28 @@ impl QualityMutation {
         Ok(Ncr::from_row(row)?)
     }
 
+    /// Writes a note on an NCR or a CAPA: EMS quality leads (`internal: true` keeps it from the
+    /// OEM for good) or the OEM's admins and engineers.
+    async fn add_quality_note(
+        &self,
+        ctx: &Context<'_>,
+        record_id: ID,
+        text: String,
+        #[graphql(default)] internal: bool,
+    ) -> Result<super::model::QualityNote> {
+        let actor = ctx.writer()?;
+        let row = service::add_note(
+            ctx.state(),
+            actor,
+            parse_id(&record_id, "record")?,
+            &text,
+            internal,
+            &ctx.audit_meta(actor),
+        )
+        .await?;
+        Ok(row.into())
+    }
+
     /// Escalates an NCR of a customer's product to a corrective action worked as an 8D (EMS
     /// quality, program managers and admins); D2 starts with the NCR's description.
     async fn escalate_ncr(&self, ctx: &Context<'_>, ncr_id: ID, title: String) -> Result<Capa> {

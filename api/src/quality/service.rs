@@ -4,7 +4,7 @@
 use crate::audit::{self, AuditMeta, Change};
 use crate::context::AppState;
 use crate::db::begin_write;
-use crate::entities::{build, component_lot, defect, ncr, ncr_item, unit};
+use crate::entities::{build, component_lot, defect, ncr, ncr_item, quality_note, unit};
 use crate::error::{stored, ApiError, ApiResult};
 use crate::fai::model::SignatureMeaning;
 use crate::policy::{authorize, Action};
@@ -607,4 +607,102 @@ async fn number_of(db: &impl ConnectionTrait, ncr_id: Uuid) -> ApiResult<String>
         .one(db)
         .await?
         .map_or_else(|| "an NCR".to_owned(), |n| n.number))
+}
+
+/// What a note is written on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteOn {
+    /// An NCR.
+    Ncr,
+    /// A corrective action.
+    Capa,
+}
+
+impl NoteOn {
+    fn as_str(self) -> &'static str {
+        match self {
+            NoteOn::Ncr => "Ncr",
+            NoteOn::Capa => "Capa",
+        }
+    }
+}
+
+/// Writes a note on an NCR or a CAPA the actor sees: EMS quality leads (`internal` keeps it
+/// from the OEM for good), or the OEM's admins and engineers (never internal).
+pub async fn add_note(
+    state: &AppState,
+    actor: &Actor,
+    record_id: Uuid,
+    text: &str,
+    internal: bool,
+    meta: &AuditMeta,
+) -> ApiResult<quality_note::Model> {
+    match actor.org_kind {
+        OrgKind::Ems => authorize(actor, Action::ManageQuality)?,
+        OrgKind::Oem => {
+            authorize(actor, Action::RaiseCorrectiveActions)?;
+            if internal {
+                return Err(ApiError::bad_input(
+                    "internal notes are the EMS's own; the OEM's notes are seen by both sides",
+                ));
+            }
+        }
+    }
+    let text = bounded("the note", text, 10_000)?;
+    let txn = begin_write(&state.db).await?;
+    let (on, ems_id) = match actor
+        .select::<ncr::Entity>()
+        .filter(ncr::Column::Id.eq(record_id))
+        .one(&txn)
+        .await?
+    {
+        Some(n) => (NoteOn::Ncr, n.ems_id),
+        None => {
+            let capa = actor
+                .select::<crate::entities::capa::Entity>()
+                .filter(crate::entities::capa::Column::Id.eq(record_id))
+                .one(&txn)
+                .await?
+                .ok_or(ApiError::NotFound("NCR or CAPA"))?;
+            (NoteOn::Capa, capa.ems_id)
+        }
+    };
+    let row = quality_note::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ems_id: Set(ems_id),
+        record_type: Set(on.as_str().to_owned()),
+        record_id: Set(record_id),
+        organization_id: Set(actor.org_id),
+        author: Set(actor.label()),
+        text: Set(text),
+        internal: Set(internal),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        Change::new("quality.note", on.as_str(), record_id)
+            .after(&json!({"note": row.id, "internal": row.internal})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The notes on a record the actor already sees, oldest first; the EMS's internal notes only
+/// for the EMS.
+pub async fn notes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    record_id: Uuid,
+) -> ApiResult<Vec<quality_note::Model>> {
+    let mut select = quality_note::Entity::find()
+        .filter(quality_note::Column::RecordId.eq(record_id))
+        .order_by_asc(quality_note::Column::Id);
+    if actor.org_kind != OrgKind::Ems {
+        select = select.filter(quality_note::Column::Internal.eq(false));
+    }
+    Ok(select.all(db).await?)
 }

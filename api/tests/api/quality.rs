@@ -469,4 +469,73 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
     }
     let none = app.gql(Some(&globex), "{ capas { id } }", json!({})).await;
     assert_eq!(none.data()["capas"], json!([]));
+
+    // Notes: the EMS's internal ones never reach the OEM, in any answer the OEM can get.
+    const SECRET: &str = "SECRET-SUPPLIER-DISPUTE-7731";
+    let note = "mutation($r: ID!, $t: String!, $i: Boolean!) { addQualityNote(recordId: $r, text: $t, internal: $i) { id internal } }";
+    for record in [ncr["id"].as_str().expect("ncr"), capa_id.as_str()] {
+        app.gql(
+            Some(&quality),
+            note,
+            json!({"r": record, "t": format!("{SECRET} on {record}"), "i": true}),
+        )
+        .await
+        .data();
+        app.gql(
+            Some(&quality),
+            note,
+            json!({"r": record, "t": "Shared with the customer", "i": false}),
+        )
+        .await
+        .data();
+    }
+    let oem_internal = app
+        .gql(Some(&oem), note, json!({"r": capa_id, "t": "x", "i": true}))
+        .await;
+    assert_eq!(oem_internal.code(), Some("BAD_USER_INPUT"));
+    app.gql(
+        Some(&oem),
+        note,
+        json!({"r": capa_id, "t": "Thanks, verified at incoming", "i": false}),
+    )
+    .await
+    .data();
+    let everything = [
+        ("query($id: ID!) { ncr(id: $id) { notes { text internal } items { serial } } }", json!({"id": ncr["id"]})),
+        ("{ ncrs { notes { text } } }", json!({})),
+        ("query($id: ID!) { capa(id: $id) { notes { text } ncrs { notes { text } } disciplines { content } } }", json!({"id": capa_id})),
+        ("{ capas { notes { text } ncrs { notes { text } } } }", json!({})),
+        ("{ inbox { entries { title detail } } }", json!({})),
+    ];
+    for (query, vars) in &everything {
+        let answer = app.gql(Some(&oem), query, vars.clone()).await;
+        let text = answer.body.to_string();
+        assert!(answer.body.get("errors").is_none(), "{text}");
+        assert!(
+            !text.contains(SECRET),
+            "the OEM got an internal note: {text}"
+        );
+    }
+    let oem_notes = app
+        .gql(
+            Some(&oem),
+            "query($id: ID!) { capa(id: $id) { notes { text } } }",
+            json!({"id": capa_id}),
+        )
+        .await;
+    assert_eq!(
+        oem_notes.data()["capa"]["notes"],
+        json!([{"text": "Shared with the customer"}, {"text": "Thanks, verified at incoming"}])
+    );
+    let ems_notes = app
+        .gql(
+            Some(&quality),
+            "query($id: ID!) { capa(id: $id) { notes { text internal } } }",
+            json!({"id": capa_id}),
+        )
+        .await;
+    assert_eq!(
+        ems_notes.data()["capa"]["notes"].as_array().map(Vec::len),
+        Some(3)
+    );
 }

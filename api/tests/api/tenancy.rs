@@ -1103,6 +1103,17 @@ fn ems_quality_leads_refused_early(caller: Caller) -> Expect {
     }
 }
 
+/// Notes on NCRs and CAPAs: EMS quality leads, and the OEM's admins and engineers.
+fn quality_note_writers(caller: Caller) -> Expect {
+    match caller {
+        Caller::EmsQuality | Caller::EmsPm | Caller::EmsAdmin => Allowed,
+        Caller::AcmeAdmin | Caller::AcmeEngineer => Allowed,
+        Caller::GlobexAdmin | Caller::GlobexEngineer => NOT_FOUND,
+        Caller::Anonymous => UNAUTH,
+        _ => FORBIDDEN,
+    }
+}
+
 /// Signing certificates of conformance: EMS quality, in person.
 fn ems_quality_signs(caller: Caller) -> Expect {
     match caller {
@@ -1305,6 +1316,7 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "signCapaDiscipline", query: "mutation($c: ID!) { signCapaDiscipline(capaId: $c, discipline: D4, password: \"firstpass-demo\", reason: \"R\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
         Case { name: "setCapaEffectivenessCheck", query: "mutation($c: ID!) { setCapaEffectivenessCheck(capaId: $c, stationKind: AOI, thresholdPercent: 90, windowUnits: 5) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
         Case { name: "closeCapa", query: "mutation($c: ID!) { closeCapa(id: $c) { id } }", variables: Value::Null, expect: ems_quality_leads_refused_early, check: None },
+        Case { name: "addQualityNote", query: "mutation($r: ID!) { addQualityNote(recordId: $r, text: \"N\") { id } }", variables: Value::Null, expect: quality_note_writers, check: None },
         Case { name: "signCertificateOfConformance", query: "mutation($id: ID!) { signCertificateOfConformance(shipmentId: $id, password: \"firstpass-demo\") { contentHash } }", variables: Value::Null, expect: ems_quality_signs, check: None },
         Case { name: "createShipment", query: "mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }", variables: Value::Null, expect: ems_floor, check: None },
         Case { name: "shipUnits", query: "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { units } }", variables: Value::Null, expect: ems_floor, check: None },
@@ -1514,6 +1526,7 @@ async fn every_operation_for_every_caller() {
                           "macAddresses": [format!("02:00:00:00:{:02X}:{:02X}", n / 256, n % 256)]}}),
                 "recordShipmentDelivered" => json!({"id": world.fresh_shipment(n).await}),
                 "capa" => json!({"id": world.fresh_capa(n).await}),
+                "addQualityNote" => json!({"r": world.fresh_ncr(n, "open").await.0}),
                 "escalateNcr" | "raiseCorrectiveAction" => {
                     json!({"n": world.fresh_ncr(n, "open").await.0})
                 }
