@@ -18,6 +18,7 @@ use crate::routes::package::PackagePage;
 use crate::routes::packages::{NewPackagePage, PackagesPage};
 use crate::routes::plan::{PlanBuildPage, SerializePage};
 use crate::routes::products::{NewProductPage, ProductsPage};
+use crate::routes::quality::{CapaListPage, CapaPage, NcrListPage, NcrPage};
 use crate::routes::ship::ShipPage;
 use crate::routes::shipment::ShipmentPage;
 use crate::routes::sign_in::SignInPage;
@@ -59,6 +60,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/builds/:id/ship") view=|| view! { <Guard><ShipPage /></Guard> } />
                     <Route path=path!("/builds/:id/materials") view=|| view! { <Guard><MaterialsPage /></Guard> } />
                     <Route path=path!("/shipments/:id") view=|| view! { <Guard><ShipmentPage /></Guard> } />
+                    <Route path=path!("/ncrs") view=|| view! { <Guard><NcrListPage /></Guard> } />
+                    <Route path=path!("/ncrs/:id") view=|| view! { <Guard><NcrPage /></Guard> } />
+                    <Route path=path!("/capas") view=|| view! { <Guard><CapaListPage /></Guard> } />
+                    <Route path=path!("/capas/:id") view=|| view! { <Guard><CapaPage /></Guard> } />
                     <Route path=path!("/purchase-orders") view=|| view! { <Guard><PurchaseOrdersPage /></Guard> } />
                     <Route path=path!("/demand") view=|| view! { <Guard><DemandPage /></Guard> } />
                     <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
@@ -115,6 +120,7 @@ fn Header() -> impl IntoView {
                     <A href="/trace">"Trace"</A>
                     <A href="/box-build">"Box build"</A>
                     <A href="/fai">"FAI"</A>
+                    <A href="/ncrs">"Quality"</A>
                 </nav>
                 <div class="topbar-user">
                     <InboxLink />

@@ -14,6 +14,7 @@ pub mod package;
 pub mod packages;
 pub mod plan;
 pub mod products;
+pub mod quality;
 pub mod ship;
 pub mod shipment;
 pub mod sign_in;

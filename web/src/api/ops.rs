@@ -351,3 +351,78 @@ operation!(
     SignCertificate,
     "graphql/supply.graphql"
 );
+operation!(
+    /// NCRs the reader sees.
+    Ncrs,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// One NCR with its items and notes.
+    NcrPage,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Open an NCR.
+    OpenNcr,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Decide an NCR item.
+    DisposeNcrItem,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// The customer's signed review of dispositions.
+    ReviewNcr,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Close an NCR.
+    CloseNcr,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Escalate an NCR to a corrective action.
+    EscalateNcr,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// The OEM asks for a corrective action.
+    RaiseCapa,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Corrective actions the reader sees.
+    Capas,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// One corrective action: its 8D, check and notes.
+    CapaPage,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Fill or change one discipline.
+    UpdateDiscipline,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Sign D4, D6 or D8.
+    SignDiscipline,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Set the effectiveness check.
+    SetCheck,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// Close a corrective action.
+    CloseCapa,
+    "graphql/quality.graphql"
+);
+operation!(
+    /// A note on an NCR or a CAPA.
+    AddNote,
+    "graphql/quality.graphql"
+);
