@@ -485,3 +485,44 @@ pub async fn accepted_package(
     }
     package
 }
+
+/// Goes to `path` of the app at `base`.
+pub async fn open(client: &Client, base: &str, path: &str) {
+    client
+        .goto(&format!("{base}{path}"))
+        .await
+        .unwrap_or_else(|e| panic!("open {path}: {e}"));
+}
+
+/// Sets a control's value as a person picking from it would (date pickers and selects do not
+/// take typed keys the same way in every locale), firing `input` and `change`.
+pub async fn set_value(client: &Client, css: &str, value: &str) {
+    find(client, css).await;
+    client
+        .execute(
+            "const el = document.querySelector(arguments[0]); el.value = arguments[1];
+             el.dispatchEvent(new Event('input', {bubbles: true}));
+             el.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set {css}: {e}"));
+}
+
+/// Opens `path` again at 1280 and at 390 px, waits for `ready`, and keeps a screenshot of each
+/// (`{name}-1280px`, `{name}-390px`); leaves the window at 1280 px.
+pub async fn at_both_widths(client: &Client, base: &str, path: &str, ready: &str, name: &str) {
+    for (width, suffix) in [(1280, "1280px"), (390, "390px")] {
+        client
+            .set_window_size(width, 900)
+            .await
+            .expect("window size");
+        open(client, base, path).await;
+        find(client, ready).await;
+        screenshot(client, &format!("{name}-{suffix}")).await;
+    }
+    client
+        .set_window_size(1280, 900)
+        .await
+        .expect("window size");
+}

@@ -7,8 +7,8 @@
 
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
-    accepted_package, click, fill, find, screenshot, serve_demo, sign_in, sign_out, skip,
-    wait_text, Api, Browser, DEMO_PASSWORD,
+    accepted_package, at_both_widths, click, fill, find, open, serve_demo, set_value, sign_in,
+    sign_out, skip, wait_text, Api, Browser, DEMO_PASSWORD,
 };
 use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
@@ -53,40 +53,8 @@ async fn record(api: &Api, token: &str, serials: &[&str], station: &str, result:
     .await;
 }
 
-/// Sets a control's value as picking it would, firing `input` and `change`.
-async fn set_value(client: &Client, css: &str, value: &str) {
-    find(client, css).await;
-    client
-        .execute(
-            "const el = document.querySelector(arguments[0]); el.value = arguments[1];
-             el.dispatchEvent(new Event('input', {bubbles: true}));
-             el.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![json!(css), json!(value)],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
-
-async fn open(client: &Client, base: &str, path: &str) {
-    client
-        .goto(&format!("{base}{path}"))
-        .await
-        .unwrap_or_else(|e| panic!("open {path}: {e}"));
-}
-
 async fn path_now(client: &Client) -> String {
     client.current_url().await.expect("url").path().to_owned()
-}
-
-/// Opens `path` at 1280 and 390 px, waits for `ready`, keeps a screenshot of each.
-async fn both_widths(client: &Client, base: &str, path: &str, ready: &str, name: &str) {
-    for (width, suffix) in [(1280, "1280px"), (390, "390px")] {
-        client.set_window_size(width, 900).await.expect("size");
-        open(client, base, path).await;
-        find(client, ready).await;
-        screenshot(client, &format!("{name}-{suffix}")).await;
-    }
-    client.set_window_size(1280, 900).await.expect("size");
 }
 
 /// A selector inside one discipline's step of the 8D page.
@@ -124,7 +92,7 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
         .await;
         click(&client, "[data-testid=decide]").await;
         find(&client, "#ncr-status[data-status=IN_REVIEW]").await;
-        both_widths(&client, &base, &ncr_path, "#ncr-items", "ncr").await;
+        at_both_widths(&client, &base, &ncr_path, "#ncr-items", "ncr").await;
         sign_out(&client).await;
 
         // The OEM engineer approves with a signature and asks for a corrective action.
@@ -213,7 +181,7 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
 
         // The OEM sees it closed, with the shared notes only.
         sign_in(&client, &base, "engineer@acme.example").await;
-        both_widths(
+        at_both_widths(
             &client,
             &base,
             &capa_path,
@@ -232,7 +200,7 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
             !page.contains("stencil vendor disputes"),
             "internal note leaked"
         );
-        both_widths(&client, &base, "/ncrs", "[data-testid=ncr-row]", "ncrs").await;
+        at_both_widths(&client, &base, "/ncrs", "[data-testid=ncr-row]", "ncrs").await;
     })
     .await;
 }

@@ -6,10 +6,9 @@
 //! view. Every new page is opened again at its address at 1280 and 390 px, with screenshots in
 //! `e2e/output/`.
 
-use fantoccini::Client;
 use firstpass_e2e::browser::{
-    accepted_package, click, fill, find, screenshot, serve_demo, sign_in, sign_out, skip,
-    wait_text, Api, Browser, DEMO_PASSWORD,
+    accepted_package, at_both_widths, click, fill, find, open, screenshot, serve_demo, set_value,
+    sign_in, sign_out, skip, wait_text, Api, Browser, DEMO_PASSWORD,
 };
 use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
@@ -66,46 +65,6 @@ async fn world(base: &str) -> (String, String) {
     (pilot, planned)
 }
 
-/// Sets an input's value as a person picking from a native control would (date pickers and
-/// selects do not take typed keys the same way in every locale), firing `input` and `change`.
-async fn set_value(client: &Client, css: &str, value: &str) {
-    find(client, css).await;
-    client
-        .execute(
-            "const el = document.querySelector(arguments[0]); el.value = arguments[1];
-             el.dispatchEvent(new Event('input', {bubbles: true}));
-             el.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![json!(css), json!(value)],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
-
-/// Goes to `path` of the app.
-async fn open(client: &Client, base: &str, path: &str) {
-    client
-        .goto(&format!("{base}{path}"))
-        .await
-        .unwrap_or_else(|e| panic!("open {path}: {e}"));
-}
-
-/// Opens `path` again at 1280 and at 390 px, waits for `ready`, and keeps a screenshot of each.
-async fn reload_at_both_widths(client: &Client, base: &str, path: &str, ready: &str, name: &str) {
-    for (width, suffix) in [(1280, "1280px"), (390, "390px")] {
-        client
-            .set_window_size(width, 900)
-            .await
-            .expect("window size");
-        open(client, base, path).await;
-        find(client, ready).await;
-        screenshot(client, &format!("{name}-{suffix}")).await;
-    }
-    client
-        .set_window_size(1280, 900)
-        .await
-        .expect("window size");
-}
-
 #[tokio::test]
 async fn supply_and_delivery_in_the_browser() {
     if skip("supply_and_delivery_in_the_browser") {
@@ -128,7 +87,7 @@ async fn supply_and_delivery_in_the_browser() {
         .await;
         click(&client, &format!("{line} [data-testid=move-promise]")).await;
         wait_text(&client, "#po-note", "2099-07-15").await;
-        reload_at_both_widths(&client, &base, "/purchase-orders", line, "purchase-orders").await;
+        at_both_widths(&client, &base, "/purchase-orders", line, "purchase-orders").await;
 
         // The demand view names the part and the build it pushes past its due date.
         open(&client, &base, "/demand").await;
@@ -143,7 +102,7 @@ async fn supply_and_delivery_in_the_browser() {
             "2099-07-15",
         )
         .await;
-        reload_at_both_widths(&client, &base, "/demand", "#demand", "demand").await;
+        at_both_widths(&client, &base, "/demand", "#demand", "demand").await;
         let _ = planned;
 
         // Pack the pilot's two finished units in two cartons by scanning, and ship to the 3PL.
@@ -212,7 +171,7 @@ async fn supply_and_delivery_in_the_browser() {
 
         // The OEM engineer: the signed certificate, the cartons, and the late material.
         sign_in(&client, &base, "engineer@acme.example").await;
-        reload_at_both_widths(
+        at_both_widths(
             &client,
             &base,
             &shipment_path,
