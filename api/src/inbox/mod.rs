@@ -6,7 +6,8 @@
 //! side's packages (comments by the partner), packages accepted (the OEM), FAIs waiting for
 //! the reader's signature, units on hold (EMS quality, program managers and admins), builds
 //! past their due date and open builds whose material will not be there by then (both sides'
-//! planners). Each entry has a stable key that changes when
+//! planners), NCR dispositions waiting for the customer's review (the OEM) and overdue signed
+//! steps of corrective actions (EMS quality). Each entry has a stable key that changes when
 //! it needs attention again (a new submission, a new status), and `inbox_reads` records which
 //! keys a user has read.
 //!

@@ -21,6 +21,10 @@ pub enum InboxKind {
     /// An open build's parts will not all be there by its due date (a supplier's promise, or
     /// no supply at all).
     MaterialLate,
+    /// Dispositions of the reader's product wait for their signed material review.
+    NcrToReview,
+    /// A signed step of an open corrective action is past its due date.
+    CapaStepOverdue,
 }
 
 /// One thing that waits for the reader.

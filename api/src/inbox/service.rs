@@ -4,7 +4,8 @@
 use super::entity as inbox_read;
 use super::model::{Inbox, InboxEntry, InboxKind};
 use crate::entities::{
-    build, fai_report, npi_package, package_comment, product, submission, unit, user,
+    build, capa, capa_discipline, fai_report, ncr, npi_package, package_comment, product,
+    submission, unit, user,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{authorize, Action};
@@ -13,6 +14,7 @@ use async_graphql::ID;
 use chrono::{DateTime, Utc};
 use firstpass_shared::domain::{BuildStatus, OrgKind, PackageStatus, Role, UnitStatus};
 use firstpass_shared::fai::FaiStatus;
+use firstpass_shared::quality::{CapaStatus, Discipline, NcrStatus};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -346,6 +348,66 @@ pub async fn entries(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<
                     due,
                 ));
             }
+        }
+    }
+
+    // Quality: NCR dispositions waiting for the customer's signed review (the OEM's people),
+    // and signed steps of open corrective actions past their due date (EMS quality leads).
+    if oem_author {
+        let waiting = actor
+            .select::<ncr::Entity>()
+            .filter(ncr::Column::Status.eq(NcrStatus::InReview.as_str()))
+            .order_by_desc(ncr::Column::UpdatedAt)
+            .limit(PER_KIND)
+            .all(db)
+            .await?;
+        for n in waiting {
+            out.push(entry(
+                format!("ncr-review:{}:{}", n.id, n.updated_at.timestamp()),
+                InboxKind::NcrToReview,
+                format!("{} waits for your review", n.number),
+                format!(
+                    "{}: dispositions of your product need your signed approval.",
+                    n.title
+                ),
+                format!("/ncrs/{}", n.id),
+                n.updated_at,
+            ));
+        }
+    }
+    if actor.org_kind == OrgKind::Ems && (planner || role == Role::EmsQuality) {
+        let open: BTreeMap<Uuid, capa::Model> = actor
+            .select::<capa::Entity>()
+            .filter(capa::Column::Status.eq(CapaStatus::Open.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let late = capa_discipline::Entity::find()
+            .filter(capa_discipline::Column::CapaId.is_in(open.keys().copied()))
+            .filter(capa_discipline::Column::DueDate.lt(now.date_naive()))
+            .all(db)
+            .await?;
+        let signed = crate::quality::capa::signatures(db, late.iter().map(|d| d.id)).await?;
+        for d in late.iter().take(PER_KIND as usize) {
+            let needs = d
+                .discipline
+                .parse::<Discipline>()
+                .is_ok_and(Discipline::is_signed);
+            let (Some(c), true) = (open.get(&d.capa_id), needs && !signed.contains_key(&d.id))
+            else {
+                continue;
+            };
+            let due = d.due_date.unwrap_or_default();
+            out.push(entry(
+                format!("capa-late:{}:{}", d.id, due),
+                InboxKind::CapaStepOverdue,
+                format!("{} {} is overdue", c.number, d.discipline),
+                format!("{}: due {due}, owner {}, not signed yet.", c.title, d.owner),
+                format!("/capas/{}", c.id),
+                due.and_hms_opt(0, 0, 0).map_or(now, |t| t.and_utc()),
+            ));
         }
     }
 

@@ -143,6 +143,16 @@ async fn an_aoi_defect_on_twelve_units_is_contained_until_its_reviewed_dispositi
         .expect("items")
         .iter()
         .all(|i| i["review"] == "PENDING" && i["contained"] == true));
+    let inbox = "{ inbox { entries { kind link } } }";
+    let entries = app.gql(Some(&oem), inbox, json!({})).await.data()["inbox"]["entries"].clone();
+    assert!(
+        entries
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["kind"] == "NCR_TO_REVIEW" && e["link"] == format!("/ncrs/{ncr_id}")),
+        "{entries}"
+    );
     let still = record(&app, &operator, &bad[..1], "FCT", "PASS").await;
     assert_eq!(still["errors"][0]["extensions"]["code"], "CONFLICT");
     let early_close = app
@@ -174,6 +184,16 @@ async fn an_aoi_defect_on_twelve_units_is_contained_until_its_reviewed_dispositi
         .gql(Some(&oem), review, json!({"id": ncr_id, "a": true, "p": "firstpass-demo", "r": "Accepted per X-ray evidence"}))
         .await;
     assert_eq!(approved.data()["reviewNcrDispositions"]["status"], "OPEN");
+    let after_review =
+        app.gql(Some(&oem), inbox, json!({})).await.data()["inbox"]["entries"].clone();
+    assert!(
+        !after_review
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["kind"] == "NCR_TO_REVIEW"),
+        "{after_review}"
+    );
     {
         use firstpass_api::entities::signature;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -400,6 +420,27 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
     let close = "mutation($c: ID!) { closeCapa(id: $c) { status closedAt } }";
     let unsigned = app.gql(Some(&quality), close, json!({"c": capa_id})).await;
     assert_eq!(unsigned.code(), Some("CONFLICT"));
+    // A signed step past its due date shows in EMS quality's inbox until signed.
+    app.gql(Some(&quality), "mutation($c: ID!) { updateCapaDiscipline(capaId: $c, discipline: D6, owner: \"Sam\", dueDate: \"2020-01-31\", content: \"New stencil in use since lot 2651\") { number } }",
+        json!({"c": capa_id}))
+        .await
+        .data();
+    let overdue = app
+        .gql(
+            Some(&quality),
+            "{ inbox { entries { kind title } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        overdue.data()["inbox"]["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["kind"] == "CAPA_STEP_OVERDUE"),
+        "{}",
+        overdue.body
+    );
     for d in ["D4", "D6", "D8"] {
         app.gql(
             Some(&quality),
