@@ -12,6 +12,7 @@
 //! worked as an 8D and closes once shown effective by station results ([`capa`]).
 
 pub mod capa;
+pub mod metrics;
 pub mod model;
 pub mod resolver;
 pub mod service;

@@ -383,3 +383,71 @@ async fn note_list(ctx: &Context<'_>, id: &ID) -> Result<Vec<QualityNote>> {
         .map(Into::into)
         .collect())
 }
+
+/// How many open records fall in one age bucket.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AgeCount {
+    /// The bucket ("0–7 days", "8–30 days", "31–90 days", "over 90 days").
+    pub age: String,
+    /// Open records that old.
+    pub count: i32,
+}
+
+/// A defect found again after the corrective action that covered it closed.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RepeatDefect {
+    /// The closed corrective action.
+    pub capa_number: String,
+    /// The defect code.
+    pub code: String,
+    /// The designator.
+    pub designator: String,
+    /// Defects with that code at that designator of the same product since it closed.
+    pub count: i32,
+}
+
+/// Quality figures over the NCRs and CAPAs the caller sees.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct QualityMetrics {
+    /// Open NCRs by age.
+    pub open_ncrs: Vec<AgeCount>,
+    /// Open corrective actions by age.
+    pub open_capas: Vec<AgeCount>,
+    /// Median days from opening to closing, over closed NCRs.
+    pub median_days_to_close_ncr: Option<f64>,
+    /// The same over closed corrective actions.
+    pub median_days_to_close_capa: Option<f64>,
+    /// Defects found again after the corrective action that covered them closed.
+    pub repeat_defects: Vec<RepeatDefect>,
+}
+
+impl From<super::metrics::Figures> for QualityMetrics {
+    fn from(f: super::metrics::Figures) -> Self {
+        let ages = |counts: Vec<u32>| {
+            super::metrics::AGE_BUCKETS
+                .iter()
+                .zip(counts)
+                .map(|((_, label), count)| AgeCount {
+                    age: (*label).to_owned(),
+                    count: count as i32,
+                })
+                .collect()
+        };
+        Self {
+            open_ncrs: ages(f.open_ncrs),
+            open_capas: ages(f.open_capas),
+            median_days_to_close_ncr: f.median_days_to_close_ncr,
+            median_days_to_close_capa: f.median_days_to_close_capa,
+            repeat_defects: f
+                .repeats
+                .into_iter()
+                .map(|(capa_number, code, designator, count)| RepeatDefect {
+                    capa_number,
+                    code,
+                    designator,
+                    count: count as i32,
+                })
+                .collect(),
+        }
+    }
+}

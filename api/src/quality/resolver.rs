@@ -44,6 +44,15 @@ impl QualityQuery {
         Ok(Ncr::from_row(row)?)
     }
 
+    /// Quality figures over the NCRs and corrective actions the caller sees: open ones by age,
+    /// median days to close, and defects found again after their corrective action closed.
+    async fn quality_metrics(&self, ctx: &Context<'_>) -> Result<super::model::QualityMetrics> {
+        let actor = ctx.reader()?;
+        Ok(super::metrics::figures(&ctx.state().db, actor)
+            .await?
+            .into())
+    }
+
     /// Corrective actions the caller sees, newest first: the EMS the ones it works, an OEM
     /// those on its products.
     async fn capas(

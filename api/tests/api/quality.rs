@@ -511,6 +511,48 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
     let none = app.gql(Some(&globex), "{ capas { id } }", json!({})).await;
     assert_eq!(none.data()["capas"], json!([]));
 
+    // The same bridge on C1 after the action closed counts as a repeat defect.
+    let third = app.gql(Some(&pm), create, plan(1)).await.data()["createBuild"]["id"].clone();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 1, pattern: \"G-{SEQ:2}\") { serial } }", json!({"b": third}))
+        .await
+        .data();
+    let g = vec!["G-01".to_owned()];
+    record(&app, &operator, &g, "SMT", "PASS").await;
+    record(&app, &operator, &g, "AOI", "FAIL").await;
+    app.gql(Some(&operator), "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
+        json!({"i": {"serial": "G-01", "station": "AOI", "designator": "C1", "code": "SOLDER_BRIDGE", "disposition": "REWORK"}}))
+        .await
+        .data();
+    let metrics = app
+        .gql(Some(&oem), "{ qualityMetrics { openNcrs { age count } openCapas { count } medianDaysToCloseCapa repeatDefects { capaNumber code designator count } } }", json!({}))
+        .await;
+    let m = metrics.data()["qualityMetrics"].clone();
+    assert_eq!(
+        m["openNcrs"][0],
+        json!({"age": "0–7 days", "count": 1}),
+        "{m}"
+    );
+    assert_eq!(
+        m["openCapas"][0]["count"], 1,
+        "the EMS's own escalation is still open: {m}"
+    );
+    assert!(m["medianDaysToCloseCapa"].as_f64().is_some(), "{m}");
+    assert_eq!(
+        m["repeatDefects"],
+        json!([{"capaNumber": "CAPA-000002", "code": "SOLDER_BRIDGE", "designator": "C1", "count": 1}])
+    );
+    let foreign_metrics = app
+        .gql(
+            Some(&globex),
+            "{ qualityMetrics { openNcrs { count } repeatDefects { count } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        foreign_metrics.data()["qualityMetrics"]["repeatDefects"],
+        json!([])
+    );
+
     // Notes: the EMS's internal ones never reach the OEM, in any answer the OEM can get.
     const SECRET: &str = "SECRET-SUPPLIER-DISPUTE-7731";
     let note = "mutation($r: ID!, $t: String!, $i: Boolean!) { addQualityNote(recordId: $r, text: $t, internal: $i) { id internal } }";

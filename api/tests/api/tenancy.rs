@@ -1308,6 +1308,7 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "dispositionNcrItem", query: "mutation($i: ID!) { dispositionNcrItem(itemId: $i, disposition: REWORK, reason: \"R\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
         Case { name: "reviewNcrDispositions", query: "mutation($id: ID!) { reviewNcrDispositions(ncrId: $id, approve: true, password: \"firstpass-demo\", reason: \"R\") { id } }", variables: Value::Null, expect: acme_oem_users, check: None },
         Case { name: "closeNcr", query: "mutation($id: ID!) { closeNcr(id: $id) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case { name: "qualityMetrics", query: "{ qualityMetrics { openNcrs { age count } repeatDefects { code } } }", variables: json!({}), expect: readers, check: None },
         Case { name: "capas", query: "{ capas { id number disciplines { discipline } } }", variables: json!({}), expect: readers, check: None },
         Case { name: "capa", query: "query($id: ID!) { capa(id: $id) { id ncrs { id } effectiveness { passed } } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
         Case { name: "escalateNcr", query: "mutation($n: ID!) { escalateNcr(ncrId: $n, title: \"T\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
