@@ -326,6 +326,30 @@ impl Build {
         crate::supply::resolver::material_status(ctx, &self.row).await
     }
 
+    /// The NCRs found in this build, newest first.
+    async fn ncrs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Ncr>> {
+        crate::quality::resolver::ncrs_of(ctx, crate::quality::service::NcrsOf::Build(self.row.id))
+            .await
+    }
+
+    /// The corrective actions covering NCRs of this build, newest first.
+    async fn capas(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Capa>> {
+        let actor = ctx.reader()?;
+        Ok(
+            crate::quality::service::capas_of_build(&ctx.state().db, actor, self.row.id)
+                .await?
+                .into_iter()
+                .map(crate::quality::model::Capa::from_row)
+                .collect::<ApiResult<_>>()?,
+        )
+    }
+
     /// The build's shipments, newest first, with their cartons and advance ship notices.
     async fn shipments(
         &self,
@@ -544,6 +568,15 @@ impl Unit {
             .find(|s| s.position == self.row.next_position)
             .map(Station::from_row)
             .transpose()?)
+    }
+
+    /// The NCRs with an item on this unit, newest first.
+    async fn ncrs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Ncr>> {
+        crate::quality::resolver::ncrs_of(ctx, crate::quality::service::NcrsOf::Unit(self.row.id))
+            .await
     }
 
     /// Every station result, oldest first.

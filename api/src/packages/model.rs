@@ -145,6 +145,18 @@ pub fn parse_quantities(text: &str) -> Vec<i32> {
 
 #[ComplexObject]
 impl NpiPackage {
+    /// The NCRs found in the builds of this revision, newest first.
+    async fn ncrs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Ncr>> {
+        crate::quality::resolver::ncrs_of(
+            ctx,
+            crate::quality::service::NcrsOf::Package(self.row.id),
+        )
+        .await
+    }
+
     /// The product this is a revision of.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let actor = ctx.reader()?;

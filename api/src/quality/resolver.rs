@@ -364,3 +364,13 @@ async fn reload(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Capa> {
         .await?;
     Ok(Capa::from_row(row)?)
 }
+
+/// `ncrs` of a unit, a build or a package, as the caller sees them.
+pub async fn ncrs_of(ctx: &Context<'_>, of: service::NcrsOf) -> Result<Vec<Ncr>> {
+    let actor = ctx.reader()?;
+    Ok(service::ncrs_of(&ctx.state().db, actor, of)
+        .await?
+        .into_iter()
+        .map(Ncr::from_row)
+        .collect::<ApiResult<_>>()?)
+}

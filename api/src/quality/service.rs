@@ -706,3 +706,80 @@ pub async fn notes(
     }
     Ok(select.all(db).await?)
 }
+
+/// The record whose NCRs are asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum NcrsOf {
+    /// NCRs with an item on this unit.
+    Unit(Uuid),
+    /// NCRs found in this build.
+    Build(Uuid),
+    /// NCRs found in the builds of this package (revision).
+    Package(Uuid),
+}
+
+/// The NCRs of a unit, a build or a package that the actor sees, newest first.
+pub async fn ncrs_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    of: NcrsOf,
+) -> ApiResult<Vec<ncr::Model>> {
+    let select = actor.select::<ncr::Entity>();
+    let select = match of {
+        NcrsOf::Unit(unit_id) => select.filter(
+            ncr::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(ncr_item::Column::NcrId)
+                    .from(ncr_item::Entity)
+                    .and_where(ncr_item::Column::UnitId.eq(unit_id))
+                    .to_owned(),
+            ),
+        ),
+        NcrsOf::Build(build_id) => select.filter(ncr::Column::BuildId.eq(build_id)),
+        NcrsOf::Package(package_id) => select.filter(
+            ncr::Column::BuildId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(build::Column::Id)
+                    .from(build::Entity)
+                    .and_where(build::Column::PackageId.eq(package_id))
+                    .to_owned(),
+            ),
+        ),
+    };
+    Ok(select
+        .order_by_desc(ncr::Column::CreatedAt)
+        .limit(crate::pagination::MAX_PAGE)
+        .all(db)
+        .await?)
+}
+
+/// The corrective actions covering NCRs of a build that the actor sees, newest first.
+pub async fn capas_of_build(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    build_id: Uuid,
+) -> ApiResult<Vec<crate::entities::capa::Model>> {
+    use crate::entities::{capa, capa_ncr};
+    Ok(actor
+        .select::<capa::Entity>()
+        .filter(
+            capa::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(capa_ncr::Column::CapaId)
+                    .from(capa_ncr::Entity)
+                    .and_where(
+                        capa_ncr::Column::NcrId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(ncr::Column::Id)
+                                .from(ncr::Entity)
+                                .and_where(ncr::Column::BuildId.eq(build_id))
+                                .to_owned(),
+                        ),
+                    )
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(capa::Column::CreatedAt)
+        .all(db)
+        .await?)
+}

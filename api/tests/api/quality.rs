@@ -237,6 +237,24 @@ async fn an_aoi_defect_on_twelve_units_is_contained_until_its_reviewed_dispositi
         assert_eq!(events, ["NCR_OPENED", "NCR_CLOSED"]);
     }
 
+    // The unit, the build and the package list the NCR.
+    let listed_on = app
+        .gql(Some(&oem), "query($s: String!, $b: ID!, $p: ID!) { unit(serial: $s) { ncrs { number } } build(id: $b) { ncrs { number } } npiPackage(id: $p) { ncrs { number } } }",
+            json!({"s": bad[0], "b": build, "p": package}))
+        .await;
+    let numbers = json!([{"number": "NCR-000001"}]);
+    assert_eq!(listed_on.data()["unit"]["ncrs"], numbers);
+    assert_eq!(listed_on.data()["build"]["ncrs"], numbers);
+    assert_eq!(listed_on.data()["npiPackage"]["ncrs"], numbers);
+    let good_unit = app
+        .gql(
+            Some(&oem),
+            "query($s: String!) { unit(serial: $s) { ncrs { number } } }",
+            json!({"s": good[0]}),
+        )
+        .await;
+    assert_eq!(good_unit.data()["unit"]["ncrs"], json!([]));
+
     // Another OEM sees no NCR.
     let globex = app.token(who::GLOBEX_ADMIN).await;
     let foreign = app.gql(Some(&globex), NCR, json!({"id": ncr_id})).await;
@@ -510,6 +528,21 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
     }
     let none = app.gql(Some(&globex), "{ capas { id } }", json!({})).await;
     assert_eq!(none.data()["capas"], json!([]));
+    let of_build = app
+        .gql(
+            Some(&oem),
+            "query($b: ID!) { build(id: $b) { capas { number } } }",
+            json!({"b": first}),
+        )
+        .await;
+    let mut numbers: Vec<String> = of_build.data()["build"]["capas"]
+        .as_array()
+        .expect("capas")
+        .iter()
+        .map(|c| c["number"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, ["CAPA-000001", "CAPA-000002"]);
 
     // The same bridge on C1 after the action closed counts as a repeat defect.
     let third = app.gql(Some(&pm), create, plan(1)).await.data()["createBuild"]["id"].clone();
