@@ -201,6 +201,9 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
             "internal note leaked"
         );
         at_both_widths(&client, &base, "/ncrs", "[data-testid=ncr-row]", "ncrs").await;
+        // The unit's page links its NCR.
+        open(&client, &base, "/units/Q-01").await;
+        wait_text(&client, "#unit-ncrs", "NCR-000001").await;
     })
     .await;
 }

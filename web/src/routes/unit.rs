@@ -95,6 +95,20 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
         })
         .collect_view();
     let tree_href = format!("/units/{}/tree", unit.serial);
+    let ncrs = if unit.ncrs.is_empty() {
+        view! { "—" }.into_any()
+    } else {
+        unit.ncrs
+            .into_iter()
+            .map(|n| {
+                view! {
+                    <A href=format!("/ncrs/{}", n.id)>{format!("{} ({})", n.number, label(&n.status).to_lowercase())}</A>
+                    " "
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
     view! {
         <section class="card" aria-labelledby="unit-title">
             <h1 id="unit-title" class="mono">{unit.serial}</h1>
@@ -117,6 +131,8 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
                 <dd>{unit.completed_at.as_deref().map(short_time).unwrap_or_else(|| "—".to_owned())}</dd>
                 <dt>"Shipped"</dt>
                 <dd>{unit.shipped_at.as_deref().map(short_time).unwrap_or_else(|| "—".to_owned())}</dd>
+                <dt>"NCRs"</dt>
+                <dd id="unit-ncrs">{ncrs}</dd>
                 <dt>"Box build"</dt>
                 <dd><A href=tree_href attr:id="unit-tree-link">"Unit tree"</A></dd>
             </dl>
