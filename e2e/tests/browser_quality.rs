@@ -2,8 +2,10 @@
 //! (it is contained) and decides USE_AS_IS; the OEM engineer approves it with a signature and
 //! asks for a corrective action; EMS quality works the 8D (every discipline, D4, D6 and D8
 //! signed, an internal note), sets the effectiveness check, and closes the action once a
-//! station result shows it worked; the OEM sees it closed and never the internal note. Pages
-//! are opened again at their address at 1280 and 390 px, with screenshots in `e2e/output/`.
+//! station result shows it worked; the OEM sees it closed and never the internal note, and the
+//! unit, build and package pages link both. A failed first-article characteristic opens its
+//! NCR from the FAI page and links it. Pages are opened again at their address at 1280 and
+//! 390 px, with screenshots in `e2e/output/`.
 
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
@@ -15,8 +17,9 @@ use firstpass_shared::cad::fixtures::{board, Style};
 use serde_json::{json, Value};
 
 /// A pilot build of three units of an accepted package: all past SMT, Q-01 failed AOI with a
-/// USE_AS_IS defect on C1. Answers the operator's token (to record more results later).
-async fn world(api: &Api) -> String {
+/// USE_AS_IS defect on C1. Answers the operator's token (to record more results later) and the
+/// build's id.
+async fn world(api: &Api) -> (String, String) {
     let package = accepted_package(api, "QA-1", "Quality test board", 3, board(Style::KiCad)).await;
     let pm = api.login("pm@northwind.example", DEMO_PASSWORD).await;
     let operator = api.login("operator@northwind.example", DEMO_PASSWORD).await;
@@ -37,7 +40,7 @@ async fn world(api: &Api) -> String {
     api.gql(Some(&operator), "mutation($i: DefectInput!) { recordDefect(input: $i) { defect { id } } }",
         json!({"i": {"serial": "Q-01", "station": "AOI", "designator": "C1", "code": "INSUFFICIENT_SOLDER", "disposition": "USE_AS_IS"}}))
         .await;
-    operator
+    (operator, build.as_str().expect("build").to_owned())
 }
 
 async fn record(api: &Api, token: &str, serials: &[&str], station: &str, result: &str) {
@@ -71,7 +74,8 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
     let server = serve_demo(&db);
     let base = server.base.clone();
     let api = Api::new(&base);
-    let operator = world(&api).await;
+    let (operator, build) = world(&api).await;
+    let quality = api.login("quality@northwind.example", DEMO_PASSWORD).await;
     Browser::run(move |client| async move {
         // EMS quality opens the NCR over the failed unit and decides USE_AS_IS.
         sign_in(&client, &base, "quality@northwind.example").await;
@@ -201,9 +205,39 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
             "internal note leaked"
         );
         at_both_widths(&client, &base, "/ncrs", "[data-testid=ncr-row]", "ncrs").await;
-        // The unit's page links its NCR.
+        // The unit's page links its NCR and the corrective action; so do its build and package.
         open(&client, &base, "/units/Q-01").await;
         wait_text(&client, "#unit-ncrs", "NCR-000001").await;
+        wait_text(&client, "#unit-capas", "CAPA-000001").await;
+        click(&client, "#unit-build-link").await;
+        wait_text(&client, "#build-ncrs", "NCR-000001").await;
+        wait_text(&client, "#build-capas", "CAPA-000001").await;
+        click(&client, "#build-package-link").await;
+        wait_text(&client, "#package-ncrs", "NCR-000001").await;
+        wait_text(&client, "#package-capas", "CAPA-000001").await;
+        sign_out(&client).await;
+
+        // A first article fails a characteristic: EMS quality opens its NCR from the FAI page,
+        // the row links it, and the NCR links back to the characteristic.
+        sign_in(&client, &base, "quality@northwind.example").await;
+        let fai = api
+            .gql(Some(&quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",
+                json!({"i": {"buildId": build, "serial": "Q-02", "reason": "NEW_PART", "scope": "FULL"}}))
+            .await["createFaiReport"]["id"]
+            .as_str()
+            .expect("report")
+            .to_owned();
+        open(&client, &base, &format!("/fai/{fai}")).await;
+        let first_row = "[data-testid=char-row][data-number='1']";
+        fill(&client, &format!("{first_row} [data-testid=char-result]"), "Fillet 40 %").await;
+        set_value(&client, &format!("{first_row} [data-testid=char-status]"), "FAIL").await;
+        click(&client, &format!("{first_row} [data-testid=char-open-ncr]")).await;
+        wait_text(&client, &format!("{first_row} [data-testid=char-ncr-link]"), "NCR-000002").await;
+        click(&client, "#save-characteristics").await;
+        find(&client, "#saved").await;
+        click(&client, &format!("{first_row} [data-testid=char-ncr-link]")).await;
+        wait_text(&client, "#ncr-fai", "FAI characteristic 1").await;
+        find(&client, "[data-testid=ncr-item][data-contained=true]").await;
     })
     .await;
 }

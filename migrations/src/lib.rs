@@ -25,6 +25,7 @@ mod m0016_shipping;
 mod m0017_requested_delivery;
 mod m0018_quality;
 mod m0019_capa;
+mod m0020_fai_ncr_link;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_requested_delivery::Migration),
             Box::new(m0018_quality::Migration),
             Box::new(m0019_capa::Migration),
+            Box::new(m0020_fai_ncr_link::Migration),
         ]
     }
 }

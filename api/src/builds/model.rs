@@ -340,14 +340,8 @@ impl Build {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::quality::model::Capa>> {
-        let actor = ctx.reader()?;
-        Ok(
-            crate::quality::service::capas_of_build(&ctx.state().db, actor, self.row.id)
-                .await?
-                .into_iter()
-                .map(crate::quality::model::Capa::from_row)
-                .collect::<ApiResult<_>>()?,
-        )
+        crate::quality::resolver::capas_of(ctx, crate::quality::service::NcrsOf::Build(self.row.id))
+            .await
     }
 
     /// The build's shipments, newest first, with their cartons and advance ship notices.
@@ -579,6 +573,15 @@ impl Unit {
             .await
     }
 
+    /// The corrective actions covering NCRs of this unit, newest first.
+    async fn capas(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Capa>> {
+        crate::quality::resolver::capas_of(ctx, crate::quality::service::NcrsOf::Unit(self.row.id))
+            .await
+    }
+
     /// Every station result, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StationEvent>> {
         let loaders = ctx.loaders();
@@ -763,6 +766,7 @@ impl Defect {
 
 /// A reel or lot of a part.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct ComponentLot {
     /// Unique id.
     pub id: ID,
@@ -782,6 +786,28 @@ pub struct ComponentLot {
     pub supplier: String,
     /// When it was received.
     pub received_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl ComponentLot {
+    /// The NCRs with an item on this lot (a supplier nonconformance, or a lot contained with
+    /// the boards it fed), newest first.
+    async fn ncrs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Ncr>> {
+        let id = parse_id(&self.id, "component lot")?;
+        crate::quality::resolver::ncrs_of(ctx, crate::quality::service::NcrsOf::Lot(id)).await
+    }
+
+    /// The corrective actions covering NCRs of this lot, newest first.
+    async fn capas(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Capa>> {
+        let id = parse_id(&self.id, "component lot")?;
+        crate::quality::resolver::capas_of(ctx, crate::quality::service::NcrsOf::Lot(id)).await
+    }
 }
 
 impl From<component_lot::Model> for ComponentLot {

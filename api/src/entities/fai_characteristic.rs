@@ -31,6 +31,8 @@ pub struct Model {
     pub status: Option<String>,
     /// Nonconformance report reference when failed.
     pub nonconformance_ref: Option<String>,
+    /// The NCR opened for it, when it failed and one was linked.
+    pub ncr_id: Option<Uuid>,
 }
 
 /// No navigable relations: joins are written where they are needed.

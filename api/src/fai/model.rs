@@ -44,8 +44,11 @@ pub struct FaiCharacteristicUpdate {
     pub result: String,
     /// PASS or FAIL.
     pub status: CharacteristicStatus,
-    /// Nonconformance report reference; required when FAIL.
+    /// An outside nonconformance reference; a FAIL needs it or `ncrId`.
     pub nonconformance_ref: Option<String>,
+    /// The NCR to link (its number becomes the reference); a FAIL needs it or
+    /// `nonconformanceRef`.
+    pub ncr_id: Option<ID>,
 }
 
 /// A free characteristic added to a report.
@@ -181,9 +184,12 @@ impl FaiReport {
 
 /// A numbered characteristic (AS9102 form 3).
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct FaiCharacteristic {
     /// Unique id.
     pub id: ID,
+    /// The FAI report it belongs to.
+    pub report_id: ID,
     /// Number, from 1.
     pub number: i32,
     /// What it checks.
@@ -200,8 +206,33 @@ pub struct FaiCharacteristic {
     pub result: Option<String>,
     /// PASS or FAIL.
     pub status: Option<CharacteristicStatus>,
-    /// Nonconformance reference when failed.
+    /// Nonconformance reference when failed: the linked NCR's number, or an outside reference.
     pub nonconformance_ref: Option<String>,
+    /// The linked NCR's id.
+    #[graphql(skip)]
+    pub ncr_id: Option<uuid::Uuid>,
+}
+
+#[ComplexObject]
+impl FaiCharacteristic {
+    /// The NCR opened for this characteristic, when it failed and one is linked.
+    async fn ncr(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::quality::model::Ncr>> {
+        let Some(id) = self.ncr_id else {
+            return Ok(None);
+        };
+        let actor = ctx.reader()?;
+        match actor
+            .load::<crate::entities::ncr::Entity>(&ctx.state().db, id)
+            .await
+        {
+            Ok(row) => Ok(Some(crate::quality::model::Ncr::from_row(row)?)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 impl FaiCharacteristic {
@@ -209,6 +240,7 @@ impl FaiCharacteristic {
     pub fn from_row(row: fai_characteristic::Model) -> ApiResult<Self> {
         Ok(Self {
             id: ID(row.id.to_string()),
+            report_id: ID(row.report_id.to_string()),
             number: row.number,
             kind: stored(&row.kind)?,
             designator: row.designator,
@@ -218,6 +250,7 @@ impl FaiCharacteristic {
             result: row.result,
             status: row.status.as_deref().map(stored).transpose()?,
             nonconformance_ref: row.nonconformance_ref,
+            ncr_id: row.ncr_id,
         })
     }
 }

@@ -16,8 +16,8 @@ use crate::builds::model::{stations, StationKind};
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::entities::{
-    build, component_lot, fai_characteristic, fai_report, lot_usage, npi_package, organization,
-    product, signature, station_event, unit,
+    build, component_lot, fai_characteristic, fai_report, lot_usage, ncr, npi_package,
+    organization, product, signature, station_event, unit,
 };
 use crate::error::stored;
 use crate::error::{ApiError, ApiResult};
@@ -333,6 +333,7 @@ pub async fn create(
                 result: Set(None),
                 status: Set(None),
                 nonconformance_ref: Set(None),
+                ncr_id: Set(None),
             },
         )
         .collect();
@@ -380,6 +381,117 @@ async fn touch(
     Ok(active.update(txn).await?)
 }
 
+/// An NCR a characteristic of `report` may link: one the actor sees, about the same customer's
+/// product.
+async fn linkable_ncr(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    report: &fai_report::Model,
+    ncr_id: Uuid,
+) -> ApiResult<ncr::Model> {
+    let ncr = actor.load::<ncr::Entity>(txn, ncr_id).await?;
+    if ncr.oem_id.is_some_and(|oem| oem != report.oem_id) {
+        return Err(ApiError::bad_input(format!(
+            "{} concerns another customer's product",
+            ncr.number
+        )));
+    }
+    Ok(ncr)
+}
+
+/// A characteristic an NCR is opened for, with its report.
+#[derive(Debug, Clone)]
+pub struct FailedCharacteristic {
+    /// The characteristic.
+    pub characteristic: fai_characteristic::Model,
+    /// Its report (a DRAFT the actor may edit).
+    pub report: fai_report::Model,
+}
+
+/// The characteristics an NCR is about to be opened for: each of a DRAFT report the actor may
+/// edit, failed or not yet judged, and not linked to another NCR.
+pub async fn failed_characteristics(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> ApiResult<Vec<FailedCharacteristic>> {
+    let rows = fai_characteristic::Entity::find()
+        .filter(fai_characteristic::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(fai_characteristic::Column::Number)
+        .all(txn)
+        .await?;
+    if rows.len() != ids.len() {
+        return Err(ApiError::NotFound("characteristic"));
+    }
+    let mut reports: BTreeMap<Uuid, fai_report::Model> = BTreeMap::new();
+    let mut found = Vec::with_capacity(rows.len());
+    for characteristic in rows {
+        let report = match reports.get(&characteristic.report_id) {
+            Some(report) => report.clone(),
+            None => {
+                let report = editable(txn, actor, characteristic.report_id).await?;
+                reports.insert(report.id, report.clone());
+                report
+            }
+        };
+        if characteristic.status.as_deref() == Some(CharacteristicStatus::Pass.as_str()) {
+            return Err(ApiError::conflict(format!(
+                "characteristic {} passed: an NCR is for a failed one",
+                characteristic.number
+            )));
+        }
+        if characteristic.ncr_id.is_some() {
+            return Err(ApiError::conflict(format!(
+                "characteristic {} is already linked to {}",
+                characteristic.number,
+                characteristic
+                    .nonconformance_ref
+                    .as_deref()
+                    .unwrap_or("an NCR")
+            )));
+        }
+        found.push(FailedCharacteristic {
+            characteristic,
+            report,
+        });
+    }
+    Ok(found)
+}
+
+/// Links the characteristics to the NCR just opened for them; their reference becomes the NCR's
+/// number.
+pub async fn link_ncr(
+    txn: &DatabaseTransaction,
+    found: &[FailedCharacteristic],
+    ncr: &ncr::Model,
+    meta: &AuditMeta,
+) -> ApiResult<()> {
+    for FailedCharacteristic {
+        characteristic,
+        report,
+    } in found
+    {
+        let mut active: fai_characteristic::ActiveModel = characteristic.clone().into();
+        active.ncr_id = Set(Some(ncr.id));
+        active.nonconformance_ref = Set(Some(ncr.number.clone()));
+        active.update(txn).await?;
+        audit::record(
+            txn,
+            meta,
+            Change::new("fai.link_ncr", "FaiReport", report.id)
+                .before(&json!({"number": characteristic.number, "nonconformanceRef": characteristic.nonconformance_ref}))
+                .after(&json!({"number": characteristic.number, "nonconformanceRef": ncr.number, "ncr": ncr.id})),
+        )
+        .await?;
+    }
+    let reports: BTreeMap<Uuid, &fai_report::Model> =
+        found.iter().map(|f| (f.report.id, &f.report)).collect();
+    for report in reports.into_values() {
+        touch(txn, report.clone()).await?;
+    }
+    Ok(())
+}
+
 /// Enters results for many characteristics at once.
 pub async fn update_characteristics(
     state: &AppState,
@@ -408,23 +520,35 @@ pub async fn update_characteristics(
                 row.number
             )));
         }
-        let ncr = update
+        let text = update
             .nonconformance_ref
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty());
-        if update.status == CharacteristicStatus::Fail && ncr.is_none() {
+        let (reference, link) = match &update.ncr_id {
+            Some(ncr_id) => {
+                let ncr = linkable_ncr(&txn, actor, &report, parse_id(ncr_id, "NCR")?).await?;
+                (Some(ncr.number), Some(ncr.id))
+            }
+            // The linked NCR stays linked while the reference still names it.
+            None => {
+                let keeps_link = text.is_some() && text == row.nonconformance_ref;
+                (text, row.ncr_id.filter(|_| keeps_link))
+            }
+        };
+        if update.status == CharacteristicStatus::Fail && reference.is_none() {
             return Err(ApiError::bad_input(format!(
-                "characteristic {} failed: give its nonconformance reference",
+                "characteristic {} failed: link its NCR or give its nonconformance reference",
                 row.number
             )));
         }
-        let before = json!({"number": row.number, "result": row.result, "status": row.status, "nonconformanceRef": row.nonconformance_ref});
+        let before = json!({"number": row.number, "result": row.result, "status": row.status, "nonconformanceRef": row.nonconformance_ref, "ncr": row.ncr_id});
         let mut active: fai_characteristic::ActiveModel = row.into();
         active.result = Set(Some(result));
         active.status = Set(Some(update.status.as_str().to_owned()));
-        active.nonconformance_ref = Set(ncr);
+        active.nonconformance_ref = Set(reference);
+        active.ncr_id = Set(link);
         let row = active.update(&txn).await?;
-        changes.push(json!({"before": before, "after": {"number": row.number, "result": row.result, "status": row.status, "nonconformanceRef": row.nonconformance_ref}}));
+        changes.push(json!({"before": before, "after": {"number": row.number, "result": row.result, "status": row.status, "nonconformanceRef": row.nonconformance_ref, "ncr": row.ncr_id}}));
     }
     let report = touch(&txn, report).await?;
     audit::record(
@@ -480,6 +604,7 @@ pub async fn add_characteristic(
         result: Set(None),
         status: Set(None),
         nonconformance_ref: Set(None),
+        ncr_id: Set(None),
     }
     .insert(&txn)
     .await?;

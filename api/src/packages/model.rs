@@ -157,6 +157,18 @@ impl NpiPackage {
         .await
     }
 
+    /// The corrective actions covering NCRs of this revision's builds, newest first.
+    async fn capas(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::quality::model::Capa>> {
+        crate::quality::resolver::capas_of(
+            ctx,
+            crate::quality::service::NcrsOf::Package(self.row.id),
+        )
+        .await
+    }
+
     /// The product this is a revision of.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let actor = ctx.reader()?;

@@ -88,6 +88,34 @@ impl Ncr {
             .map(|row| NcrItem::from_row(row, &serials, &lots))
             .collect::<ApiResult<_>>()?)
     }
+
+    /// The failed FAI characteristics linked to it, by report and number (of the reports the
+    /// caller sees: the OEM sees a report once it was submitted).
+    async fn fai_characteristics(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::fai::model::FaiCharacteristic>> {
+        use crate::context::ContextExt;
+        use crate::entities::{fai_characteristic, fai_report};
+        use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
+        let id = crate::ids::parse_id(&self.id, "NCR")?;
+        let visible = ctx
+            .reader()?
+            .select::<fai_report::Entity>()
+            .select_only()
+            .column(fai_report::Column::Id)
+            .into_query();
+        Ok(fai_characteristic::Entity::find()
+            .filter(fai_characteristic::Column::NcrId.eq(id))
+            .filter(fai_characteristic::Column::ReportId.in_subquery(visible))
+            .order_by_asc(fai_characteristic::Column::ReportId)
+            .order_by_asc(fai_characteristic::Column::Number)
+            .all(&ctx.state().db)
+            .await?
+            .into_iter()
+            .map(crate::fai::model::FaiCharacteristic::from_row)
+            .collect::<ApiResult<_>>()?)
+    }
 }
 
 /// One nonconforming item: a unit or a lot.
@@ -162,6 +190,10 @@ pub struct OpenNcrInput {
     /// Component lots it covers (a supplier nonconformance).
     #[graphql(default)]
     pub lot_ids: Vec<ID>,
+    /// Failed characteristics of DRAFT FAI reports it is opened for: each makes an item of the
+    /// inspected unit at the characteristic's designator, and links the characteristic to it.
+    #[graphql(default)]
+    pub fai_characteristic_ids: Vec<ID>,
 }
 
 /// A corrective action (CAPA) worked as an 8D.

@@ -112,6 +112,7 @@ impl QualityMutation {
                     .map(|s| Ok(Serial::parse(s)?))
                     .collect::<ApiResult<_>>()?,
                 lot_ids: ids(&input.lot_ids, "component lot")?,
+                fai_characteristic_ids: ids(&input.fai_characteristic_ids, "characteristic")?,
             },
             &ctx.audit_meta(actor),
         )
@@ -372,5 +373,15 @@ pub async fn ncrs_of(ctx: &Context<'_>, of: service::NcrsOf) -> Result<Vec<Ncr>>
         .await?
         .into_iter()
         .map(Ncr::from_row)
+        .collect::<ApiResult<_>>()?)
+}
+
+/// The corrective actions covering the NCRs of a record, for its `capas` field.
+pub async fn capas_of(ctx: &Context<'_>, of: service::NcrsOf) -> Result<Vec<Capa>> {
+    let actor = ctx.reader()?;
+    Ok(service::capas_of(&ctx.state().db, actor, of)
+        .await?
+        .into_iter()
+        .map(Capa::from_row)
         .collect::<ApiResult<_>>()?)
 }

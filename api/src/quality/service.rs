@@ -64,6 +64,8 @@ pub struct NewNcr {
     pub serials: Vec<Serial>,
     /// Lots it covers.
     pub lot_ids: Vec<Uuid>,
+    /// Failed FAI characteristics it is opened for (each links to it).
+    pub fai_characteristic_ids: Vec<Uuid>,
 }
 
 fn bounded(what: &str, text: &str, max: usize) -> ApiResult<String> {
@@ -87,7 +89,10 @@ pub async fn open(
     authorize(actor, Action::ManageQuality)?;
     let title = bounded("the title", &input.title, 200)?;
     let description = bounded("the description", &input.description, 10_000)?;
-    let count = input.defect_ids.len() + input.serials.len() + input.lot_ids.len();
+    let count = input.defect_ids.len()
+        + input.serials.len()
+        + input.lot_ids.len()
+        + input.fai_characteristic_ids.len();
     if count == 0 && input.build_id.is_none() {
         return Err(ApiError::bad_input(
             "name what is nonconforming: defects, serials, lots, or at least the build",
@@ -132,7 +137,15 @@ pub async fn open(
     if lots.len() != lot_ids.len() {
         return Err(ApiError::NotFound("component lot"));
     }
-    let defect_units: BTreeSet<Uuid> = defects.iter().map(|d| d.unit_id).collect();
+    let characteristic_ids: BTreeSet<Uuid> = input.fai_characteristic_ids.iter().copied().collect();
+    let characteristic_ids: Vec<Uuid> = characteristic_ids.into_iter().collect();
+    let failed =
+        crate::fai::service::failed_characteristics(&txn, actor, &characteristic_ids).await?;
+    let defect_units: BTreeSet<Uuid> = defects
+        .iter()
+        .map(|d| d.unit_id)
+        .chain(failed.iter().map(|f| f.report.unit_id))
+        .collect();
     let units_of_defects = unit::Entity::find()
         .filter(unit::Column::Id.is_in(defect_units))
         .all(&txn)
@@ -160,7 +173,9 @@ pub async fn open(
     let only_build = (build_ids.len() == 1)
         .then(|| build_ids.iter().next().copied())
         .flatten();
-    let source = if !defects.is_empty() {
+    let source = if !failed.is_empty() {
+        NcrSource::Fai
+    } else if !defects.is_empty() {
         NcrSource::Defect
     } else if !lots.is_empty() && by_serial.is_empty() {
         NcrSource::Lot
@@ -210,7 +225,16 @@ pub async fn open(
         .iter()
         .map(|d| item(Some(d.unit_id), None, Some(d)))
         .collect();
-    let covered: BTreeSet<Uuid> = defects.iter().map(|d| d.unit_id).collect();
+    items.extend(failed.iter().map(|f| {
+        let mut item = item(Some(f.report.unit_id), None, None);
+        item.designator = Set(f.characteristic.designator.clone());
+        item
+    }));
+    let covered: BTreeSet<Uuid> = defects
+        .iter()
+        .map(|d| d.unit_id)
+        .chain(failed.iter().map(|f| f.report.unit_id))
+        .collect();
     items.extend(
         by_serial
             .iter()
@@ -223,6 +247,7 @@ pub async fn open(
             .exec_without_returning(&txn)
             .await?;
     }
+    crate::fai::service::link_ncr(&txn, &failed, &row, meta).await?;
     audit::record(
         &txn,
         meta,
@@ -707,79 +732,95 @@ pub async fn notes(
     Ok(select.all(db).await?)
 }
 
-/// The record whose NCRs are asked for.
+/// The record whose NCRs (and the corrective actions covering them) are asked for.
 #[derive(Debug, Clone, Copy)]
 pub enum NcrsOf {
     /// NCRs with an item on this unit.
     Unit(Uuid),
+    /// NCRs with an item on this component lot.
+    Lot(Uuid),
     /// NCRs found in this build.
     Build(Uuid),
     /// NCRs found in the builds of this package (revision).
     Package(Uuid),
 }
 
-/// The NCRs of a unit, a build or a package that the actor sees, newest first.
+impl NcrsOf {
+    /// The ids of the NCRs concerned, as a subquery (tenancy is applied by the caller).
+    fn ncr_ids(self) -> sea_orm::sea_query::SelectStatement {
+        use sea_orm::sea_query::Query;
+        let by_item = |column: ncr_item::Column, id: Uuid| {
+            Query::select()
+                .column(ncr_item::Column::NcrId)
+                .from(ncr_item::Entity)
+                .and_where(column.eq(id))
+                .to_owned()
+        };
+        let by_builds = |builds: sea_orm::sea_query::SimpleExpr| {
+            Query::select()
+                .column(ncr::Column::Id)
+                .from(ncr::Entity)
+                .and_where(builds)
+                .to_owned()
+        };
+        match self {
+            NcrsOf::Unit(id) => by_item(ncr_item::Column::UnitId, id),
+            NcrsOf::Lot(id) => by_item(ncr_item::Column::LotId, id),
+            NcrsOf::Build(id) => by_builds(ncr::Column::BuildId.eq(id)),
+            NcrsOf::Package(id) => by_builds(
+                ncr::Column::BuildId.in_subquery(
+                    Query::select()
+                        .column(build::Column::Id)
+                        .from(build::Entity)
+                        .and_where(build::Column::PackageId.eq(id))
+                        .to_owned(),
+                ),
+            ),
+        }
+    }
+}
+
+/// The NCRs of a unit, a lot, a build or a package that the actor sees, newest first.
 pub async fn ncrs_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
     of: NcrsOf,
 ) -> ApiResult<Vec<ncr::Model>> {
-    let select = actor.select::<ncr::Entity>();
-    let select = match of {
-        NcrsOf::Unit(unit_id) => select.filter(
-            ncr::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(ncr_item::Column::NcrId)
-                    .from(ncr_item::Entity)
-                    .and_where(ncr_item::Column::UnitId.eq(unit_id))
-                    .to_owned(),
-            ),
-        ),
-        NcrsOf::Build(build_id) => select.filter(ncr::Column::BuildId.eq(build_id)),
-        NcrsOf::Package(package_id) => select.filter(
-            ncr::Column::BuildId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(build::Column::Id)
-                    .from(build::Entity)
-                    .and_where(build::Column::PackageId.eq(package_id))
-                    .to_owned(),
-            ),
-        ),
-    };
-    Ok(select
+    Ok(actor
+        .select::<ncr::Entity>()
+        .filter(ncr::Column::Id.in_subquery(of.ncr_ids()))
         .order_by_desc(ncr::Column::CreatedAt)
         .limit(crate::pagination::MAX_PAGE)
         .all(db)
         .await?)
 }
 
-/// The corrective actions covering NCRs of a build that the actor sees, newest first.
-pub async fn capas_of_build(
+/// The corrective actions the actor sees that cover NCRs of a unit, a lot, a build or a
+/// package, newest first.
+pub async fn capas_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    build_id: Uuid,
+    of: NcrsOf,
 ) -> ApiResult<Vec<crate::entities::capa::Model>> {
     use crate::entities::{capa, capa_ncr};
+    let mut covers = Condition::any().add(
+        capa::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(capa_ncr::Column::CapaId)
+                .from(capa_ncr::Entity)
+                .and_where(capa_ncr::Column::NcrId.in_subquery(of.ncr_ids()))
+                .to_owned(),
+        ),
+    );
+    if let NcrsOf::Build(id) = of {
+        // A customer's request may cite the build without an NCR (`cites` is JSON text).
+        covers = covers.add(capa::Column::Cites.like(format!("%\"{id}\"%")));
+    }
     Ok(actor
         .select::<capa::Entity>()
-        .filter(
-            capa::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(capa_ncr::Column::CapaId)
-                    .from(capa_ncr::Entity)
-                    .and_where(
-                        capa_ncr::Column::NcrId.in_subquery(
-                            sea_orm::sea_query::Query::select()
-                                .column(ncr::Column::Id)
-                                .from(ncr::Entity)
-                                .and_where(ncr::Column::BuildId.eq(build_id))
-                                .to_owned(),
-                        ),
-                    )
-                    .to_owned(),
-            ),
-        )
+        .filter(covers)
         .order_by_desc(capa::Column::CreatedAt)
+        .limit(crate::pagination::MAX_PAGE)
         .all(db)
         .await?)
 }

@@ -427,7 +427,8 @@ async fn class_3_asks_for_more() {
 }
 
 /// Creates a report on a fresh pilot unit and reads it back.
-async fn drafted(app: &TestApp, quality: &str, part: &str) -> Value {
+/// A DRAFT FAI report of a new pilot build's first unit, as `REPORT` reads it.
+pub(crate) async fn drafted(app: &TestApp, quality: &str, part: &str) -> Value {
     let (_, build, serial) = pilot_with_unit(app, part).await;
     let id = app
         .gql(Some(quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",

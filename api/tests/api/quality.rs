@@ -297,6 +297,14 @@ async fn a_contained_lot_feeds_no_board_until_returned_or_released() {
         .await;
     let ncr = opened.data()["openNcr"].clone();
     assert_eq!(ncr["source"], "LOT");
+    // The lot lists its NCR (a lot before use concerns no customer: no corrective action).
+    let lots = app
+        .gql(Some(&quality), "query { componentLots(mpn: \"GRM188R71H104KA93D\", lotCode: \"BAD-1\") { ncrs { id } capas { number } } }", json!({}))
+        .await;
+    assert_eq!(
+        lots.data()["componentLots"],
+        json!([{"ncrs": [{"id": ncr["id"]}], "capas": []}])
+    );
     let usage = "mutation($i: RecordLotUsageInput!) { recordLotUsage(input: $i) }";
     let blocked = app
         .gql(Some(&pm), usage, json!({"i": {"lotId": lot_id, "buildId": build, "designators": ["C1"], "serials": ["L-01"]}}))
@@ -528,21 +536,40 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
     }
     let none = app.gql(Some(&globex), "{ capas { id } }", json!({})).await;
     assert_eq!(none.data()["capas"], json!([]));
-    let of_build = app
+    // The unit, the build and the package list both corrective actions.
+    let numbers = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|c| c["number"].as_str().expect("number").to_owned())
+            .collect()
+    };
+    for token in [&oem, &quality] {
+        let links = app
+            .gql(Some(token), "query($b: ID!, $p: ID!) { build(id: $b) { ncrs { number } capas { number } } unit(serial: \"E-01\") { ncrs { number } capas { number } } npiPackage(id: $p) { ncrs { number } capas { number } } }",
+                json!({"b": first, "p": package}))
+            .await;
+        let d = links.data();
+        assert_eq!(numbers(&d["build"]["ncrs"]), ["NCR-000001"]);
+        assert_eq!(
+            numbers(&d["build"]["capas"]),
+            ["CAPA-000002", "CAPA-000001"]
+        );
+        assert_eq!(numbers(&d["unit"]["capas"]), ["CAPA-000002", "CAPA-000001"]);
+        assert_eq!(numbers(&d["npiPackage"]["ncrs"]), ["NCR-000001"]);
+        assert_eq!(
+            numbers(&d["npiPackage"]["capas"]),
+            ["CAPA-000002", "CAPA-000001"]
+        );
+    }
+    let globex_links = app
         .gql(
-            Some(&oem),
-            "query($b: ID!) { build(id: $b) { capas { number } } }",
-            json!({"b": first}),
+            Some(&globex),
+            "query { unit(serial: \"E-01\") { id } }",
+            json!({}),
         )
         .await;
-    let mut numbers: Vec<String> = of_build.data()["build"]["capas"]
-        .as_array()
-        .expect("capas")
-        .iter()
-        .map(|c| c["number"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    numbers.sort();
-    assert_eq!(numbers, ["CAPA-000001", "CAPA-000002"]);
+    assert_eq!(globex_links.code(), Some("NOT_FOUND"));
 
     // The same bridge on C1 after the action closed counts as a repeat defect.
     let third = app.gql(Some(&pm), create, plan(1)).await.data()["createBuild"]["id"].clone();
@@ -622,6 +649,8 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
         ("query($id: ID!) { capa(id: $id) { notes { text } ncrs { notes { text } } disciplines { content } } }", json!({"id": capa_id})),
         ("{ capas { notes { text } ncrs { notes { text } } } }", json!({})),
         ("{ inbox { entries { title detail } } }", json!({})),
+        ("query($b: ID!) { build(id: $b) { ncrs { notes { text } } capas { notes { text } } } }", json!({"b": first})),
+        ("{ unit(serial: \"E-01\") { ncrs { notes { text } } capas { notes { text } } } }", json!({})),
     ];
     for (query, vars) in &everything {
         let answer = app.gql(Some(&oem), query, vars.clone()).await;
@@ -654,4 +683,129 @@ async fn a_corrective_action_closes_only_once_its_8d_is_signed_and_shown_effecti
         ems_notes.data()["capa"]["notes"].as_array().map(Vec::len),
         Some(3)
     );
+
+    // A customer's request citing only the build is listed on the build too.
+    let cited = app
+        .gql(Some(&oem), raise, json!({"i": {"title": "Build review", "description": "Review the pilot build's yield.", "buildIds": [first]}}))
+        .await;
+    let cited = cited.data()["raiseCorrectiveAction"]["number"].clone();
+    let of_build = app
+        .gql(
+            Some(&quality),
+            "query($b: ID!) { build(id: $b) { capas { number } } }",
+            json!({"b": first}),
+        )
+        .await;
+    assert_eq!(
+        of_build.data()["build"]["capas"][0]["number"],
+        cited,
+        "newest first"
+    );
+}
+
+const CHARACTERISTICS: &str = "query($id: ID!) { faiReport(id: $id) { characteristics { id number nonconformanceRef ncr { id number } } } }";
+
+async fn first_characteristic(app: &TestApp, token: &str, report_id: &Value) -> Value {
+    app.gql(Some(token), CHARACTERISTICS, json!({"id": report_id}))
+        .await
+        .data()["faiReport"]["characteristics"][0]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_failed_fai_characteristic_links_the_ncr_opened_for_it() {
+    let app = TestApp::spawn().await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let oem = app.token(who::ACME_ENGINEER).await;
+    let globex = app.token(who::GLOBEX_ENGINEER).await;
+    let report = crate::fai::drafted(&app, &quality, "FAI-NCR").await;
+    let report_id = report["id"].clone();
+    let first = &report["characteristics"][0];
+    let second = &report["characteristics"][1];
+    let open = "mutation($i: OpenNcrInput!) { openNcr(input: $i) { id number source items { serial designator contained } } }";
+
+    // Another OEM's engineer cannot open one, and the characteristic of a foreign report reads
+    // as missing to nobody but its EMS (covered by the tenancy matrix).
+    let refused = app
+        .gql(Some(&globex), open, json!({"i": {"title": "x", "description": "y", "severity": "MAJOR", "faiCharacteristicIds": [first["id"]]}}))
+        .await;
+    assert!(refused.code().is_some(), "{}", refused.body);
+
+    let opened = app
+        .gql(Some(&quality), open, json!({"i": {"title": "FAI characteristic 1 failed", "description": "Solder fillet short of the class 3 minimum.",
+            "severity": "MAJOR", "faiCharacteristicIds": [first["id"]]}}))
+        .await;
+    let ncr = opened.data()["openNcr"].clone();
+    assert_eq!(ncr["source"], "FAI");
+    let items = ncr["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{ncr}");
+    assert_eq!(items[0]["contained"], true, "the first article is held");
+    assert_eq!(items[0]["designator"], first["designator"]);
+
+    // The characteristic links the NCR; its reference is the NCR's number.
+    let linked = first_characteristic(&app, &quality, &report_id).await;
+    assert_eq!(linked["ncr"]["id"], ncr["id"]);
+    assert_eq!(linked["nonconformanceRef"], ncr["number"]);
+    // The NCR links back to the characteristic; the OEM sees the NCR, and the characteristic
+    // once the report is submitted (a DRAFT is the EMS's own).
+    let back = "query($id: ID!) { ncr(id: $id) { faiCharacteristics { reportId number } } }";
+    let linked_back = app
+        .gql(Some(&quality), back, json!({"id": ncr["id"]}))
+        .await;
+    assert_eq!(
+        linked_back.data()["ncr"]["faiCharacteristics"],
+        json!([{"reportId": report_id, "number": first["number"]}])
+    );
+    let oem_back = app.gql(Some(&oem), back, json!({"id": ncr["id"]})).await;
+    assert_eq!(oem_back.data()["ncr"]["faiCharacteristics"], json!([]));
+
+    // Recording the FAIL keeps the link; a second opening of it is refused.
+    let update = "mutation($r: ID!, $u: [FaiCharacteristicUpdate!]!) { updateFaiCharacteristics(reportId: $r, updates: $u) { id } }";
+    app.gql(Some(&quality), update, json!({"r": report_id, "u": [{"id": first["id"], "result": "Fillet 40 %", "status": "FAIL", "nonconformanceRef": ncr["number"]}]}))
+        .await
+        .data();
+    assert_eq!(
+        first_characteristic(&app, &quality, &report_id).await["ncr"]["id"],
+        ncr["id"]
+    );
+    let twice = app
+        .gql(Some(&quality), open, json!({"i": {"title": "again", "description": "again", "severity": "MINOR", "faiCharacteristicIds": [first["id"]]}}))
+        .await;
+    assert_eq!(twice.code(), Some("CONFLICT"), "{}", twice.body);
+
+    // Another characteristic links an existing NCR by id; a FAIL with neither is refused.
+    let none = app
+        .gql(Some(&quality), update, json!({"r": report_id, "u": [{"id": second["id"], "result": "Wrong part", "status": "FAIL"}]}))
+        .await;
+    assert_eq!(none.code(), Some("BAD_USER_INPUT"), "{}", none.body);
+    app.gql(Some(&quality), update, json!({"r": report_id, "u": [{"id": second["id"], "result": "Wrong part", "status": "FAIL", "ncrId": ncr["id"]}]}))
+        .await
+        .data();
+    let listed = app
+        .gql(Some(&quality), CHARACTERISTICS, json!({"id": report_id}))
+        .await;
+    assert_eq!(
+        listed.data()["faiReport"]["characteristics"][1]["ncr"]["id"],
+        ncr["id"]
+    );
+    // An outside reference replaces the link.
+    app.gql(Some(&quality), update, json!({"r": report_id, "u": [{"id": second["id"], "result": "Wrong part", "status": "FAIL", "nonconformanceRef": "CUST-77"}]}))
+        .await
+        .data();
+    let outside = app
+        .gql(Some(&quality), CHARACTERISTICS, json!({"id": report_id}))
+        .await;
+    let second_now = &outside.data()["faiReport"]["characteristics"][1];
+    assert_eq!(second_now["ncr"], Value::Null);
+    assert_eq!(second_now["nonconformanceRef"], "CUST-77");
+
+    // Another OEM sees neither the NCR nor the link.
+    let foreign = app
+        .gql(
+            Some(&globex),
+            "query($id: ID!) { ncr(id: $id) { number } }",
+            json!({"id": ncr["id"]}),
+        )
+        .await;
+    assert_eq!(foreign.code(), Some("NOT_FOUND"));
 }

@@ -266,6 +266,24 @@ impl World {
         (ncr, item)
     }
 
+    /// The first characteristic of a fresh DRAFT FAI report of a fresh unit of the Acme build.
+    async fn fresh_fai_characteristic(&self, n: usize) -> String {
+        let quality = self
+            .bearer(Caller::EmsQuality)
+            .map(str::to_owned)
+            .expect("quality token");
+        let serial = self.fresh_unit(n, 1).await;
+        let created = self
+            .app
+            .gql(Some(&quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { characteristics { id } } }",
+                json!({"i": {"buildId": self.acme_build, "serial": serial, "reason": "NEW_PART", "scope": "FULL"}}))
+            .await;
+        created.data()["createFaiReport"]["characteristics"][0]["id"]
+            .as_str()
+            .expect("characteristic")
+            .to_owned()
+    }
+
     /// A fresh corrective action escalated from a fresh NCR, with D4 filled in; its id.
     async fn fresh_capa(&self, n: usize) -> String {
         let quality = self
@@ -1305,6 +1323,18 @@ fn build_operations(world: &World) -> Vec<Case> {
         Case { name: "ncrs", query: "{ ncrs { id number items { serial } } }", variables: json!({}), expect: readers, check: None },
         Case { name: "ncr", query: "query($id: ID!) { ncr(id: $id) { id items { contained } } }", variables: Value::Null, expect: acme_and_partner_readers, check: None },
         Case { name: "openNcr", query: "mutation($s: String!) { openNcr(input: {title: \"T\", description: \"D\", severity: MINOR, serials: [$s]}) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
+        Case {
+            name: "openNcr (FAI characteristic)",
+            query: "mutation($c: ID!) { openNcr(input: {title: \"T\", description: \"D\", severity: MAJOR, faiCharacteristicIds: [$c]}) { id } }",
+            variables: Value::Null,
+            // Linking the characteristic writes the FAI report: EMS quality alone.
+            expect: |caller| match caller {
+                Caller::Anonymous => UNAUTH,
+                Caller::EmsQuality => Allowed,
+                _ => FORBIDDEN,
+            },
+            check: None,
+        },
         Case { name: "dispositionNcrItem", query: "mutation($i: ID!) { dispositionNcrItem(itemId: $i, disposition: REWORK, reason: \"R\") { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
         Case { name: "reviewNcrDispositions", query: "mutation($id: ID!) { reviewNcrDispositions(ncrId: $id, approve: true, password: \"firstpass-demo\", reason: \"R\") { id } }", variables: Value::Null, expect: acme_oem_users, check: None },
         Case { name: "closeNcr", query: "mutation($id: ID!) { closeNcr(id: $id) { id } }", variables: Value::Null, expect: ems_quality_leads, check: None },
@@ -1537,6 +1567,9 @@ async fn every_operation_for_every_caller() {
                 | "closeCapa" => json!({"c": world.fresh_capa(n).await}),
                 "ncr" => json!({"id": world.fresh_ncr(n, "open").await.0}),
                 "openNcr" => json!({"s": world.fresh_unit(n, 1).await}),
+                "openNcr (FAI characteristic)" => {
+                    json!({"c": world.fresh_fai_characteristic(n).await})
+                }
                 "dispositionNcrItem" => json!({"i": world.fresh_ncr(n, "open").await.1}),
                 "reviewNcrDispositions" => json!({"id": world.fresh_ncr(n, "review").await.0}),
                 "closeNcr" => json!({"id": world.fresh_ncr(n, "done").await.0}),

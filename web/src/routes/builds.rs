@@ -10,6 +10,7 @@ use crate::charts::{Bar, BarChart, PercentLine, Point};
 use crate::live::{watch_build, Mode};
 use crate::routes::floor::{plans, FloorLinks};
 use crate::routes::products::Pager;
+use crate::routes::quality::{quality_refs, QualityLinks};
 use crate::session::Session;
 use crate::table::{matches, natural_cmp, Sort, SortHeader};
 use crate::ui::{from_wire, humanize, label, percent, wire, ErrorLine, Loading, WireBadge};
@@ -242,6 +243,8 @@ fn Board(
 ) -> impl IntoView {
     let build = data;
     let m = build.metrics.clone();
+    let ncrs = quality_refs!(build.ncrs.clone());
+    let capas = quality_refs!(build.capas.clone());
     let pareto: Vec<Bar> = m
         .defects_by_code
         .iter()
@@ -355,9 +358,13 @@ fn Board(
                 <dt>"OEM → EMS"</dt>
                 <dd>{format!("{} → {}", build.oem.name, build.ems.name)}</dd>
                 <dt>"Package"</dt>
-                <dd><A href=format!("/packages/{}", build.package.id)>"Open the package"</A></dd>
+                <dd><A href=format!("/packages/{}", build.package.id) attr:id="build-package-link">"Open the package"</A></dd>
                 <dt>"Materials"</dt>
                 <dd><A href=format!("/builds/{}/materials", build.id) attr:id="build-materials">"Clear-to-build"</A></dd>
+                <dt>"NCRs"</dt>
+                <dd id="build-ncrs"><QualityLinks items=ncrs path="ncrs" /></dd>
+                <dt>"Corrective actions"</dt>
+                <dd id="build-capas"><QualityLinks items=capas path="capas" /></dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="stations-title">

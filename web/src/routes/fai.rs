@@ -12,9 +12,10 @@ use wasm_bindgen::JsCast;
 
 use crate::api::files::{download, save_typed, upload_evidence};
 use crate::api::ops::{
-    add_fai_characteristic, builds, create_fai_report, fai_report, fai_reports, sign_fai_report,
-    submit_fai_report, update_fai_characteristics, AddFaiCharacteristic, Builds, CreateFaiReport,
-    FaiReport, FaiReports, SignFaiReport, SubmitFaiReport, UpdateFaiCharacteristics,
+    add_fai_characteristic, builds, create_fai_report, fai_report, fai_reports, open_ncr,
+    sign_fai_report, submit_fai_report, update_fai_characteristics, AddFaiCharacteristic, Builds,
+    CreateFaiReport, FaiReport, FaiReports, OpenNcr, SignFaiReport, SubmitFaiReport,
+    UpdateFaiCharacteristics,
 };
 use crate::api::ApiError;
 use crate::routes::products::Pager;
@@ -610,7 +611,10 @@ fn Characteristics(report: Report) -> impl IntoView {
                                 <td>{c.method}</td>
                                 <td>{c.result.unwrap_or_default()}</td>
                                 <td>{(!status.is_empty()).then(|| view! { <WireBadge status=status.clone() /> })}</td>
-                                <td>{c.nonconformance_ref.unwrap_or_default()}</td>
+                                <td data-testid="characteristic-ncr">{match c.ncr {
+                                    Some(ncr) => view! { <A href=format!("/ncrs/{}", ncr.id)>{ncr.number}</A> }.into_any(),
+                                    None => c.nonconformance_ref.unwrap_or_default().into_any(),
+                                }}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -626,6 +630,8 @@ struct Row {
     result: RwSignal<String>,
     status: RwSignal<String>,
     ncr: RwSignal<String>,
+    /// The linked NCR: id and number.
+    linked: RwSignal<Option<(String, String)>>,
 }
 
 /// Moves focus to the next entry field of the table on Enter (Tab does so by itself).
@@ -681,6 +687,7 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
                 result: RwSignal::new(c.result.clone().unwrap_or_default()),
                 status: RwSignal::new(c.status.as_ref().map(wire).unwrap_or_default()),
                 ncr: RwSignal::new(c.nonconformance_ref.clone().unwrap_or_default()),
+                linked: RwSignal::new(c.ncr.as_ref().map(|n| (n.id.clone(), n.number.clone()))),
             };
             (c.clone(), row)
         })
@@ -737,6 +744,7 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
                 result,
                 status: status_wire,
                 nonconformance_ref: (!ncr.is_empty()).then_some(ncr),
+                ncr_id: None,
             });
         }
         if updates.is_empty() {
@@ -753,6 +761,11 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
             let failing = move || row.status.get() == "FAIL";
             let ncr_missing = move || failing() && row.ncr.get().trim().is_empty();
             let saved_status = c.status.as_ref().map(wire).unwrap_or_default();
+            let opener = OpenFromCharacteristic {
+                id: c.id.clone(),
+                number: c.number,
+                requirement: c.requirement.clone(),
+            };
             view! {
                 <tr data-testid="char-row" data-number=c.number data-saved-status=saved_status class:row-fail=failing>
                     <td>{c.number}</td>
@@ -772,10 +785,18 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
                         </select>
                     </td>
                     <td>
-                        <input data-entry data-testid="char-ncr" aria-label=format!("NCR of {}", c.number)
-                            required=failing aria-invalid=move || ncr_missing().to_string()
-                            placeholder=move || if failing() { "Required" } else { "" }
-                            bind:value=row.ncr on:keydown=enter_moves_on />
+                        {move || match row.linked.get() {
+                            Some((id, number)) => view! {
+                                <A href=format!("/ncrs/{id}") attr:data-testid="char-ncr-link">{number}</A>
+                            }.into_any(),
+                            None => view! {
+                                <input data-entry data-testid="char-ncr" aria-label=format!("NCR of {}", c.number)
+                                    required=failing aria-invalid=move || ncr_missing().to_string()
+                                    placeholder=move || if failing() { "Required" } else { "" }
+                                    bind:value=row.ncr on:keydown=enter_moves_on />
+                                {let opener = opener.clone(); move || failing().then(|| view! { <OpenNcrButton opener=opener.clone() row /> })}
+                            }.into_any(),
+                        }}
                     </td>
                 </tr>
             }
@@ -806,6 +827,60 @@ fn Editor(report: Report, reload: Callback<()>) -> impl IntoView {
             {move || saved.get().map(|m| view! { <span class="saved" role="status" id="saved">{m}</span> })}
         </div>
         <AddCharacteristic report_id=report.id.clone() reload />
+    }
+}
+
+/// What an NCR opened from a failed characteristic is about.
+#[derive(Debug, Clone)]
+struct OpenFromCharacteristic {
+    id: String,
+    number: i64,
+    requirement: String,
+}
+
+/// Opens an NCR for a failed characteristic (the inspected unit is contained at once) and links
+/// it to the row, without losing the results typed in other rows.
+#[component]
+fn OpenNcrButton(opener: OpenFromCharacteristic, row: Row) -> impl IntoView {
+    let session = Session::get();
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let on_click = move |_| {
+        let result = row.result.get_untracked().trim().to_owned();
+        let found = if result.is_empty() {
+            "failed".to_owned()
+        } else {
+            format!("found {result}")
+        };
+        let input = open_ncr::OpenNcrInput {
+            build_id: None,
+            title: format!("FAI characteristic {} failed", opener.number),
+            description: format!("Required: {}. First article {found}.", opener.requirement),
+            severity: open_ncr::NcrSeverity::MAJOR,
+            defect_ids: Vec::new(),
+            serials: Vec::new(),
+            lot_ids: Vec::new(),
+            fai_characteristic_ids: vec![opener.id.clone()],
+        };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match session.run::<OpenNcr>(open_ncr::Variables { input }).await {
+                Ok(d) => {
+                    row.ncr.set(d.open_ncr.number.clone());
+                    row.linked.set(Some((d.open_ncr.id, d.open_ncr.number)));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <button type="button" class="button small" data-testid="char-open-ncr" disabled=busy on:click=on_click
+            aria-label=format!("Open an NCR for characteristic {}", opener.number)>
+            "Open NCR"
+        </button>
+        {move || error.get().map(|error| view! { <ErrorLine error /> })}
     }
 }
 

@@ -18,6 +18,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::files::download;
 use crate::api::ops::{ipc_from_wire, package, Package};
 use crate::api::ApiError;
+use crate::routes::quality::{quality_refs, QualityLinks};
 use crate::session::Session;
 use crate::table::{matches, natural_cmp, Sort, SortHeader};
 use crate::ui::{ipc_label, severity_label, ErrorLine, Loading, StatusBadge};
@@ -223,6 +224,12 @@ fn PackageView(
                 {(!compare_links.is_empty()).then(|| view! {
                     <dt>"Compare with"</dt>
                     <dd id="compare-with">{compare_links}</dd>
+                })}
+                {(p.status == PackageStatus::Accepted || !p.ncrs.is_empty()).then(|| view! {
+                    <dt>"NCRs"</dt>
+                    <dd id="package-ncrs"><QualityLinks items=quality_refs!(p.ncrs.clone()) path="ncrs" /></dd>
+                    <dt>"Corrective actions"</dt>
+                    <dd id="package-capas"><QualityLinks items=quality_refs!(p.capas.clone()) path="capas" /></dd>
                 })}
                 <dt>"Findings"</dt>
                 <dd id="finding-counts">{format!("{}, {}", crate::words::count(errors as i64, "error", "errors"), crate::words::count(warnings as i64, "warning", "warnings"))}</dd>

@@ -53,6 +53,53 @@ fn after<T: 'static>(
     }
 }
 
+/// An NCR or corrective action as another record's page links it.
+#[derive(Debug, Clone)]
+pub struct QualityRef {
+    /// Its id.
+    pub id: String,
+    /// `NCR-000001` or `CAPA-000001`.
+    pub number: String,
+    /// Where it stands, as people say it.
+    pub status: String,
+}
+
+/// Turns a query's list of NCRs or corrective actions (each with `id`, `number` and `status`)
+/// into [`QualityRef`]s.
+macro_rules! quality_refs {
+    ($list:expr) => {
+        $list
+            .into_iter()
+            .map(|n| $crate::routes::quality::QualityRef {
+                id: n.id,
+                number: n.number,
+                status: $crate::ui::label(&n.status).to_lowercase(),
+            })
+            .collect::<Vec<_>>()
+    };
+}
+pub(crate) use quality_refs;
+
+/// Links to NCRs (`path` "ncrs") or corrective actions ("capas"), or a dash when there are none.
+#[component]
+pub fn QualityLinks(items: Vec<QualityRef>, path: &'static str) -> impl IntoView {
+    if items.is_empty() {
+        return view! { "—" }.into_any();
+    }
+    items
+        .into_iter()
+        .map(|n| {
+            view! {
+                <A href=format!("/{path}/{}", n.id) attr:data-testid="quality-link" attr:data-number=n.number.clone()>
+                    {format!("{} ({})", n.number, n.status)}
+                </A>
+                " "
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
 /// `/ncrs`.
 #[component]
 pub fn NcrListPage() -> impl IntoView {
@@ -81,6 +128,7 @@ pub fn NcrListPage() -> impl IntoView {
                 .map(str::to_owned)
                 .collect(),
             lot_ids: Vec::new(),
+            fai_characteristic_ids: Vec::new(),
         };
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
@@ -243,6 +291,16 @@ pub fn NcrPage() -> impl IntoView {
                         <p id="ncr-status" data-status=status.clone()>{format!("{} · {} · found by {}", label(&n.status), label(&n.severity), label(&n.source).to_lowercase())}</p>
                         <p class="prewrap">{n.description.clone()}</p>
                         {n.build_id.clone().map(|b| view! { <p><A href=format!("/builds/{b}")>"The build"</A></p> })}
+                        {(!n.fai_characteristics.is_empty()).then(|| view! {
+                            <ul id="ncr-fai">
+                                {n.fai_characteristics.iter().map(|c| view! {
+                                    <li>
+                                        <A href=format!("/fai/{}", c.report_id)>{format!("FAI characteristic {}", c.number)}</A>
+                                        {format!(": {} (found {})", c.requirement, c.result.clone().unwrap_or_else(|| "—".to_owned()))}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        })}
                     </section>
                     <section class="card" aria-labelledby="items-title">
                         <h2 id="items-title">"Items"</h2>

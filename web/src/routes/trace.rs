@@ -10,6 +10,7 @@ use crate::api::files::save_text;
 use crate::api::ops::{trace_component, TraceComponent};
 use crate::api::ApiError;
 use crate::routes::products::Pager;
+use crate::routes::quality::{quality_refs, QualityLinks};
 use crate::session::Session;
 use crate::ui::{label, ErrorLine, Loading};
 
@@ -106,6 +107,17 @@ pub fn TracePage() -> impl IntoView {
             Some(Some(Err(error))) => view! { <ErrorLine error /> }.into_any(),
             Some(Some(Ok(data))) => {
                 let t = data.trace_component;
+                // The NCRs and corrective actions on any reel of the lot, each once.
+                let mut ncrs = Vec::new();
+                let mut capas = Vec::new();
+                for reel in data.component_lots {
+                    ncrs.extend(quality_refs!(reel.ncrs));
+                    capas.extend(quality_refs!(reel.capas));
+                }
+                for list in [&mut ncrs, &mut capas] {
+                    list.sort_by(|a, b| b.number.cmp(&a.number));
+                    list.dedup_by(|a, b| a.id == b.id);
+                }
                 let info = t.units.page_info;
                 let totals = |rows: Vec<trace_component::TraceComponentTraceComponentByOem>, testid: &'static str| {
                     rows.into_iter()
@@ -161,6 +173,12 @@ pub fn TracePage() -> impl IntoView {
                             </button>
                         </div>
                         {move || export_error.get().map(|error| view! { <ErrorLine error /> })}
+                        <dl class="facts">
+                            <dt>"NCRs on the lot"</dt>
+                            <dd id="trace-ncrs"><QualityLinks items=ncrs path="ncrs" /></dd>
+                            <dt>"Corrective actions"</dt>
+                            <dd id="trace-capas"><QualityLinks items=capas path="capas" /></dd>
+                        </dl>
                         <div class="charts">
                             <div class="table-wrap">
                                 <table class="table" id="trace-by-oem">

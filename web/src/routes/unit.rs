@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ops::{unit, Unit};
+use crate::routes::quality::{quality_refs, QualityLinks};
 use crate::session::Session;
 use crate::ui::{label, short_time, wire, ErrorLine, Loading, WireBadge};
 
@@ -95,20 +96,8 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
         })
         .collect_view();
     let tree_href = format!("/units/{}/tree", unit.serial);
-    let ncrs = if unit.ncrs.is_empty() {
-        view! { "—" }.into_any()
-    } else {
-        unit.ncrs
-            .into_iter()
-            .map(|n| {
-                view! {
-                    <A href=format!("/ncrs/{}", n.id)>{format!("{} ({})", n.number, label(&n.status).to_lowercase())}</A>
-                    " "
-                }
-            })
-            .collect_view()
-            .into_any()
-    };
+    let ncrs = quality_refs!(unit.ncrs);
+    let capas = quality_refs!(unit.capas);
     view! {
         <section class="card" aria-labelledby="unit-title">
             <h1 id="unit-title" class="mono">{unit.serial}</h1>
@@ -119,7 +108,7 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
                 <dd>{if unit.first_pass { "Yes" } else { "No" }}</dd>
                 <dt>"Build"</dt>
                 <dd>
-                    <A href=format!("/builds/{}", b.id)>
+                    <A href=format!("/builds/{}", b.id) attr:id="unit-build-link">
                         {format!("{} {} rev {} · {}", b.product.part_number, b.product.name, b.package.revision, label(&b.phase))}
                     </A>
                 </dd>
@@ -132,7 +121,9 @@ fn UnitView(unit: unit::UnitUnit) -> impl IntoView {
                 <dt>"Shipped"</dt>
                 <dd>{unit.shipped_at.as_deref().map(short_time).unwrap_or_else(|| "—".to_owned())}</dd>
                 <dt>"NCRs"</dt>
-                <dd id="unit-ncrs">{ncrs}</dd>
+                <dd id="unit-ncrs"><QualityLinks items=ncrs path="ncrs" /></dd>
+                <dt>"Corrective actions"</dt>
+                <dd id="unit-capas"><QualityLinks items=capas path="capas" /></dd>
                 <dt>"Box build"</dt>
                 <dd><A href=tree_href attr:id="unit-tree-link">"Unit tree"</A></dd>
             </dl>
