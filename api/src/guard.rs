@@ -113,6 +113,31 @@ pub fn check_request(request: &mut Request, limits: GuardLimits) -> Result<(), A
     Ok(())
 }
 
+/// Refuses an operation that reaches a capability the caller's API token is not granted (see
+/// [`crate::api_tokens::selection`]); a document that does not parse is left for async-graphql.
+pub fn check_token_reach(
+    schema: &FirstpassSchema,
+    request: &mut Request,
+    context: &RequestContext,
+) -> Result<(), ApiError> {
+    let Some(actor) = context.auth.actor() else {
+        return Ok(());
+    };
+    if actor.token_limits().is_none() {
+        return Ok(());
+    }
+    let operation_name = request.operation_name.clone();
+    match request.parsed_query() {
+        Ok(document) => crate::api_tokens::selection::check_operation(
+            actor,
+            schema,
+            document,
+            operation_name.as_deref(),
+        ),
+        Err(_) => Ok(()),
+    }
+}
+
 /// Runs a query or mutation within the time limit; past it, the work is dropped (and with it
 /// any open transaction) and the answer is `TIMEOUT`.
 pub async fn with_time_limit(
@@ -174,6 +199,7 @@ impl GuardedSchema {
             return Err(ApiError::Unauthenticated);
         };
         let context = credential.request_context(&self.state).await?;
+        check_token_reach(&self.schema, &mut request, &context)?;
         let loaders = crate::loaders::for_request(&self.state, context.auth.actor().cloned());
         Ok(request.data(context).data(loaders))
     }

@@ -416,7 +416,10 @@ async fn graphql_handler(
         refresh_cookie,
         https: crate::accounts::cookie::over_https(&parts.headers),
     };
-    if let Err(err) = crate::guard::check_request(&mut graphql_request, limits.guard) {
+    let checked = crate::guard::check_request(&mut graphql_request, limits.guard).and_then(|()| {
+        crate::guard::check_token_reach(&state.schema, &mut graphql_request, &context)
+    });
+    if let Err(err) = checked {
         return graphql_response(
             media,
             async_graphql::Response::from_errors(vec![crate::guard::server_error(err)]),

@@ -8,7 +8,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::tenancy::Actor;
-use firstpass_shared::domain::{OrgKind, Role, Scope};
+use crate::webhooks::model::WebhookEvent;
+use firstpass_shared::domain::{Capability, OrgKind, Role, Scope};
 
 /// Everything the API lets someone do that not every signed-in caller may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +155,27 @@ impl Action {
         }
     }
 
+    /// The capability an API token needs WRITE on to take the action (when tokens may).
+    pub fn capability(self) -> Option<Capability> {
+        match self {
+            Action::ManageUsers
+            | Action::ManageApiTokens
+            | Action::ReadAudit
+            | Action::ManageWebhooks
+            | Action::ReadInbox => None,
+            Action::AuthorPackages | Action::ReviewPackages => Some(Capability::Packages),
+            Action::PlanBuilds | Action::RecordProduction | Action::RunRecalls => {
+                Some(Capability::Production)
+            }
+            Action::WriteFai => Some(Capability::Fai),
+            Action::ManageSupply | Action::ApproveAlternates => Some(Capability::Supply),
+            Action::SignCertificates => Some(Capability::Shipping),
+            Action::ManageQuality | Action::ReviewMaterial | Action::RaiseCorrectiveActions => {
+                Some(Capability::Quality)
+            }
+        }
+    }
+
     /// What the action is called in a refusal.
     fn describe(self) -> &'static str {
         match self {
@@ -197,11 +219,116 @@ pub fn authorize(actor: &Actor, action: Action) -> ApiResult<()> {
             "the {role} role may not {}",
             action.describe()
         ))),
-        None if rule.tokens => actor.require_scope(Scope::Write),
+        None if rule.tokens => match action.capability() {
+            Some(capability) => require_capability(actor, capability, Scope::Write),
+            None => actor.require_scope(Scope::Write),
+        },
         None => Err(ApiError::forbidden(format!(
             "API tokens may not {}; sign in as a user",
             action.describe()
         ))),
+    }
+}
+
+/// The capability a GraphQL object type belongs to, for API tokens limited to capabilities
+/// (see [`crate::api_tokens::selection`]); `None` for what every reader may see (the caller's
+/// organization, people, inbox, paging).
+pub fn capability_of_type(name: &str) -> Option<Capability> {
+    Some(match name {
+        "Product"
+        | "ProductConnection"
+        | "NpiPackage"
+        | "NpiPackageConnection"
+        | "PackageFile"
+        | "PackageComment"
+        | "Finding"
+        | "Review"
+        | "Submission"
+        | "RevisionComparison"
+        | "BomLine"
+        | "Board"
+        | "Layer"
+        | "Placement"
+        | "RevisionEffectivity" => Capability::Packages,
+        "Build"
+        | "BuildConnection"
+        | "BuildMetrics"
+        | "Unit"
+        | "StationEvent"
+        | "StationProgress"
+        | "RecordedResult"
+        | "RecordedDefect"
+        | "Defect"
+        | "ComponentLot"
+        | "GenealogyEntry"
+        | "Trace"
+        | "RecallCampaign"
+        | "RecallImpact"
+        | "UnitInstallation"
+        | "UnitIdentity"
+        | "CfxEndpoint"
+        | "CfxMessage"
+        | "TestStepStatistics"
+        | "OrganizationMetrics" => Capability::Production,
+        "FaiReport"
+        | "FaiReportConnection"
+        | "FaiVerification"
+        | "FaiCharacteristic"
+        | "FaiEvidence" => Capability::Fai,
+        "Ncr" | "NcrItem" | "Capa" | "CapaDiscipline" | "QualityMetrics" | "QualityNote"
+        | "EffectivenessCheck" => Capability::Quality,
+        "PurchaseOrder"
+        | "PurchaseOrderLine"
+        | "PurchaseOrderReceipt"
+        | "MaterialStatus"
+        | "PartDemand"
+        | "AlternatePart"
+        | "AttritionRate" => Capability::Supply,
+        "Shipment"
+        | "ShipmentDetail"
+        | "ShipmentInfo"
+        | "CertificateOfConformance"
+        | "DeliveryPerformance"
+        | "ShipToAddress" => Capability::Shipping,
+        _ => return None,
+    })
+}
+
+/// Requires `scope` on `capability`: a person passes (the role decides), an API token needs the
+/// scope and, when it is limited to capabilities, a grant of it there (WRITE covers READ).
+pub fn require_capability(actor: &Actor, capability: Capability, scope: Scope) -> ApiResult<()> {
+    actor.require_scope(scope)?;
+    let Some(limits) = actor.token_limits() else {
+        return Ok(());
+    };
+    if limits.grants.is_empty() {
+        return Ok(());
+    }
+    match limits.grants.get(&capability) {
+        Some(granted) if *granted == scope || *granted == Scope::Write => Ok(()),
+        _ => Err(ApiError::forbidden(format!(
+            "this API token is not granted {scope} on {capability}"
+        ))),
+    }
+}
+
+/// Whether `actor` may register or manage webhook endpoints for `events`: an admin may; an API
+/// token may for the events it was given, and no others.
+pub fn authorize_webhooks(actor: &Actor, events: &[WebhookEvent]) -> ApiResult<()> {
+    let Some(limits) = actor.token_limits() else {
+        return authorize(actor, Action::ManageWebhooks);
+    };
+    if limits.events.is_empty() {
+        return Err(ApiError::forbidden(
+            "this API token is given no webhook events; an admin gives them when creating it",
+        ));
+    }
+    match events.iter().find(|e| !limits.events.contains(e)) {
+        Some(event) => Err(ApiError::forbidden(format!(
+            "this API token is not given the {} event",
+            event.as_str()
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -231,6 +358,7 @@ mod tests {
                 id: Uuid::nil(),
                 name: "mes".into(),
                 scopes,
+                limits: Default::default(),
             },
         }
     }

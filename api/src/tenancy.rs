@@ -12,11 +12,13 @@ use crate::entities::{
     organization, package_file, partnership, product, recall_campaign, unit, user,
 };
 use crate::error::{ApiError, ApiResult};
-use firstpass_shared::domain::{OrgKind, Role, Scope};
+use crate::webhooks::model::WebhookEvent;
+use firstpass_shared::domain::{Capability, OrgKind, Role, Scope};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select,
 };
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Who is acting: a person or an integration, always within one organization.
@@ -50,7 +52,18 @@ pub enum Principal {
         name: String,
         /// What the token may do.
         scopes: Vec<Scope>,
+        /// Where it may do it, and which webhook events it may manage.
+        limits: TokenLimits,
     },
+}
+
+/// The limits of an API token beyond its scopes (decided on in [`crate::policy`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenLimits {
+    /// READ or WRITE per capability; empty: the token's scopes hold for every capability.
+    pub grants: BTreeMap<Capability, Scope>,
+    /// The webhook events whose endpoints the token may register and manage; empty: none.
+    pub events: Vec<WebhookEvent>,
 }
 
 impl Actor {
@@ -88,6 +101,14 @@ impl Actor {
         match &self.principal {
             Principal::User { email, .. } => email.clone(),
             Principal::ApiToken { name, .. } => format!("api token \"{name}\""),
+        }
+    }
+
+    /// The limits of an API token; `None` for a person.
+    pub fn token_limits(&self) -> Option<&TokenLimits> {
+        match &self.principal {
+            Principal::ApiToken { limits, .. } => Some(limits),
+            Principal::User { .. } => None,
         }
     }
 

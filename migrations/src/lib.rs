@@ -26,6 +26,7 @@ mod m0017_requested_delivery;
 mod m0018_quality;
 mod m0019_capa;
 mod m0020_fai_ncr_link;
+mod m0021_token_limits;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_quality::Migration),
             Box::new(m0019_capa::Migration),
             Box::new(m0020_fai_ncr_link::Migration),
+            Box::new(m0021_token_limits::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@ pub struct UnknownVariant {
 macro_rules! closed_set {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(
             feature = "server",
             derive(async_graphql::Enum, sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
@@ -120,6 +120,25 @@ closed_set! {
         Read => "READ",
         /// Run mutations.
         Write => "WRITE",
+    }
+}
+
+closed_set! {
+    /// An area of the API that an API token may be limited to, with READ or WRITE on each.
+    Capability, "capability" {
+        /// Products, NPI packages, their files, findings, review and revision comparison.
+        Packages => "PACKAGES",
+        /// Builds, units, station results, defects, reels and lots, trace, recalls, box build
+        /// and factory (CFX) messages.
+        Production => "PRODUCTION",
+        /// First-article inspection reports.
+        Fai => "FAI",
+        /// Nonconformance reports and corrective actions.
+        Quality => "QUALITY",
+        /// Purchase orders, material status, demand, alternates and attrition.
+        Supply => "SUPPLY",
+        /// Shipments, certificates of conformance and delivery performance.
+        Shipping => "SHIPPING",
     }
 }
 

@@ -1,14 +1,16 @@
 //! GraphQL types, queries and mutations of API tokens.
 
 use super::service;
-use crate::auth::parse_scopes;
+use crate::auth::{parse_grants, parse_scopes};
 use crate::context::ContextExt;
 use crate::entities::api_token;
 use crate::error::ApiResult;
 use crate::ids::parse_id;
-use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use crate::tenancy::TokenLimits;
+use crate::webhooks::model::{parse_events, WebhookEvent};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-pub use firstpass_shared::domain::Scope;
+pub use firstpass_shared::domain::{Capability, Scope};
 use firstpass_shared::text::DisplayName;
 
 /// An API token, without its secret.
@@ -20,6 +22,10 @@ pub struct ApiToken {
     pub name: String,
     /// What the token may do.
     pub scopes: Vec<Scope>,
+    /// Where it may do it: READ or WRITE per capability; empty, its scopes hold everywhere.
+    pub capabilities: Vec<CapabilityGrant>,
+    /// The webhook events whose endpoints it may register and manage.
+    pub events: Vec<WebhookEvent>,
     /// When it stops working, if ever.
     pub expires_at: Option<DateTime<Utc>>,
     /// When it last authenticated a request.
@@ -35,6 +41,11 @@ impl ApiToken {
         Ok(Self {
             id: ID(model.id.to_string()),
             scopes: parse_scopes(&model.scopes)?.into_iter().collect(),
+            capabilities: parse_grants(&model.capabilities)?
+                .into_iter()
+                .map(|(capability, scope)| CapabilityGrant { capability, scope })
+                .collect(),
+            events: parse_events(&model.events)?,
             name: model.name,
             expires_at: model.expires_at,
             last_used_at: model.last_used_at,
@@ -42,6 +53,16 @@ impl ApiToken {
             created_at: model.created_at,
         })
     }
+}
+
+/// READ or WRITE on one capability.
+#[derive(SimpleObject, InputObject, Clone, Copy, Debug)]
+#[graphql(input_name = "CapabilityGrantInput")]
+pub struct CapabilityGrant {
+    /// The area of the API.
+    pub capability: Capability,
+    /// READ, or WRITE (which includes READ).
+    pub scope: Scope,
 }
 
 /// A token just created, with its secret: the only time the secret is shown.
@@ -83,14 +104,34 @@ impl ApiTokensMutation {
         name: String,
         scopes: Vec<Scope>,
         expires_at: Option<DateTime<Utc>>,
+        #[graphql(
+            default,
+            desc = "Where the token may act: READ or WRITE per capability (each within its \
+                    scopes); none, the scopes hold for every capability."
+        )]
+        capabilities: Vec<CapabilityGrant>,
+        #[graphql(
+            default,
+            desc = "The webhook events whose endpoints the token may register and manage \
+                    (with WRITE); none, it manages no webhooks."
+        )]
+        events: Vec<WebhookEvent>,
     ) -> Result<CreatedApiToken> {
         let actor = ctx.writer()?;
         let scopes: Vec<_> = scopes.into_iter().collect();
+        let limits = TokenLimits {
+            grants: capabilities
+                .into_iter()
+                .map(|g| (g.capability, g.scope))
+                .collect(),
+            events,
+        };
         let (token, secret) = service::create(
             &ctx.state().db,
             actor,
             &DisplayName::parse(&name)?,
             &scopes,
+            &limits,
             expires_at,
             &ctx.audit_meta(actor),
         )

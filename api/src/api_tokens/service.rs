@@ -6,7 +6,7 @@ use crate::db::begin_write;
 use crate::entities::api_token;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{authorize, Action};
-use crate::tenancy::Actor;
+use crate::tenancy::{Actor, TokenLimits};
 use chrono::{DateTime, Utc};
 use firstpass_shared::domain::Scope;
 use firstpass_shared::text::DisplayName;
@@ -20,6 +20,7 @@ pub async fn create(
     actor: &Actor,
     name: &DisplayName,
     scopes: &[Scope],
+    limits: &TokenLimits,
     expires_at: Option<DateTime<Utc>>,
     meta: &AuditMeta,
 ) -> ApiResult<(api_token::Model, String)> {
@@ -34,9 +35,23 @@ pub async fn create(
     if expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(ApiError::bad_input("expiresAt must be in the future"));
     }
+    if let Some((capability, scope)) = limits.grants.iter().find(|(_, s)| !scopes.contains(s)) {
+        return Err(ApiError::bad_input(format!(
+            "{scope} on {capability} needs the {scope} scope too: the scopes say what the token \
+             may do, the capabilities where"
+        )));
+    }
     let mut scope_list: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     scope_list.sort_unstable();
     scope_list.dedup();
+    let grants: Vec<String> = limits
+        .grants
+        .iter()
+        .map(|(capability, scope)| format!("{capability}:{scope}"))
+        .collect();
+    let mut events: Vec<&str> = limits.events.iter().map(|e| e.as_str()).collect();
+    events.sort_unstable();
+    events.dedup();
     let secret = format!("{API_TOKEN_PREFIX}{}", random_secret());
     let txn = begin_write(db).await?;
     let token = api_token::ActiveModel {
@@ -45,6 +60,8 @@ pub async fn create(
         name: Set(name.to_owned()),
         secret_hash: Set(secret_hash(&secret)),
         scopes: Set(scope_list.join(",")),
+        capabilities: Set(grants.join(",")),
+        events: Set(events.join(",")),
         expires_at: Set(expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -57,7 +74,8 @@ pub async fn create(
         &txn,
         meta,
         Change::new("api_token.create", "ApiToken", token.id).after(
-            &json!({"name": token.name, "scopes": token.scopes, "expiresAt": token.expires_at}),
+            &json!({"name": token.name, "scopes": token.scopes, "capabilities": token.capabilities,
+                "events": token.events, "expiresAt": token.expires_at}),
         ),
     )
     .await?;

@@ -10,12 +10,13 @@ pub mod throttle;
 
 use crate::entities::api_token;
 use crate::error::{ApiError, ApiResult};
-use crate::tenancy::{Actor, Principal};
+use crate::tenancy::{Actor, Principal, TokenLimits};
 use chrono::Utc;
-use firstpass_shared::domain::{OrgKind, Role, Scope};
+use firstpass_shared::domain::{Capability, OrgKind, Role, Scope};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every API token secret starts with this, so it cannot be mistaken for a JWT.
@@ -92,6 +93,8 @@ struct TokenPrincipal {
     id: Uuid,
     name: String,
     scopes: String,
+    capabilities: String,
+    events: String,
     organization_id: Uuid,
     revoked_at: Option<chrono::DateTime<Utc>>,
     expires_at: Option<chrono::DateTime<Utc>>,
@@ -139,7 +142,8 @@ async fn access_token_actor(
 async fn api_token_actor(db: &DatabaseConnection, secret: &str) -> ApiResult<Option<Actor>> {
     let found = TokenPrincipal::find_by_statement(crate::db::statement(
         db.get_database_backend(),
-        "SELECT t.id, t.name, t.scopes, t.organization_id, t.revoked_at, t.expires_at, \
+        "SELECT t.id, t.name, t.scopes, t.capabilities, t.events, t.organization_id, \
+         t.revoked_at, t.expires_at, \
          t.last_used_at, o.kind AS org_kind \
          FROM api_tokens t JOIN organizations o ON o.id = t.organization_id \
          WHERE t.secret_hash = ?",
@@ -161,6 +165,10 @@ async fn api_token_actor(db: &DatabaseConnection, secret: &str) -> ApiResult<Opt
             id: token.id,
             name: token.name,
             scopes: parse_scopes(&token.scopes)?,
+            limits: TokenLimits {
+                grants: parse_grants(&token.capabilities)?,
+                events: crate::webhooks::model::parse_events(&token.events)?,
+            },
         },
     };
     if token
@@ -185,6 +193,22 @@ pub fn parse_scopes(text: &str) -> ApiResult<Vec<Scope>> {
     text.split(',')
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<Scope>().map_err(ApiError::internal))
+        .collect()
+}
+
+/// Parses stored `CAPABILITY:SCOPE` grants.
+pub fn parse_grants(text: &str) -> ApiResult<BTreeMap<Capability, Scope>> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|grant| {
+            let (capability, scope) = grant
+                .split_once(':')
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad grant {grant:?}")))?;
+            Ok((
+                capability.parse().map_err(ApiError::internal)?,
+                scope.parse().map_err(ApiError::internal)?,
+            ))
+        })
         .collect()
 }
 

@@ -250,6 +250,11 @@ pub async fn csv(
     query: Result<Query<ImpactQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let result = async {
+        crate::policy::require_capability(
+            &actor,
+            firstpass_shared::domain::Capability::Production,
+            firstpass_shared::domain::Scope::Read,
+        )?;
         let Ok(Query(query)) = query else {
             return Err(ApiError::bad_input("give mpn and lotCode"));
         };

@@ -17,6 +17,11 @@ pub struct Model {
     pub secret_hash: String,
     /// Comma-separated `Scope` spellings.
     pub scopes: String,
+    /// Comma-separated `CAPABILITY:SCOPE` grants (`PRODUCTION:WRITE`); empty: the scopes hold
+    /// for every capability.
+    pub capabilities: String,
+    /// Comma-separated webhook event spellings whose endpoints the token may manage.
+    pub events: String,
     /// After this the token no longer works; `None` means it does not expire.
     pub expires_at: Option<DateTimeUtc>,
     /// Last time the token authenticated a request.

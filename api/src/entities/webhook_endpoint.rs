@@ -21,7 +21,7 @@ pub struct Model {
     pub secret: String,
     /// Paused endpoints receive nothing.
     pub active: bool,
-    /// The admin who created it.
+    /// The admin (user id) or API token (token id) that created it.
     pub created_by: Uuid,
     /// When it was created.
     pub created_at: DateTimeUtc,

@@ -16,6 +16,11 @@ use firstpass_shared::words::{humanize, measurement_rows};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 async fn report_for(state: &HttpState, actor: &Actor, id: &str) -> ApiResult<fai_report::Model> {
+    crate::policy::require_capability(
+        actor,
+        firstpass_shared::domain::Capability::Fai,
+        firstpass_shared::domain::Scope::Read,
+    )?;
     let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound("FAI report"))?;
     service::load(&state.app.db, actor, id).await
 }

@@ -43,6 +43,11 @@ pub async fn download(
     Reader(actor): Reader,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    crate::policy::require_capability(
+        &actor,
+        firstpass_shared::domain::Capability::Packages,
+        firstpass_shared::domain::Scope::Read,
+    )?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("file"))?;
     let file = actor
         .load::<package_file::Entity>(&state.app.db, id)

@@ -11,6 +11,21 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use firstpass_shared::words::humanize;
 
+/// The shipment of a download, for a caller who may read shipping.
+async fn shipment_for(
+    state: &HttpState,
+    actor: &crate::tenancy::Actor,
+    id: &str,
+) -> Result<crate::entities::shipment::Model, ApiError> {
+    crate::policy::require_capability(
+        actor,
+        firstpass_shared::domain::Capability::Shipping,
+        firstpass_shared::domain::Scope::Read,
+    )?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound("shipment"))?;
+    service::shipment(&state.app.db, actor, id).await
+}
+
 /// `GET /shipments/{id}/certificate.pdf`: signed or not yet (then it says so).
 pub async fn certificate_pdf(
     State(state): State<HttpState>,
@@ -18,8 +33,7 @@ pub async fn certificate_pdf(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("shipment"))?;
-        let row = service::shipment(&state.app.db, &actor, id).await?;
+        let row = shipment_for(&state, &actor, &id).await?;
         let certificate = certificate::certificate(&state.app.db, &row).await?;
         let (hash, signatures) = certificate::signatures(&state.app.db, &certificate).await?;
         Ok::<_, ApiError>(render(&certificate, &hash, &signatures))
@@ -38,8 +52,7 @@ pub async fn asn_csv(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("shipment"))?;
-        let row = service::shipment(&state.app.db, &actor, id).await?;
+        let row = shipment_for(&state, &actor, &id).await?;
         let asn = service::asn(&state.app.db, &row).await?;
         Ok::<_, ApiError>(service::asn_csv(&asn))
     }

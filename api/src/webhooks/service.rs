@@ -2,14 +2,14 @@
 //! Org admins only; every change is audited.
 
 use super::address::check_url;
-use super::model::{WebhookDeliveryStatus, WebhookEvent};
+use super::model::{parse_events, WebhookDeliveryStatus, WebhookEvent};
 use crate::audit::{self, AuditMeta, Change};
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::entities::{outbox_event, webhook_delivery, webhook_endpoint};
 use crate::error::{ApiError, ApiResult};
-use crate::policy::{authorize, Action};
-use crate::tenancy::{Actor, Tenanted};
+use crate::policy::authorize_webhooks;
+use crate::tenancy::{Actor, Principal, Tenanted};
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
@@ -74,6 +74,31 @@ fn event_list(events: &[WebhookEvent]) -> ApiResult<String> {
         .join(","))
 }
 
+/// Whether `actor` manages `endpoint`: an admin every endpoint of the organization, an API
+/// token those whose events it was all given.
+fn manages(actor: &Actor, endpoint: &webhook_endpoint::Model) -> ApiResult<bool> {
+    match actor.token_limits() {
+        None => Ok(true),
+        Some(limits) => Ok(parse_events(&endpoint.events)?
+            .iter()
+            .all(|e| limits.events.contains(e))),
+    }
+}
+
+/// An endpoint `actor` manages; one it may not manage reads as missing, like a foreign one.
+async fn managed(
+    db: &impl sea_orm::ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<webhook_endpoint::Model> {
+    let endpoint = actor.load::<webhook_endpoint::Entity>(db, id).await?;
+    if manages(actor, &endpoint)? {
+        Ok(endpoint)
+    } else {
+        Err(ApiError::NotFound("webhook endpoint"))
+    }
+}
+
 /// Registers an endpoint; answers the row and its signing secret (shown once).
 pub async fn create(
     state: &AppState,
@@ -83,10 +108,10 @@ pub async fn create(
     description_text: Option<&str>,
     meta: &AuditMeta,
 ) -> ApiResult<(webhook_endpoint::Model, String)> {
-    authorize(actor, Action::ManageWebhooks)?;
-    let creator = actor
-        .user_id()
-        .ok_or_else(|| ApiError::forbidden("API tokens may not manage webhooks"))?;
+    authorize_webhooks(actor, events)?;
+    let creator = match &actor.principal {
+        Principal::User { id, .. } | Principal::ApiToken { id, .. } => *id,
+    };
     let url = check_url(url, state.webhooks.allow_private()).await?;
     let events = event_list(events)?;
     let description = description(description_text)?;
@@ -149,7 +174,7 @@ pub async fn update(
     changes: EndpointChanges<'_>,
     meta: &AuditMeta,
 ) -> ApiResult<webhook_endpoint::Model> {
-    authorize(actor, Action::ManageWebhooks)?;
+    authorize_webhooks(actor, changes.events.unwrap_or_default())?;
     let url = match changes.url {
         Some(url) => Some(check_url(url, state.webhooks.allow_private()).await?),
         None => None,
@@ -160,7 +185,7 @@ pub async fn update(
         .map(|d| description(Some(d)))
         .transpose()?;
     let txn = begin_write(&state.db).await?;
-    let before = actor.load::<webhook_endpoint::Entity>(&txn, id).await?;
+    let before = managed(&txn, actor, id).await?;
     let mut active: webhook_endpoint::ActiveModel = before.clone().into();
     if let Some(url) = url {
         active.url = Set(url.to_string());
@@ -190,9 +215,9 @@ pub async fn update(
 
 /// Removes an endpoint of the admin's organization with its deliveries.
 pub async fn delete(state: &AppState, actor: &Actor, id: Uuid, meta: &AuditMeta) -> ApiResult<()> {
-    authorize(actor, Action::ManageWebhooks)?;
+    authorize_webhooks(actor, &[])?;
     let txn = begin_write(&state.db).await?;
-    let row = actor.load::<webhook_endpoint::Entity>(&txn, id).await?;
+    let row = managed(&txn, actor, id).await?;
     webhook_delivery::Entity::delete_many()
         .filter(webhook_delivery::Column::EndpointId.eq(row.id))
         .exec(&txn)
@@ -213,12 +238,19 @@ pub async fn delete(state: &AppState, actor: &Actor, id: Uuid, meta: &AuditMeta)
 
 /// The organization's endpoints, oldest first.
 pub async fn list(state: &AppState, actor: &Actor) -> ApiResult<Vec<webhook_endpoint::Model>> {
-    authorize(actor, Action::ManageWebhooks)?;
-    Ok(actor
+    authorize_webhooks(actor, &[])?;
+    let rows = actor
         .select::<webhook_endpoint::Entity>()
         .order_by_asc(webhook_endpoint::Column::Id)
         .all(&state.db)
-        .await?)
+        .await?;
+    let mut mine = Vec::with_capacity(rows.len());
+    for row in rows {
+        if manages(actor, &row)? {
+            mine.push(row);
+        }
+    }
+    Ok(mine)
 }
 
 /// An endpoint's deliveries, newest first, each with its event's spelling.
@@ -228,10 +260,8 @@ pub async fn deliveries(
     endpoint_id: Uuid,
     first: Option<i32>,
 ) -> ApiResult<Vec<(webhook_delivery::Model, String)>> {
-    authorize(actor, Action::ManageWebhooks)?;
-    let endpoint = actor
-        .load::<webhook_endpoint::Entity>(&state.db, endpoint_id)
-        .await?;
+    authorize_webhooks(actor, &[])?;
+    let endpoint = managed(&state.db, actor, endpoint_id).await?;
     let limit = match first {
         None => 50,
         Some(n) if n >= 1 && (n as u64) <= MAX_LISTED => n as u64,
@@ -273,11 +303,12 @@ pub async fn redeliver(
     delivery_id: Uuid,
     meta: &AuditMeta,
 ) -> ApiResult<(webhook_delivery::Model, String)> {
-    authorize(actor, Action::ManageWebhooks)?;
+    authorize_webhooks(actor, &[])?;
     let txn = begin_write(&state.db).await?;
     let row = actor
         .load::<webhook_delivery::Entity>(&txn, delivery_id)
         .await?;
+    managed(&txn, actor, row.endpoint_id).await?;
     let event = outbox_event::Entity::find_by_id(row.event_id)
         .one(&txn)
         .await?

@@ -154,3 +154,172 @@ async fn mutations_leave_an_audit_trail_that_pages() {
         .await;
     assert_eq!(too_many.code(), Some("BAD_USER_INPUT"));
 }
+
+const LIMITED: &str = "mutation($name: String!, $scopes: [Scope!]!, $caps: [CapabilityGrantInput!]!, $events: [WebhookEvent!]!) {
+  createApiToken(name: $name, scopes: $scopes, capabilities: $caps, events: $events) {
+    secret token { scopes capabilities { capability scope } events } } }";
+
+/// Whether `answer` is refused with FORBIDDEN and a message naming `capability`.
+fn refused_on(answer: &crate::harness::Gql, capability: &str) -> bool {
+    answer.code() == Some("FORBIDDEN")
+        && answer.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(capability))
+}
+
+#[tokio::test]
+async fn a_token_limited_to_capabilities_and_events_reaches_nothing_else() {
+    let app = TestApp::spawn().await;
+    app.state.webhooks.set_allow_private(true);
+    let admin = app.token(who::EMS_ADMIN).await;
+    let package = app.accepted_package("GW-SCOPE").await;
+    let pm = app.token(who::EMS_PM).await;
+    let build = app
+        .gql(Some(&pm), "mutation($i: CreateBuildInput!) { createBuild(input: $i) { id } }",
+            json!({"i": {"packageId": package, "phase": "PILOT", "quantity": 2, "dueDate": "2099-06-30",
+                "routing": [{"kind": "SMT_TOP", "name": "SMT"}]}}))
+        .await
+        .data()["createBuild"]["id"]
+        .clone();
+    app.gql(Some(&pm), "mutation($b: ID!) { serializeUnits(buildId: $b, count: 2, pattern: \"SC-{SEQ:2}\") { serial } }", json!({"b": build}))
+        .await
+        .data();
+
+    // A WRITE grant needs the WRITE scope too.
+    let inconsistent = app
+        .gql(
+            Some(&admin),
+            LIMITED,
+            json!({"name": "bad", "scopes": ["READ"],
+            "caps": [{"capability": "PRODUCTION", "scope": "WRITE"}], "events": []}),
+        )
+        .await;
+    assert_eq!(
+        inconsistent.code(),
+        Some("BAD_USER_INPUT"),
+        "{}",
+        inconsistent.body
+    );
+
+    // The MES may write production and read quality, and manage its NCR webhooks.
+    let created = app
+        .gql(Some(&admin), LIMITED, json!({"name": "MES", "scopes": ["READ", "WRITE"],
+            "caps": [{"capability": "PRODUCTION", "scope": "WRITE"}, {"capability": "QUALITY", "scope": "READ"}],
+            "events": ["NCR_OPENED", "NCR_CLOSED"]}))
+        .await;
+    let created = created.data()["createApiToken"].clone();
+    assert_eq!(
+        created["token"]["capabilities"],
+        json!([{"capability": "PRODUCTION", "scope": "WRITE"}, {"capability": "QUALITY", "scope": "READ"}])
+    );
+    assert_eq!(
+        created["token"]["events"],
+        json!(["NCR_CLOSED", "NCR_OPENED"])
+    );
+    let mes = created["secret"].as_str().expect("secret").to_owned();
+
+    // Granted: production reads and writes, quality reads, and what every reader sees.
+    let read = app
+        .gql(
+            Some(&mes),
+            "query($b: ID!) { build(id: $b) { units { serial } } ncrs { id } users { email } }",
+            json!({"b": build}),
+        )
+        .await;
+    assert_eq!(
+        read.data()["build"]["units"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let recorded = app
+        .gql(Some(&mes), "mutation { recordStationResult(input: {serial: \"SC-01\", station: \"SMT\", result: PASS}) { unit { status } } }", json!({}))
+        .await;
+    recorded.data();
+
+    // Not granted: packages (also one step down from a build, and behind a fragment), supply
+    // writes, and FAI reads.
+    for query in [
+        "{ products { pageInfo { hasNextPage } } }",
+        "query($b: ID!) { build(id: $b) { package { revision } } }",
+        "query { ...Everything } fragment Everything on Query { npiPackages { pageInfo { hasNextPage } } }",
+        "query($b: ID!) { build(id: $b) { id ... on Build { package { id } } } }",
+    ] {
+        let answer = app.gql(Some(&mes), query, json!({"b": build})).await;
+        assert!(refused_on(&answer, "PACKAGES"), "{query}: {}", answer.body);
+    }
+    let supply = app
+        .gql(
+            Some(&mes),
+            "mutation { setAttritionRate(partClass: CHIP_PASSIVE, percent: 0.5) { percent } }",
+            json!({}),
+        )
+        .await;
+    assert!(refused_on(&supply, "SUPPLY"), "{}", supply.body);
+    let fai = app
+        .gql(
+            Some(&mes),
+            "{ faiReports { pageInfo { hasNextPage } } }",
+            json!({}),
+        )
+        .await;
+    assert!(refused_on(&fai, "FAI"), "{}", fai.body);
+    // The same for a plain download.
+    let csv = app
+        .http
+        .get(format!(
+            "{}/shipments/{}/asn.csv",
+            app.base,
+            uuid::Uuid::nil()
+        ))
+        .bearer_auth(&mes)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(csv.status(), 403);
+
+    // Webhooks: the MES registers its own for the events it was given, and no others; the
+    // admin's other endpoints read as missing to it.
+    let create = "mutation($e: [WebhookEvent!]!) { createWebhookEndpoint(url: \"http://127.0.0.1:9/mes\", events: $e) { endpoint { id } } }";
+    let own = app
+        .gql(Some(&mes), create, json!({"e": ["NCR_OPENED"]}))
+        .await;
+    let own_id = own.data()["createWebhookEndpoint"]["endpoint"]["id"].clone();
+    let other = app
+        .gql(Some(&mes), create, json!({"e": ["BUILD_CREATED"]}))
+        .await;
+    assert_eq!(other.code(), Some("FORBIDDEN"), "{}", other.body);
+    let admins = app
+        .gql(Some(&admin), create, json!({"e": ["BUILD_CREATED"]}))
+        .await;
+    let admins_id = admins.data()["createWebhookEndpoint"]["endpoint"]["id"].clone();
+    let listed = app
+        .gql(Some(&mes), "{ webhookEndpoints { id } }", json!({}))
+        .await;
+    assert_eq!(listed.data()["webhookEndpoints"], json!([{"id": own_id}]));
+    let delete = "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }";
+    let foreign = app.gql(Some(&mes), delete, json!({"id": admins_id})).await;
+    assert_eq!(foreign.code(), Some("NOT_FOUND"), "{}", foreign.body);
+    app.gql(Some(&mes), delete, json!({"id": own_id}))
+        .await
+        .data();
+
+    // A token given no events manages no webhooks; an unlimited token reaches every capability.
+    let plain = app
+        .gql(
+            Some(&admin),
+            CREATE,
+            json!({"name": "ERP", "scopes": ["READ", "WRITE"]}),
+        )
+        .await;
+    let plain = plain.data()["createApiToken"]["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let no_hooks = app
+        .gql(Some(&plain), create, json!({"e": ["NCR_OPENED"]}))
+        .await;
+    assert_eq!(no_hooks.code(), Some("FORBIDDEN"), "{}", no_hooks.body);
+    let everything = app
+        .gql(Some(&plain), "query($b: ID!) { build(id: $b) { package { revision } } products { pageInfo { hasNextPage } } }", json!({"b": build}))
+        .await;
+    everything.data();
+}
