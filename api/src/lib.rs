@@ -34,6 +34,7 @@ pub mod pdf;
 pub mod policy;
 pub mod quality;
 pub mod schema;
+pub mod search;
 pub mod server;
 pub mod shipping;
 pub mod signing;

@@ -10,7 +10,7 @@
 use fantoccini::{Client, Locator};
 use firstpass_e2e::browser::{
     accepted_package, at_both_widths, click, fill, find, open, serve_demo, set_value, sign_in,
-    sign_out, skip, wait_text, Api, Browser, DEMO_PASSWORD,
+    sign_out, skip, wait_count, wait_text, Api, Browser, DEMO_PASSWORD,
 };
 use firstpass_e2e::TestDb;
 use firstpass_shared::cad::fixtures::{board, Style};
@@ -238,6 +238,17 @@ async fn an_ncr_from_a_defect_to_the_closure_of_its_8d_on_both_sides() {
         click(&client, &format!("{first_row} [data-testid=char-ncr-link]")).await;
         wait_text(&client, "#ncr-fai", "FAI characteristic 1").await;
         find(&client, "[data-testid=ncr-item][data-contained=true]").await;
+
+        // Lists are searched: the NCRs in the browser, the builds on the server.
+        open(&client, &base, "/ncrs").await;
+        wait_text(&client, "#ncrs-count", "2 of 2").await;
+        set_value(&client, "#ncrs-search", "characteristic").await;
+        wait_text(&client, "#ncrs-count", "1 of 2").await;
+        open(&client, &base, "/builds").await;
+        set_value(&client, "#builds-search", "no such part").await;
+        find(&client, "#no-builds").await;
+        set_value(&client, "#builds-search", "QA-1").await;
+        wait_count(&client, "[data-testid=build-row]", 1).await;
     })
     .await;
 }

@@ -137,3 +137,32 @@ mod tests {
         assert!(matches("", &["anything"]));
     }
 }
+
+/// A search box for a list searched on the server: the search is applied when Enter is pressed
+/// or the field is left (or cleared), not on every keystroke.
+#[component]
+pub fn ServerSearch(
+    /// The input's id.
+    id: &'static str,
+    /// What may be searched for.
+    placeholder: &'static str,
+    /// The search applied to the list.
+    applied: RwSignal<String>,
+) -> impl IntoView {
+    let typed = RwSignal::new(applied.get_untracked());
+    let apply = move || {
+        let text = typed.get_untracked().trim().to_owned();
+        if applied.get_untracked() != text {
+            applied.set(text);
+        }
+    };
+    view! {
+        <div class="field inline">
+            <label for=id>"Search"</label>
+            <input id=id type="search" placeholder=placeholder bind:value=typed
+                on:change=move |_| apply()
+                on:search=move |_: web_sys::Event| apply()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { apply() } />
+        </div>
+    }
+}

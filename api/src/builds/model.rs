@@ -259,6 +259,8 @@ pub struct BuildFilter {
     pub phase: Option<BuildPhase>,
     /// Only builds of this package revision.
     pub package_id: Option<ID>,
+    /// Every word appears in the product's part number or name (case-insensitive).
+    pub search: Option<String>,
 }
 
 /// A build (work order).

@@ -92,6 +92,13 @@ impl BuildsQuery {
             select =
                 select.filter(build::Column::PackageId.eq(parse_id(package_id, "NPI package")?));
         }
+        let words = crate::search::patterns(filter.search.as_deref())?;
+        select = select.filter(crate::search::every_word(&words, |word| {
+            sea_orm::Condition::all().add(
+                build::Column::ProductId
+                    .in_subquery(crate::packages::resolver::products_matching(word)),
+            )
+        }));
         if let Some(cursor) = after.as_deref() {
             select = select.filter(build::Column::Id.lt(decode_cursor(cursor)?));
         }

@@ -360,6 +360,9 @@ pub struct FaiReportFilter {
     pub status: Option<FaiStatus>,
     /// Only reports of this build.
     pub build_id: Option<ID>,
+    /// Every word appears in the inspected unit's serial or the product's part number or name
+    /// (case-insensitive).
+    pub search: Option<String>,
 }
 
 crate::connection!(FaiReportConnection, FaiReportEdge, FaiReport, "FAI reports");

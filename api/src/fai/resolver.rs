@@ -47,6 +47,39 @@ impl FaiQuery {
         if let Some(build_id) = &filter.build_id {
             select = select.filter(fai_report::Column::BuildId.eq(parse_id(build_id, "build")?));
         }
+        let words = crate::search::patterns(filter.search.as_deref())?;
+        select =
+            select.filter(crate::search::every_word(&words, |word| {
+                use crate::entities::{npi_package, unit};
+                use sea_orm::sea_query::{ExprTrait, Query};
+                sea_orm::Condition::any()
+                    // The report's own unit, by primary key: never a scan of every unit.
+                    .add(sea_orm::sea_query::Expr::exists(
+                        Query::select()
+                            .expr(sea_orm::sea_query::Expr::val(1))
+                            .from(unit::Entity)
+                            .and_where(
+                                sea_orm::sea_query::Expr::col((unit::Entity, unit::Column::Id))
+                                    .equals((fai_report::Entity, fai_report::Column::UnitId)),
+                            )
+                            .and_where(crate::search::like(
+                                (unit::Entity, unit::Column::Serial),
+                                word,
+                            ))
+                            .to_owned(),
+                    ))
+                    .add(
+                        fai_report::Column::PackageId.in_subquery(
+                            Query::select()
+                                .column(npi_package::Column::Id)
+                                .from(npi_package::Entity)
+                                .and_where(npi_package::Column::ProductId.in_subquery(
+                                    crate::packages::resolver::products_matching(word),
+                                ))
+                                .to_owned(),
+                        ),
+                    )
+            }));
         if let Some(cursor) = after.as_deref() {
             select = select.filter(fai_report::Column::Id.lt(decode_cursor(cursor)?));
         }

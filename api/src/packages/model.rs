@@ -815,6 +815,9 @@ pub struct ProductFilter {
 /// Filters for `npiPackages`.
 #[derive(InputObject, Debug, Default)]
 pub struct NpiPackageFilter {
+    /// Every word appears in the revision or the product's part number or name
+    /// (case-insensitive).
+    pub search: Option<String>,
     /// Only packages in this status.
     pub status: Option<PackageStatus>,
     /// Only revisions of this product.

@@ -13,10 +13,10 @@ use crate::entities::{npi_package, product};
 use crate::error::ApiError;
 use crate::ids::parse_id;
 use crate::pagination::{clamp_first, decode_cursor, page};
+use crate::search;
 use async_graphql::{Context, Object, Result, Upload, ID};
 use firstpass_shared::cad::compare::Tolerances;
 use firstpass_shared::text::DisplayName;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 
 /// Package queries.
@@ -37,18 +37,12 @@ impl PackagesQuery {
         let actor = ctx.reader()?;
         let limit = clamp_first(first)?;
         let mut select = actor.select::<product::Entity>();
-        if let Some(search) = filter
-            .and_then(|f| f.search)
-            .filter(|s| !s.trim().is_empty())
-        {
-            let pattern = format!("%{}%", search.trim().to_lowercase());
-            let lower = |column: product::Column| Expr::expr(Func::lower(Expr::col(column)));
-            select = select.filter(
-                Condition::any()
-                    .add(lower(product::Column::PartNumber).like(pattern.clone()))
-                    .add(lower(product::Column::Name).like(pattern)),
-            );
-        }
+        let words = search::patterns(filter.and_then(|f| f.search).as_deref())?;
+        select = select.filter(search::every_word(&words, |word| {
+            Condition::any()
+                .add(search::like(product::Column::PartNumber, word))
+                .add(search::like(product::Column::Name, word))
+        }));
         if let Some(cursor) = after.as_deref() {
             select = select.filter(product::Column::Id.lt(decode_cursor(cursor)?));
         }
@@ -106,6 +100,12 @@ impl PackagesQuery {
             let class: firstpass_shared::domain::IpcClass = class;
             select = select.filter(npi_package::Column::IpcClass.eq(class));
         }
+        let words = search::patterns(filter.search.as_deref())?;
+        select = select.filter(search::every_word(&words, |word| {
+            Condition::any()
+                .add(search::like(npi_package::Column::Revision, word))
+                .add(npi_package::Column::ProductId.in_subquery(products_matching(word)))
+        }));
         if let Some(cursor) = after.as_deref() {
             select = select.filter(npi_package::Column::Id.lt(decode_cursor(cursor)?));
         }
@@ -387,4 +387,17 @@ impl PackagesMutation {
         let id = parse_id(&package_id, "NPI package")?;
         Ok(compare::set_effectivity(ctx.state(), actor, id, input, &ctx.audit_meta(actor)).await?)
     }
+}
+
+/// The ids of the products whose part number or name contains a search word (a LIKE pattern).
+pub fn products_matching(word: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(product::Column::Id)
+        .from(product::Entity)
+        .cond_where(
+            Condition::any()
+                .add(search::like(product::Column::PartNumber, word))
+                .add(search::like(product::Column::Name, word)),
+        )
+        .to_owned()
 }

@@ -670,3 +670,85 @@ where
         }
     }
 }
+
+#[tokio::test]
+async fn builds_packages_and_fai_reports_are_searched_by_every_word() {
+    let app = TestApp::spawn().await;
+    let pm = app.token(who::EMS_PM).await;
+    let quality = app.token(who::EMS_QUALITY).await;
+    let alpha = app.accepted_package("SRCH-ALPHA").await;
+    let beta = app.accepted_package("SRCH-BETA").await;
+    let alpha_build = create_build(&app, &pm, &alpha, "PILOT", 2).await["id"]
+        .as_str()
+        .expect("build")
+        .to_owned();
+    create_build(&app, &pm, &beta, "PILOT", 2).await;
+    let serials = serialize(&app, &pm, &alpha_build, 2, "FIND-{SEQ:3}").await;
+    app.gql(Some(&quality), "mutation($i: CreateFaiReportInput!) { createFaiReport(input: $i) { id } }",
+        json!({"i": {"buildId": alpha_build, "serial": serials[1], "reason": "NEW_PART", "scope": "FULL"}}))
+        .await
+        .data();
+
+    let builds = "query($s: String) { builds(filter: {search: $s}) { edges { node { product { partNumber } } } } }";
+    let parts = |answer: &Value, list: &str, path: &[&str]| -> Vec<String> {
+        answer[list]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| {
+                path.iter()
+                    .fold(&e["node"], |v, k| &v[*k])
+                    .as_str()
+                    .expect("text")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let found = app.gql(Some(&pm), builds, json!({"s": "srch alpha"})).await;
+    assert_eq!(
+        parts(found.data(), "builds", &["product", "partNumber"]),
+        ["SRCH-ALPHA"]
+    );
+    let both = app.gql(Some(&pm), builds, json!({"s": "SRCH"})).await;
+    assert_eq!(
+        both.data()["builds"]["edges"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // `%` and `_` are letters like any other, not wildcards.
+    for literal in ["SRCH%", "SRCH_ALPHA"] {
+        let none = app.gql(Some(&pm), builds, json!({"s": literal})).await;
+        assert_eq!(none.data()["builds"]["edges"], json!([]), "{literal}");
+    }
+
+    let packages = "query($s: String) { npiPackages(filter: {search: $s}) { edges { node { product { partNumber } } } } }";
+    let found = app.gql(Some(&pm), packages, json!({"s": "beta"})).await;
+    assert_eq!(
+        parts(found.data(), "npiPackages", &["product", "partNumber"]),
+        ["SRCH-BETA"]
+    );
+
+    let reports = "query($s: String) { faiReports(filter: {search: $s}) { edges { node { unit { serial } } } } }";
+    let found = app
+        .gql(Some(&quality), reports, json!({"s": "find-002"}))
+        .await;
+    assert_eq!(
+        parts(found.data(), "faiReports", &["unit", "serial"]),
+        [serials[1].as_str()]
+    );
+    let by_product = app
+        .gql(Some(&quality), reports, json!({"s": "alpha"}))
+        .await;
+    assert_eq!(
+        by_product.data()["faiReports"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let nothing = app.gql(Some(&quality), reports, json!({"s": "beta"})).await;
+    assert_eq!(nothing.data()["faiReports"]["edges"], json!([]));
+
+    let long = app
+        .gql(Some(&pm), builds, json!({"s": "x".repeat(201)}))
+        .await;
+    assert_eq!(long.code(), Some("BAD_USER_INPUT"));
+}

@@ -12,7 +12,7 @@ use crate::routes::floor::{plans, FloorLinks};
 use crate::routes::products::Pager;
 use crate::routes::quality::{quality_refs, QualityLinks};
 use crate::session::Session;
-use crate::table::{matches, natural_cmp, Sort, SortHeader};
+use crate::table::{matches, natural_cmp, ServerSearch, Sort, SortHeader};
 use crate::ui::{from_wire, humanize, label, percent, wire, ErrorLine, Loading, WireBadge};
 
 /// Rows per page.
@@ -29,10 +29,12 @@ pub fn BuildsPage() -> impl IntoView {
     let session = Session::get();
     let status = RwSignal::new(String::new());
     let phase = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
     let cursors = RwSignal::new(vec![None::<String>]);
     Effect::new(move |_| {
         status.track();
         phase.track();
+        search.track();
         cursors.set(vec![None]);
     });
     let page = LocalResource::new(move || {
@@ -41,6 +43,7 @@ pub fn BuildsPage() -> impl IntoView {
             status: from_wire(&status.get()),
             phase: from_wire(&phase.get()),
             package_id: None,
+            search: Some(search.get()).filter(|s| !s.is_empty()),
         };
         session.run::<Builds>(builds::Variables {
             first: PAGE,
@@ -66,6 +69,7 @@ pub fn BuildsPage() -> impl IntoView {
                 </div>
             </div>
             <div class="filters" role="group" aria-label="Filters">
+                <ServerSearch id="builds-search" placeholder="Part number or name" applied=search />
                 <div class="field inline">
                     <label for="filter-build-status">"Status"</label>
                     <select id="filter-build-status" bind:value=status>

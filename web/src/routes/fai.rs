@@ -20,6 +20,7 @@ use crate::api::ops::{
 use crate::api::ApiError;
 use crate::routes::products::Pager;
 use crate::session::Session;
+use crate::table::ServerSearch;
 use crate::ui::{
     from_wire, human_size, humanize, label, short_time, wire, ErrorLine, Loading, WireBadge,
 };
@@ -57,9 +58,11 @@ fn role() -> Option<Role> {
 pub fn FaiListPage() -> impl IntoView {
     let session = Session::get();
     let status = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
     let cursors = RwSignal::new(vec![None::<String>]);
     Effect::new(move |_| {
         status.track();
+        search.track();
         cursors.set(vec![None]);
     });
     let page = LocalResource::new(move || {
@@ -70,6 +73,7 @@ pub fn FaiListPage() -> impl IntoView {
             filter: Some(fai_reports::FaiReportFilter {
                 status: from_wire(&status.get()),
                 build_id: None,
+                search: Some(search.get()).filter(|s| !s.is_empty()),
             }),
         })
     });
@@ -80,6 +84,7 @@ pub fn FaiListPage() -> impl IntoView {
         <section class="card" aria-labelledby="fai-title">
             <h1 id="fai-title">"First-article inspections"</h1>
             <div class="filters" role="group" aria-label="Filters">
+                <ServerSearch id="fai-search" placeholder="Serial, part number or name" applied=search />
                 <div class="field inline">
                     <label for="filter-fai-status">"Status"</label>
                     <select id="filter-fai-status" bind:value=status>

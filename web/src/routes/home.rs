@@ -262,6 +262,7 @@ fn FaiToSign(status: &'static str) -> impl IntoView {
             filter: Some(fai_reports::FaiReportFilter {
                 status: from_wire(status),
                 build_id: None,
+                search: None,
             }),
         })
     });

@@ -12,6 +12,7 @@ use crate::api::ops::{
 };
 use crate::routes::products::Pager;
 use crate::session::Session;
+use crate::table::ServerSearch;
 use crate::ui::{ipc_label, short_time, status_label, ErrorLine, Loading, StatusBadge};
 
 /// Rows per page.
@@ -23,11 +24,13 @@ pub fn PackagesPage() -> impl IntoView {
     let session = Session::get();
     let status = RwSignal::new(String::new());
     let ipc = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
     let cursors = RwSignal::new(vec![None::<String>]);
     // A new filter starts again at the first page.
     Effect::new(move |_| {
         status.track();
         ipc.track();
+        search.track();
         cursors.set(vec![None]);
     });
     let page = LocalResource::new(move || {
@@ -37,6 +40,7 @@ pub fn PackagesPage() -> impl IntoView {
             ipc_class: ipc.get().parse().ok().and_then(ipc_to_wire),
             product_id: None,
             ems_organization_id: None,
+            search: Some(search.get()).filter(|s| !s.is_empty()),
         };
         session.run::<Packages>(packages::Variables {
             first: PAGE,
@@ -60,6 +64,7 @@ pub fn PackagesPage() -> impl IntoView {
                 </Show>
             </div>
             <div class="filters" role="group" aria-label="Filters">
+                <ServerSearch id="packages-search" placeholder="Part number, name or revision" applied=search />
                 <div class="field inline">
                     <label for="filter-status">"Status"</label>
                     <select id="filter-status" bind:value=status>

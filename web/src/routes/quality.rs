@@ -19,6 +19,7 @@ use crate::api::ops::{
 };
 use crate::api::ApiError;
 use crate::session::Session;
+use crate::table::{matches, natural_cmp, Sort, SortHeader};
 use crate::ui::{from_wire, label, short_time, wire, ErrorLine, Loading};
 
 /// Whether the signed-in person leads quality at the EMS (quality, program manager, admin).
@@ -100,10 +101,89 @@ pub fn QualityLinks(items: Vec<QualityRef>, path: &'static str) -> impl IntoView
         .into_any()
 }
 
+/// How many of an NCR's items are still contained.
+fn contained(n: &crate::api::ops::ncrs::NcrsNcrs) -> usize {
+    n.items.iter().filter(|i| i.contained).count()
+}
+
+/// Severity as a rank, for sorting: minor, major, critical.
+fn severity_rank(n: &crate::api::ops::ncrs::NcrsNcrs) -> u8 {
+    match wire(&n.severity).as_str() {
+        "CRITICAL" => 2,
+        "MAJOR" => 1,
+        _ => 0,
+    }
+}
+
+/// The NCRs matching the search, in the chosen order (numbers in natural order).
+fn ncr_rows(
+    ncrs: &[crate::api::ops::ncrs::NcrsNcrs],
+    query: &str,
+    sort: Sort,
+) -> Vec<crate::api::ops::ncrs::NcrsNcrs> {
+    let mut rows: Vec<_> = ncrs
+        .iter()
+        .filter(|n| {
+            matches(
+                query,
+                &[&n.number, &n.title, &label(&n.severity), &label(&n.status)],
+            )
+        })
+        .cloned()
+        .collect();
+    rows.sort_by(|a, b| {
+        let order = match sort.column {
+            1 => natural_cmp(&a.title, &b.title),
+            2 => severity_rank(a).cmp(&severity_rank(b)),
+            3 => wire(&a.status).cmp(&wire(&b.status)),
+            4 => contained(a).cmp(&contained(b)),
+            5 => a.created_at.cmp(&b.created_at),
+            _ => std::cmp::Ordering::Equal,
+        };
+        sort.apply(order.then_with(|| natural_cmp(&a.number, &b.number)))
+    });
+    rows
+}
+
+/// The corrective actions matching the search, in the chosen order.
+fn capa_rows(
+    capas: &[crate::api::ops::capas::CapasCapas],
+    query: &str,
+    sort: Sort,
+) -> Vec<crate::api::ops::capas::CapasCapas> {
+    let mut rows: Vec<_> = capas
+        .iter()
+        .filter(|c| {
+            matches(
+                query,
+                &[&c.number, &c.title, &label(&c.kind), &label(&c.status)],
+            )
+        })
+        .cloned()
+        .collect();
+    rows.sort_by(|a, b| {
+        let order = match sort.column {
+            1 => natural_cmp(&a.title, &b.title),
+            2 => wire(&a.kind).cmp(&wire(&b.kind)),
+            3 => wire(&a.status).cmp(&wire(&b.status)),
+            4 => a.created_at.cmp(&b.created_at),
+            _ => std::cmp::Ordering::Equal,
+        };
+        sort.apply(order.then_with(|| natural_cmp(&a.number, &b.number)))
+    });
+    rows
+}
+
 /// `/ncrs`.
 #[component]
 pub fn NcrListPage() -> impl IntoView {
     let session = Session::get();
+    let query = RwSignal::new(String::new());
+    // Newest first until a header is clicked.
+    let sort = RwSignal::new(Sort {
+        column: 5,
+        ascending: false,
+    });
     let data = LocalResource::new(move || session.run::<Ncrs>(crate::api::ops::ncrs::Variables));
     let title = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -146,29 +226,45 @@ pub fn NcrListPage() -> impl IntoView {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
                 Some(Ok(d)) if d.ncrs.is_empty() => view! { <p class="muted" id="no-ncrs">"No NCR yet."</p> }.into_any(),
-                Some(Ok(d)) => view! {
-                    <div class="table-wrap">
-                        <table class="table" id="ncrs">
-                            <thead><tr>
-                                <th scope="col">"NCR"</th><th scope="col">"Title"</th><th scope="col">"Severity"</th>
-                                <th scope="col">"Status"</th><th scope="col" class="num">"Contained"</th><th scope="col">"Opened"</th>
-                            </tr></thead>
-                            <tbody>
-                                {d.ncrs.into_iter().map(|n| {
-                                    let (number, shown, href) = (n.number.clone(), n.number.clone(), format!("/ncrs/{}", n.id));
-                                    view! {
-                                    <tr data-testid="ncr-row" data-number=number>
-                                        <td><A href=href>{shown}</A></td>
-                                        <td>{n.title.clone()}</td>
-                                        <td>{label(&n.severity)}</td>
-                                        <td>{label(&n.status)}</td>
-                                        <td class="num">{n.items.iter().filter(|i| i.contained).count()}</td>
-                                        <td>{short_time(&n.created_at)}</td>
-                                    </tr>
-                                }}).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                Some(Ok(d)) => {
+                    let all = d.ncrs;
+                    let total = all.len();
+                    let counted = all.clone();
+                    let rows = move || ncr_rows(&all, &query.get(), sort.get()).into_iter().map(|n| {
+                        let (number, shown, href) = (n.number.clone(), n.number.clone(), format!("/ncrs/{}", n.id));
+                        view! {
+                            <tr data-testid="ncr-row" data-number=number>
+                                <td><A href=href>{shown}</A></td>
+                                <td>{n.title.clone()}</td>
+                                <td>{label(&n.severity)}</td>
+                                <td>{label(&n.status)}</td>
+                                <td class="num">{contained(&n)}</td>
+                                <td>{short_time(&n.created_at)}</td>
+                            </tr>
+                        }
+                    }).collect_view();
+                    view! {
+                        <div class="field inline">
+                            <label for="ncrs-search">"Search"</label>
+                            <input id="ncrs-search" type="search" placeholder="Number, title, severity, status" bind:value=query />
+                        </div>
+                        <p class="muted small" id="ncrs-count">
+                            {move || format!("{} of {total}", ncr_rows(&counted, &query.get(), sort.get()).len())}
+                        </p>
+                        <div class="table-wrap">
+                            <table class="table" id="ncrs">
+                                <thead><tr>
+                                    <SortHeader title="NCR" column=0 sort />
+                                    <SortHeader title="Title" column=1 sort />
+                                    <SortHeader title="Severity" column=2 sort />
+                                    <SortHeader title="Status" column=3 sort />
+                                    <SortHeader title="Contained" column=4 sort />
+                                    <SortHeader title="Opened" column=5 sort />
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    }.into_any()
                 }.into_any(),
             }}
         </section>
@@ -448,6 +544,11 @@ fn Notes(
 #[component]
 pub fn CapaListPage() -> impl IntoView {
     let session = Session::get();
+    let query = RwSignal::new(String::new());
+    let sort = RwSignal::new(Sort {
+        column: 4,
+        ascending: false,
+    });
     let data = LocalResource::new(move || session.run::<Capas>(crate::api::ops::capas::Variables));
     view! {
         <section class="card" aria-labelledby="capas-title">
@@ -456,16 +557,43 @@ pub fn CapaListPage() -> impl IntoView {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
                 Some(Ok(d)) if d.capas.is_empty() => view! { <p class="muted" id="no-capas">"No corrective action yet."</p> }.into_any(),
-                Some(Ok(d)) => view! {
-                    <ul class="plain" id="capas">
-                        {d.capas.into_iter().map(|c| view! {
-                            <li data-testid="capa-row">
-                                <A href=format!("/capas/{}", c.id)>{format!("{} · {}", c.number, c.title)}</A>
-                                <span class="muted small">{format!(" · {} · {} · {}", label(&c.kind), label(&c.status), short_time(&c.created_at))}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
+                Some(Ok(d)) => {
+                    let all = d.capas;
+                    let total = all.len();
+                    let counted = all.clone();
+                    let rows = move || capa_rows(&all, &query.get(), sort.get()).into_iter().map(|c| {
+                        let (number, shown, href) = (c.number.clone(), c.number.clone(), format!("/capas/{}", c.id));
+                        view! {
+                        <tr data-testid="capa-row" data-number=number>
+                            <td><A href=href>{shown}</A></td>
+                            <td>{c.title.clone()}</td>
+                            <td>{label(&c.kind)}</td>
+                            <td>{label(&c.status)}</td>
+                            <td>{short_time(&c.created_at)}</td>
+                        </tr>
+                    }}).collect_view();
+                    view! {
+                        <div class="field inline">
+                            <label for="capas-search">"Search"</label>
+                            <input id="capas-search" type="search" placeholder="Number, title, kind, status" bind:value=query />
+                        </div>
+                        <p class="muted small" id="capas-count">
+                            {move || format!("{} of {total}", capa_rows(&counted, &query.get(), sort.get()).len())}
+                        </p>
+                        <div class="table-wrap">
+                            <table class="table" id="capas">
+                                <thead><tr>
+                                    <SortHeader title="CAPA" column=0 sort />
+                                    <SortHeader title="Title" column=1 sort />
+                                    <SortHeader title="Asked by" column=2 sort />
+                                    <SortHeader title="Status" column=3 sort />
+                                    <SortHeader title="Opened" column=4 sort />
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
             }}
         </section>
     }
