@@ -6,7 +6,8 @@
 //! be mapped to that token (`mapCfxEndpoint`).
 //!
 //! Deliveries are taken unsettled, up to a batch at a time, and handed to
-//! [`super::ingest::ingest`] in one transaction. Only after the commit are they accepted; a
+//! [`super::ingest::ingest`] in one transaction; a second batch runs beside the first when the
+//! two name disjoint units. Only after the commit are they accepted; a
 //! batch the database could not take is released back to the queue and tried again. A crash
 //! between the commit and the acceptance makes the broker deliver those messages again, and
 //! then their `UniqueID`s are found already recorded: each message is recorded exactly once.
@@ -26,6 +27,7 @@ use fe2o3_amqp::types::messaging::Body;
 use fe2o3_amqp::types::primitives::Value as AmqpValue;
 use fe2o3_amqp::{Connection, Receiver, Session};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -144,7 +146,157 @@ fn json_of(body: &Body<AmqpValue>) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// One connection's life: attach, then take batches until something fails.
+/// Deliveries taken from the link, waiting to be settled.
+struct Batch {
+    infos: Vec<DeliveryInfo>,
+    messages: Vec<Option<Value>>,
+    /// The units the batch's messages name, or `None` when one names none (it may touch
+    /// anything, so it runs alone).
+    units: Option<HashSet<String>>,
+}
+
+/// A batch being taken in by its own task.
+struct InFlight {
+    task: tokio::task::JoinHandle<anyhow::Result<Vec<bool>>>,
+    infos: Vec<DeliveryInfo>,
+    units: Option<HashSet<String>>,
+}
+
+/// Every `UnitIdentifier` a message names, at any depth.
+fn unit_identifiers(value: &Value, into: &mut HashSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                match (key.as_str(), field) {
+                    ("UnitIdentifier", Value::String(serial)) => {
+                        into.insert(serial.trim().to_owned());
+                    }
+                    _ => unit_identifiers(field, into),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| unit_identifiers(v, into)),
+        _ => {}
+    }
+}
+
+/// The units a batch names; `None` when a CFX message in it names none (it may touch anything).
+fn units_of(messages: &[Option<Value>]) -> Option<HashSet<String>> {
+    let mut units = HashSet::new();
+    for message in messages.iter().flatten() {
+        let mut own = HashSet::new();
+        unit_identifiers(message, &mut own);
+        if own.is_empty() {
+            return None;
+        }
+        units.extend(own);
+    }
+    Some(units)
+}
+
+/// Whether two batches may be taken in side by side: they name disjoint units. Messages about
+/// the same unit are then applied in the order they came.
+fn independent(a: &Option<HashSet<String>>, b: &Option<HashSet<String>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.is_disjoint(b),
+        _ => false,
+    }
+}
+
+/// What a batch's task came to.
+type TaskOutcome = Result<anyhow::Result<Vec<bool>>, tokio::task::JoinError>;
+
+/// Settles a batch's deliveries by its outcome: accepted once stored, rejected when no CFX
+/// message of this EMS, released when the database failed (and then the error).
+async fn settle(
+    receiver: &mut Receiver,
+    infos: Vec<DeliveryInfo>,
+    outcome: TaskOutcome,
+) -> anyhow::Result<()> {
+    let outcome =
+        outcome.unwrap_or_else(|join| Err(anyhow::anyhow!("the batch's task failed: {join}")));
+    match outcome {
+        Ok(accepted) => {
+            let mut accept = Vec::with_capacity(infos.len());
+            let mut reject = Vec::new();
+            for (info, ok) in infos.into_iter().zip(accepted) {
+                if ok {
+                    accept.push(info);
+                } else {
+                    reject.push(info);
+                }
+            }
+            if !reject.is_empty() {
+                tracing::warn!(
+                    count = reject.len(),
+                    "CFX consumer: rejected deliveries that are no CFX message of this EMS"
+                );
+                receiver
+                    .reject_all(reject, None::<fe2o3_amqp::types::definitions::Error>)
+                    .await?;
+            }
+            receiver.accept_all(accept).await?;
+            Ok(())
+        }
+        Err(err) => {
+            receiver.release_all(infos).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Waits for a batch in flight, then settles it.
+async fn finish(receiver: &mut Receiver, flight: InFlight) -> anyhow::Result<()> {
+    let outcome = flight.task.await;
+    settle(receiver, flight.infos, outcome).await
+}
+
+/// The next batch: waits for a first delivery (settling the batch in flight if it finishes
+/// first), then takes what comes within the linger time, up to the batch size.
+async fn next_batch(
+    receiver: &mut Receiver,
+    config: &AmqpConfig,
+    in_flight: &mut Option<InFlight>,
+) -> anyhow::Result<Batch> {
+    let first = loop {
+        let Some(flight) = in_flight.as_mut() else {
+            break receiver.recv::<Body<AmqpValue>>().await?;
+        };
+        let finished = tokio::select! {
+            delivery = receiver.recv::<Body<AmqpValue>>() => break delivery?,
+            outcome = &mut flight.task => outcome,
+        };
+        // The batch in flight finished before anything new came: settle it, and wait on.
+        if let Some(done) = in_flight.take() {
+            settle(receiver, done.infos, finished).await?;
+        }
+    };
+    let mut infos: Vec<DeliveryInfo> = Vec::with_capacity(config.batch);
+    let mut messages: Vec<Option<Value>> = Vec::with_capacity(config.batch);
+    infos.push(DeliveryInfo::from(&first));
+    messages.push(json_of(first.body()));
+    let until = Instant::now() + config.linger;
+    while infos.len() < config.batch {
+        match tokio::time::timeout_at(until, receiver.recv::<Body<AmqpValue>>()).await {
+            Ok(delivery) => {
+                let delivery = delivery?;
+                infos.push(DeliveryInfo::from(&delivery));
+                messages.push(json_of(delivery.body()));
+            }
+            Err(_) => break,
+        }
+    }
+    let units = units_of(&messages);
+    Ok(Batch {
+        infos,
+        messages,
+        units,
+    })
+}
+
+/// One connection's life: attach, then take batches until something fails. Two batches are in
+/// flight at a time when they name disjoint units, so that the database stores one while the
+/// server prepares the next; a batch sharing a unit with the one in flight waits for it.
 async fn consume(state: &AppState, config: &AmqpConfig) -> anyhow::Result<()> {
     let mut connection = Connection::open("firstpass", config.url.as_str())
         .await
@@ -156,57 +308,36 @@ async fn consume(state: &AppState, config: &AmqpConfig) -> anyhow::Result<()> {
         .name("firstpass-cfx")
         .source(config.address.as_str())
         .sender_settle_mode(SenderSettleMode::Unsettled)
-        .credit_mode(CreditMode::Auto((config.batch * 2) as u32))
+        .credit_mode(CreditMode::Auto((config.batch * 3) as u32))
         .auto_accept(false)
         .attach(&mut session)
         .await
         .with_context(|| format!("attaching to {}", config.address))?;
     tracing::info!(address = %config.address, "CFX consumer: receiving");
     let bearer = format!("Bearer {}", config.token);
+    let mut in_flight: Option<InFlight> = None;
     loop {
-        let mut infos: Vec<DeliveryInfo> = Vec::with_capacity(config.batch);
-        let mut messages: Vec<Option<Value>> = Vec::with_capacity(config.batch);
-        let first = receiver.recv::<Body<AmqpValue>>().await?;
-        infos.push(DeliveryInfo::from(&first));
-        messages.push(json_of(first.body()));
-        let until = Instant::now() + config.linger;
-        while infos.len() < config.batch {
-            match tokio::time::timeout_at(until, receiver.recv::<Body<AmqpValue>>()).await {
-                Ok(delivery) => {
-                    let delivery = delivery?;
-                    infos.push(DeliveryInfo::from(&delivery));
-                    messages.push(json_of(delivery.body()));
-                }
-                Err(_) => break,
+        let batch = next_batch(&mut receiver, config, &mut in_flight).await?;
+        let previous = match in_flight.take() {
+            Some(previous) if independent(&previous.units, &batch.units) => Some(previous),
+            Some(previous) => {
+                finish(&mut receiver, previous).await?;
+                None
             }
+            None => None,
+        };
+        let task = tokio::spawn({
+            let (state, bearer, messages) = (state.clone(), bearer.clone(), batch.messages);
+            async move { take(&state, &bearer, &messages).await }
+        });
+        if let Some(previous) = previous {
+            finish(&mut receiver, previous).await?;
         }
-        match take(state, &bearer, &messages).await {
-            Ok(accepted) => {
-                let mut accept = Vec::with_capacity(infos.len());
-                let mut reject = Vec::new();
-                for (info, ok) in infos.into_iter().zip(accepted) {
-                    if ok {
-                        accept.push(info);
-                    } else {
-                        reject.push(info);
-                    }
-                }
-                if !reject.is_empty() {
-                    tracing::warn!(
-                        count = reject.len(),
-                        "CFX consumer: rejected deliveries that are no CFX message of this EMS"
-                    );
-                    receiver
-                        .reject_all(reject, None::<fe2o3_amqp::types::definitions::Error>)
-                        .await?;
-                }
-                receiver.accept_all(accept).await?;
-            }
-            Err(err) => {
-                receiver.release_all(infos).await?;
-                return Err(err);
-            }
-        }
+        in_flight = Some(InFlight {
+            task,
+            infos: batch.infos,
+            units: batch.units,
+        });
     }
 }
 
@@ -241,4 +372,43 @@ async fn take(
         .iter()
         .map(|m| m.is_some() && matches!(outcomes.next(), Some(Outcome::Stored(_))))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tested(serial: &str) -> Option<Value> {
+        Some(
+            json!({"MessageName": "CFX.Production.TestAndInspection.UnitsTested",
+            "MessageBody": {"TestedUnits": [{"UnitIdentifier": serial, "UnitPositionNumber": 1}]}}),
+        )
+    }
+
+    #[test]
+    fn batches_on_other_units_run_side_by_side_and_a_shared_unit_waits() {
+        let first = units_of(&[tested("GW-1"), tested("GW-2")]);
+        let second = units_of(&[tested("GW-3"), None]);
+        let retest = units_of(&[tested("GW-2")]);
+        assert_eq!(
+            second.as_ref().map(HashSet::len),
+            Some(1),
+            "not JSON: names nothing"
+        );
+        assert!(independent(&first, &second));
+        assert!(
+            !independent(&first, &retest),
+            "GW-2 again waits for its first result"
+        );
+    }
+
+    #[test]
+    fn a_message_naming_no_unit_runs_alone() {
+        let progress =
+            Some(json!({"MessageName": "CFX.Production.WorkStarted", "MessageBody": {}}));
+        let batch = units_of(&[tested("GW-1"), progress]);
+        assert_eq!(batch, None);
+        assert!(!independent(&batch, &units_of(&[tested("GW-9")])));
+    }
 }
