@@ -173,8 +173,71 @@ pub fn rows(event: &station_event::Model, steps: &[TestStep]) -> Vec<test_step::
         .collect()
 }
 
-/// Stores step rows, in multi-row inserts (a row binds 14 values).
+/// A step as a row of the JSON document that PostgreSQL unpacks.
+#[derive(serde::Serialize)]
+struct StepRow {
+    id: Uuid,
+    station_event_id: Uuid,
+    build_id: Uuid,
+    station_id: Uuid,
+    ems_id: Uuid,
+    position: i32,
+    name: String,
+    value: Option<f64>,
+    text_value: Option<String>,
+    unit: Option<String>,
+    low_limit: Option<f64>,
+    high_limit: Option<f64>,
+    result: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Stores step rows: on PostgreSQL as one JSON document unpacked by the database (a batch of
+/// results has thousands of steps, and binding 14 values a row cost more than storing them),
+/// elsewhere in multi-row inserts.
 pub async fn insert(db: &impl ConnectionTrait, rows: Vec<test_step::ActiveModel>) -> ApiResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let m: test_step::Model = sea_orm::TryIntoModel::try_into_model(row)?;
+                Ok(StepRow {
+                    id: m.id,
+                    station_event_id: m.station_event_id,
+                    build_id: m.build_id,
+                    station_id: m.station_id,
+                    ems_id: m.ems_id,
+                    position: m.position,
+                    name: m.name,
+                    value: m.value,
+                    text_value: m.text_value,
+                    unit: m.unit,
+                    low_limit: m.low_limit,
+                    high_limit: m.high_limit,
+                    result: m.result,
+                    created_at: m.created_at,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        let document = serde_json::to_string(&rows).map_err(ApiError::internal)?;
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "INSERT INTO test_steps (id, station_event_id, build_id, station_id, ems_id, position, \
+             name, value, text_value, unit, low_limit, high_limit, result, created_at) \
+             SELECT id, station_event_id, build_id, station_id, ems_id, position, name, value, \
+             text_value, unit, low_limit, high_limit, result, created_at \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, station_event_id uuid, \
+             build_id uuid, station_id uuid, ems_id uuid, position integer, name text, \
+             value double precision, text_value text, unit text, low_limit double precision, \
+             high_limit double precision, result text, created_at timestamptz)",
+            [document.into()],
+        ))
+        .await?;
+        return Ok(());
+    }
     for chunk in rows.chunks(1000) {
         test_step::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)

@@ -352,29 +352,11 @@ async fn attempt(
             updated_at: now,
         })
         .collect();
-    for chunk in rows.chunks(500) {
-        let active = chunk.iter().map(|row| cfx_message::ActiveModel {
-            id: Set(row.id),
-            ems_id: Set(row.ems_id),
-            unique_id: Set(row.unique_id.clone()),
-            source: Set(row.source.clone()),
-            message_name: Set(row.message_name.clone()),
-            body: Set(row.body.clone()),
-            status: Set(row.status.clone()),
-            reason: Set(row.reason.clone()),
-            attempts: Set(row.attempts),
-            created_at: Set(row.created_at),
-            updated_at: Set(row.updated_at),
-        });
-        if let Err(err) = cfx_message::Entity::insert_many(active)
-            .exec_without_returning(txn)
-            .await
-        {
-            return match err.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Ok(None),
-                _ => Err(err.into()),
-            };
-        }
+    if let Err(err) = store_messages(txn, &rows).await {
+        return match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Ok(None),
+            _ => Err(err.into()),
+        };
     }
 
     let mut stored: HashMap<usize, cfx_message::Model> = HashMap::new();
@@ -410,4 +392,54 @@ async fn attempt(
         }
     }
     Ok(Some((outcomes, builds)))
+}
+
+/// Keeps new messages with their outcomes: on PostgreSQL as one JSON document the database
+/// unpacks (their bodies make binding each value costly), elsewhere in multi-row inserts. The
+/// database's error is returned as it is, so that the caller tells a key race from a failure.
+async fn store_messages(
+    txn: &DatabaseTransaction,
+    rows: &[cfx_message::Model],
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let document =
+            serde_json::to_string(rows).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "INSERT INTO cfx_messages (id, ems_id, unique_id, source, message_name, body, status, \
+             reason, attempts, created_at, updated_at) \
+             SELECT id, ems_id, unique_id, source, message_name, body, status, reason, attempts, \
+             created_at, updated_at \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, ems_id uuid, unique_id text, \
+             source text, message_name text, body text, status text, reason text, \
+             attempts integer, created_at timestamptz, updated_at timestamptz)",
+            [document.into()],
+        ))
+        .await?;
+        return Ok(());
+    }
+    for chunk in rows.chunks(500) {
+        let active = chunk.iter().map(|row| cfx_message::ActiveModel {
+            id: Set(row.id),
+            ems_id: Set(row.ems_id),
+            unique_id: Set(row.unique_id.clone()),
+            source: Set(row.source.clone()),
+            message_name: Set(row.message_name.clone()),
+            body: Set(row.body.clone()),
+            status: Set(row.status.clone()),
+            reason: Set(row.reason.clone()),
+            attempts: Set(row.attempts),
+            created_at: Set(row.created_at),
+            updated_at: Set(row.updated_at),
+        });
+        cfx_message::Entity::insert_many(active)
+            .exec_without_returning(txn)
+            .await?;
+    }
+
+    Ok(())
 }

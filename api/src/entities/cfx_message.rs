@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `cfx_messages`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "cfx_messages")]
 pub struct Model {
     /// Primary key.
