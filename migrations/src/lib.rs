@@ -27,7 +27,6 @@ mod m0018_quality;
 mod m0019_capa;
 mod m0020_fai_ncr_link;
 mod m0021_token_limits;
-mod m0022_units_holder_index;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -55,7 +54,6 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_capa::Migration),
             Box::new(m0020_fai_ncr_link::Migration),
             Box::new(m0021_token_limits::Migration),
-            Box::new(m0022_units_holder_index::Migration),
         ]
     }
 }
