@@ -349,6 +349,8 @@ pub async fn seed_factory(db: &DatabaseConnection, units: u32) -> ApiResult<Fact
                 shipped_at: Set(None),
                 parent_unit_id: Set(None),
                 parent_position: Set(None),
+                top_unit_id: Set(None),
+                top_shipped_at: Set(None),
             })
             .collect();
         let unit_ids: Vec<Uuid> = unit_rows

@@ -159,17 +159,19 @@ async fn generate(db: &DatabaseConnection, n: u64) {
             values.push(now.into());
             values.push(shipment.into());
         }
+        // A board sits in its box, the box being its top unit, shipped.
         let parent = if shipped {
-            "NULL, NULL".to_owned()
+            "NULL, NULL, NULL, NULL".to_owned()
         } else {
-            values.push(box_build.into());
-            format!(
-                "(SELECT b.id FROM units b WHERE b.build_id = ? AND b.serial = {}), 'PCBA'",
+            let holder = format!(
+                "(SELECT b.id FROM units b WHERE b.build_id = ? AND b.serial = {})",
                 serial_of("B")
-            )
+            );
+            values.extend([box_build.into(), box_build.into(), now.into()]);
+            format!("{holder}, 'PCBA', {holder}, ?")
         };
         exec(db, &format!(
-            "INSERT INTO units (id, build_id, ems_id, serial, status, next_position, failed_ever, created_at, completed_at, shipped_at, shipment_id, parent_unit_id, parent_position) \
+            "INSERT INTO units (id, build_id, ems_id, serial, status, next_position, failed_ever, created_at, completed_at, shipped_at, shipment_id, parent_unit_id, parent_position, top_unit_id, top_shipped_at) \
              {with}SELECT {fresh}, ?, ?, {serial}, {status}, 1, false, ?, ?, {shipped_at}, {shipment_id}, {parent} FROM {from}"),
             values).await;
     }
@@ -245,18 +247,17 @@ async fn time(
 }
 
 /// The two-level trace statement, in the shape the server sends it: the one-level read of the
-/// usages and their boards, each board joined to the box holding it.
+/// usages and their boards, each board naming the box holding it and whether that shipped.
 fn two_level_sql() -> &'static str {
     "SELECT s.unit_id, s.build_id, s.designator, \
        CASE WHEN s.shipped_at IS NULL THEN 0 ELSE 1 END AS shipped, \
-       s.parent_unit_id, s.parent_position, \
-       CASE WHEN p.shipped_at IS NULL THEN 0 ELSE 1 END AS parent_shipped, \
-       p.parent_unit_id AS grandparent_id \
+       s.parent_unit_id, s.parent_position, s.top_unit_id, \
+       CASE WHEN s.top_shipped_at IS NULL THEN 0 ELSE 1 END AS top_shipped \
      FROM (SELECT l.unit_id, l.build_id, l.designator, u.shipped_at, u.parent_unit_id, \
-         u.parent_position FROM lot_usages l JOIN units u ON u.id = l.unit_id \
+         u.parent_position, u.top_unit_id, u.top_shipped_at \
+       FROM lot_usages l JOIN units u ON u.id = l.unit_id \
        WHERE l.lot_id IN (SELECT id FROM component_lots \
-         WHERE mpn = 'BENCH-CAP' AND lot_code = 'LOT-42')) AS s \
-     LEFT JOIN units p ON p.id = s.parent_unit_id"
+         WHERE mpn = 'BENCH-CAP' AND lot_code = 'LOT-42')) AS s"
 }
 
 /// The database's plan for the two-level trace (with actual times on PostgreSQL).

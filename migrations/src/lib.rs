@@ -27,6 +27,7 @@ mod m0018_quality;
 mod m0019_capa;
 mod m0020_fai_ncr_link;
 mod m0021_token_limits;
+mod m0022_unit_top;
 
 /// Runs the Firstpass migrations in order.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_capa::Migration),
             Box::new(m0020_fai_ncr_link::Migration),
             Box::new(m0021_token_limits::Migration),
+            Box::new(m0022_unit_top::Migration),
         ]
     }
 }

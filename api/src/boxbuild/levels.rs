@@ -3,12 +3,12 @@
 //!
 //! The climb follows `units.parent_unit_id` (migration m0014 repeats each unit's current
 //! installation edge on the unit): the primary-key read of a unit that gives its shipped state
-//! also gives the unit above it, so each level costs one probe per unit on the way. A trace
-//! asking for top-level units joins the first step into the statement that finds the boards
-//! ([`climb_joined`]); deeper steps, and climbs from given units, are one recursive query
-//! (`WITH RECURSIVE`, the same text on SQLite and PostgreSQL). The descent follows the
-//! installation edges by parent (indexed since m0008). The cost grows with the answer, not
-//! with the factory.
+//! also gives the unit above it, so each level costs one probe per unit on the way. Each unit
+//! also names its outermost holder and whether that one shipped (m0022), so a trace asking for
+//! top-level units of boards in boxes reads nothing beyond the boards ([`climb_joined`]);
+//! deeper nesting, and climbs from given units, are one recursive query (`WITH RECURSIVE`, the
+//! same text on SQLite and PostgreSQL). The descent follows the installation edges by parent
+//! (indexed since m0008). The cost grows with the answer, not with the factory.
 
 use super::service::MAX_DEPTH;
 use crate::db::statement;
@@ -151,16 +151,18 @@ pub async fn run_climb(db: &impl ConnectionTrait, statement: Statement) -> ApiRe
     })
 }
 
-/// The affected units a one-level trace statement reads, each joined to the unit holding it
-/// (one more primary-key read per unit); the few whose holder sits in yet another unit are
-/// climbed further with [`climb`]. `seed` gives the columns `unit_id`, `build_id`,
-/// `designator`, `shipped_at`, `parent_unit_id` and `parent_position` with its values bound
-/// for the backend (the text around it adds no placeholder).
+/// The affected units a one-level trace statement reads, each with its holder and its
+/// outermost holder (`top_unit_id`, `top_shipped_at`, kept on the unit since m0022): for a
+/// board in a box, the read of the board answers the box and whether it shipped, so two
+/// levels cost the random reads of one. The few units whose holder sits in yet another unit
+/// are climbed further with [`climb`]. `seed` gives the columns `unit_id`, `build_id`,
+/// `designator`, `shipped_at`, `parent_unit_id`, `parent_position`, `top_unit_id` and
+/// `top_shipped_at`, with its values bound for the backend (the text around it adds no
+/// placeholder).
 ///
 /// Two levels (boards in boxes) are the common case: then the whole trace is this one
-/// statement, the usages and the boards read once. It measured better than the recursive
-/// climb seeded with the same rows, whose work queue and extra probe at the top cost more
-/// than the climb itself on SQLite (see the `box_trace` bench).
+/// statement. It measured better than the recursive climb seeded with the same rows, and
+/// than a join to the holders, which doubled the random reads (see the `box_trace` bench).
 pub async fn climb_joined(
     db: &impl ConnectionTrait,
     seed: &str,
@@ -170,10 +172,9 @@ pub async fn climb_joined(
     let sql = format!(
         "SELECT s.unit_id, s.build_id, s.designator, \
            CASE WHEN s.shipped_at IS NULL THEN 0 ELSE 1 END AS shipped, \
-           s.parent_unit_id, s.parent_position, \
-           CASE WHEN p.shipped_at IS NULL THEN 0 ELSE 1 END AS parent_shipped, \
-           p.parent_unit_id AS grandparent_id \
-         FROM ({seed}) AS s LEFT JOIN units p ON p.id = s.parent_unit_id"
+           s.parent_unit_id, s.parent_position, s.top_unit_id, \
+           CASE WHEN s.top_shipped_at IS NULL THEN 0 ELSE 1 END AS top_shipped \
+         FROM ({seed}) AS s"
     );
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
@@ -207,10 +208,12 @@ pub async fn climb_joined(
         let chain = match row.try_get::<Option<Uuid>>("", "parent_unit_id")? {
             None => Vec::new(),
             Some(parent) => {
-                if flag(&row, "parent_shipped")? {
-                    out.shipped.insert(parent);
-                }
-                if row.try_get::<Option<Uuid>>("", "grandparent_id")?.is_some() {
+                let top = row.try_get::<Option<Uuid>>("", "top_unit_id")?;
+                if top == Some(parent) {
+                    if flag(&row, "top_shipped")? {
+                        out.shipped.insert(parent);
+                    }
+                } else {
                     deeper.insert(parent);
                 }
                 let position: Option<String> = row.try_get("", "parent_position")?;

@@ -629,7 +629,7 @@ pub async fn install(
             ),
         )
     })?;
-    set_current_parent(&txn, child.id, Some((parent.id, position.clone()))).await?;
+    set_current_parent(&txn, &child, Some((&parent, position.clone()))).await?;
     audit::record(
         &txn,
         meta,
@@ -689,26 +689,93 @@ pub async fn import_box_bom(
     set_box_bom(state, actor, package.id, lines, meta).await
 }
 
-/// Repeats a unit's current installation edge on the unit itself (`None` once removed): the
-/// column a trace climbs, written in the transaction that writes the edge.
+/// Repeats a unit's current installation edge on the unit itself (`None` once removed), and
+/// moves the unit and everything inside it under its new outermost holder: the columns a
+/// trace reads, written in the transaction that writes the edge. `child` is the unit as read
+/// (locked) before the change; `parent` the locked holder it goes into.
 async fn set_current_parent(
     txn: &impl ConnectionTrait,
-    child: Uuid,
-    parent: Option<(Uuid, String)>,
+    child: &unit::Model,
+    parent: Option<(&unit::Model, String)>,
 ) -> ApiResult<()> {
-    let (parent_id, position) = parent.unzip();
+    use sea_orm::sea_query::Expr;
+    let (parent_id, position) = parent
+        .as_ref()
+        .map(|(p, position)| (p.id, position.clone()))
+        .unzip();
     unit::Entity::update_many()
-        .col_expr(
-            unit::Column::ParentUnitId,
-            sea_orm::sea_query::Expr::value(parent_id),
-        )
-        .col_expr(
-            unit::Column::ParentPosition,
-            sea_orm::sea_query::Expr::value(position),
-        )
-        .filter(unit::Column::Id.eq(child))
+        .col_expr(unit::Column::ParentUnitId, Expr::value(parent_id))
+        .col_expr(unit::Column::ParentPosition, Expr::value(position))
+        .filter(unit::Column::Id.eq(child.id))
         .exec(txn)
         .await?;
+    match parent {
+        // Going in: the child was its own top, so the units naming it as top are exactly
+        // those inside it; all of them now sit under the parent's top.
+        Some((parent, _)) => {
+            let (top, top_shipped) = match parent.top_unit_id {
+                Some(top) => (top, parent.top_shipped_at),
+                None => (parent.id, parent.shipped_at),
+            };
+            unit::Entity::update_many()
+                .col_expr(unit::Column::TopUnitId, Expr::value(top))
+                .col_expr(unit::Column::TopShippedAt, Expr::value(top_shipped))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(unit::Column::Id.eq(child.id))
+                        .add(unit::Column::TopUnitId.eq(child.id)),
+                )
+                .exec(txn)
+                .await?;
+        }
+        // Coming out: the child is its own top again, and the top of everything inside it.
+        None => {
+            let inside: Vec<Uuid> = super::levels::descend(txn, child.id)
+                .await?
+                .into_iter()
+                .filter(|u| u.depth > 0)
+                .map(|u| u.unit)
+                .collect();
+            for chunk in inside.chunks(1000) {
+                unit::Entity::update_many()
+                    .col_expr(unit::Column::TopUnitId, Expr::value(child.id))
+                    .col_expr(unit::Column::TopShippedAt, Expr::value(child.shipped_at))
+                    .filter(unit::Column::Id.is_in(chunk.iter().copied()))
+                    .exec(txn)
+                    .await?;
+            }
+            unit::Entity::update_many()
+                .col_expr(unit::Column::TopUnitId, Expr::value(Option::<Uuid>::None))
+                .col_expr(
+                    unit::Column::TopShippedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .filter(unit::Column::Id.eq(child.id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks what some units hold, at any depth, as shipped with them (`top_shipped_at`). The
+/// units themselves are top-level: a unit inside a box never ships on its own.
+pub async fn mark_contents_shipped(
+    txn: &impl ConnectionTrait,
+    shipped: impl Iterator<Item = Uuid>,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    let tops: Vec<Uuid> = shipped.collect();
+    for chunk in tops.chunks(1000) {
+        unit::Entity::update_many()
+            .col_expr(
+                unit::Column::TopShippedAt,
+                sea_orm::sea_query::Expr::value(Some(at)),
+            )
+            .filter(unit::Column::TopUnitId.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -740,7 +807,7 @@ pub async fn remove(
     active.removed_by = Set(Some(actor.label()));
     active.removal_reason = Set(Some(reason.clone()));
     let row = active.update(&txn).await?;
-    set_current_parent(&txn, child.id, None).await?;
+    set_current_parent(&txn, &child, None).await?;
     audit::record(
         &txn,
         meta,

@@ -358,6 +358,8 @@ async fn insert_units(
             shipped_at: Set(None),
             parent_unit_id: Set(None),
             parent_position: Set(None),
+            top_unit_id: Set(None),
+            top_shipped_at: Set(None),
         });
     }
     let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id.clone().take()).collect();
@@ -1198,6 +1200,8 @@ pub async fn ship_units_in(
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.id)))
         .exec(txn)
         .await?;
+    // What the boxes hold leaves with them: a trace reads that from each inner unit.
+    crate::boxbuild::service::mark_contents_shipped(txn, units.iter().map(|u| u.id), now).await?;
     let was_shipped = build.status == BuildStatus::Shipped.as_str();
     let mut active: build::ActiveModel = build.into();
     active.status = Set(BuildStatus::Shipped.into());

@@ -273,6 +273,8 @@ pub async fn trace(
         let seed = query
             .column_as(unit::Column::ParentUnitId, "parent_unit_id")
             .column_as(unit::Column::ParentPosition, "parent_position")
+            .column_as(unit::Column::TopUnitId, "top_unit_id")
+            .column_as(unit::Column::TopShippedAt, "top_shipped_at")
             .build(backend);
         let values = seed.values.map(|v| v.0).unwrap_or_default();
         let mut climbed = crate::boxbuild::levels::climb_joined(db, &seed.sql, values).await?;

@@ -33,6 +33,11 @@ pub struct Model {
     pub parent_unit_id: Option<Uuid>,
     /// The position it holds in that unit.
     pub parent_position: Option<String>,
+    /// The outermost unit holding it now, at any depth (none when it sits in nothing).
+    pub top_unit_id: Option<Uuid>,
+    /// When that outermost unit shipped (a box ships as a whole; its contents keep
+    /// `shipped_at` empty).
+    pub top_shipped_at: Option<DateTimeUtc>,
 }
 
 /// No navigable relations: joins are written where they are needed.
@@ -45,7 +50,7 @@ impl ActiveModelBehavior for ActiveModel {}
 /// [`Model::from_position`] reads back.
 pub const COLUMNS_OF_U: &str = "u.id, u.build_id, u.ems_id, u.serial, u.status, \
     u.next_position, u.failed_ever, u.shipment_id, u.created_at, u.completed_at, u.shipped_at, \
-    u.parent_unit_id, u.parent_position";
+    u.parent_unit_id, u.parent_position, u.top_unit_id, u.top_shipped_at";
 
 impl Model {
     /// A row selected with [`COLUMNS_OF_U`], read by position: a page of units is decoded
@@ -65,6 +70,8 @@ impl Model {
             shipped_at: row.try_get_by_index(10)?,
             parent_unit_id: row.try_get_by_index(11)?,
             parent_position: row.try_get_by_index(12)?,
+            top_unit_id: row.try_get_by_index(13)?,
+            top_shipped_at: row.try_get_by_index(14)?,
         })
     }
 }

@@ -96,6 +96,21 @@ async fn receive_lot(app: &TestApp, token: &str, mpn: &str, lot: &str, reel: &st
     id(&data["receiveComponentLot"]["id"])
 }
 
+/// Submits a package as the OEM; the EMS program manager reviews and accepts it.
+async fn hand_over(app: &TestApp, oem: &str, pm: &str, package: &str) {
+    ok(
+        app,
+        oem,
+        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
+        json!({"id": package}),
+    )
+    .await;
+    for op in ["startReview", "acceptNpiPackage"] {
+        let q = format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}");
+        ok(app, pm, &q, json!({"id": package})).await;
+    }
+}
+
 const INSTALL: &str = "mutation($p: String!, $c: String!, $pos: String!) { installSubassembly(parentSerial: $p, childSerial: $c, position: $pos) { position installedAt installedBy removedAt parent { serial } child { serial } } }";
 
 /// Everything up to the boxes being ready to install into.
@@ -135,17 +150,7 @@ async fn gateway(app: &TestApp) -> Gateway {
     )
     .await;
     let pcba_b = id(&rev_b["createRevision"]["id"]);
-    ok(
-        app,
-        &oem,
-        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
-        json!({"id": pcba_b}),
-    )
-    .await;
-    for op in ["startReview", "acceptNpiPackage"] {
-        let q = format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}");
-        ok(app, &pm, &q, json!({"id": pcba_b})).await;
-    }
+    hand_over(app, &oem, &pm, &pcba_b).await;
     let build_b = build_with(
         app,
         &pm,
@@ -243,17 +248,7 @@ async fn gateway(app: &TestApp) -> Gateway {
         .find(|l| l["position"] == "FW")
         .expect("fw line");
     assert_eq!(fw_line["firmwareSha256"], firmware_sha.as_str());
-    ok(
-        app,
-        &oem,
-        "mutation($id: ID!) { submitNpiPackage(id: $id) { id } }",
-        json!({"id": box_package}),
-    )
-    .await;
-    for op in ["startReview", "acceptNpiPackage"] {
-        let q = format!("mutation($id: ID!) {{ {op}(id: $id) {{ id }} }}");
-        ok(app, &pm, &q, json!({"id": box_package})).await;
-    }
+    hand_over(app, &oem, &pm, &box_package).await;
 
     let box_build = build_with(
         app,
@@ -937,4 +932,196 @@ async fn standards_and_box_boms_are_checked() {
         .gql(Some(&globex), bom, json!({"id": box_package, "l": [{"position": "PSU", "kind": "BOUGHT", "partNumber": "PSU-1"}]}))
         .await;
     assert_eq!(foreign.code(), Some("NOT_FOUND"));
+}
+
+/// The tops a trace of the capacitor lot answers, every page read: serial → (shipped, path
+/// text). Checks the totals against the pages.
+async fn traced_tops(
+    app: &TestApp,
+    token: &str,
+) -> std::collections::BTreeMap<String, (bool, String)> {
+    let mut tops = std::collections::BTreeMap::new();
+    let mut after = Value::Null;
+    loop {
+        let data = ok(
+            app,
+            token,
+            "query($m: String!, $l: String!, $after: String) { traceComponent(mpn: $m, lotCode: $l) {
+                totalUnits totalTopLevelUnits topLevelShipped
+                topLevelUnits(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+                  edges { node { serial shipped paths { text } } } } } }",
+            json!({"m": CAP_MPN, "l": CAP_LOT, "after": after}),
+        )
+        .await;
+        let traced = &data["traceComponent"];
+        assert_eq!(traced["totalUnits"], 120, "one level: the boards");
+        for edge in traced["topLevelUnits"]["edges"].as_array().expect("edges") {
+            let node = &edge["node"];
+            tops.insert(
+                id(&node["serial"]),
+                (node["shipped"] == true, id(&node["paths"][0]["text"])),
+            );
+        }
+        let page = &traced["topLevelUnits"]["pageInfo"];
+        if page["hasNextPage"] != true {
+            assert_eq!(traced["totalTopLevelUnits"], tops.len());
+            let shipped = tops.values().filter(|(s, _)| *s).count();
+            assert_eq!(traced["topLevelShipped"], shipped);
+            return tops;
+        }
+        after = page["endCursor"].clone();
+    }
+}
+
+/// The serial of the outermost unit the database names as holding `serial` (the column the
+/// trace reads), and whether it names that unit shipped.
+async fn stored_top(app: &TestApp, serial: &str) -> (Option<String>, bool) {
+    use firstpass_api::entities::unit;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let row = unit::Entity::find()
+        .filter(unit::Column::Serial.eq(serial))
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("unit");
+    let top = match row.top_unit_id {
+        Some(top) => unit::Entity::find_by_id(top)
+            .one(&app.state.db)
+            .await
+            .expect("read")
+            .map(|u| u.serial),
+        None => None,
+    };
+    (top, row.top_shipped_at.is_some())
+}
+
+#[tokio::test]
+async fn a_box_inside_a_box_is_traced_to_the_outermost_unit() {
+    let app = TestApp::spawn().await;
+    let oem = app.token(who::ACME_ENGINEER).await;
+    let pm = app.token(who::EMS_PM).await;
+    let operator = app.token(who::EMS_OPERATOR).await;
+    let gw = gateway(&app).await;
+    install_pairs(
+        &app,
+        &operator,
+        &[
+            (gw.boxes[0].clone(), gw.pcba[0].clone()),
+            (gw.boxes[1].clone(), gw.pcba[1].clone()),
+        ],
+    )
+    .await;
+    pass_all(
+        &app,
+        &operator,
+        &gw.boxes[..2],
+        &["Box build", "Final test", "Pack"],
+    )
+    .await;
+
+    // A rack that holds one gateway: a box build of box builds.
+    let product = ok(
+        &app,
+        &oem,
+        "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+        json!({"i": {"partNumber": "RK-10", "name": "Gateway rack", "tier": "BOX_BUILD"}}),
+    )
+    .await;
+    let ems = app.ems_id(&oem).await;
+    let package = ok(
+        &app,
+        &oem,
+        "mutation($i: CreateNpiPackageInput!) { createNpiPackage(input: $i) { id } }",
+        json!({"i": {"productId": product["createProduct"]["id"], "revision": "A", "emsOrganizationId": ems, "ipcClass": "CLASS_2", "quantities": [10]}}),
+    )
+    .await;
+    let rack_package = id(&package["createNpiPackage"]["id"]);
+    app.upload(
+        Some(&oem),
+        &rack_package,
+        &[(
+            "rack-instructions.pdf".to_owned(),
+            b"%PDF-1.4 rack build".to_vec(),
+        )],
+    )
+    .await;
+    ok(
+        &app,
+        &oem,
+        "mutation($id: ID!, $l: [BoxBomLineInput!]!) { setBoxBuildBom(packageId: $id, lines: $l) { id } }",
+        json!({"id": rack_package, "l": [{"position": "GW", "kind": "SUBASSEMBLY", "partNumber": "GW-100", "revision": "A"}]}),
+    )
+    .await;
+    hand_over(&app, &oem, &pm, &rack_package).await;
+    let rack_build = build_with(
+        &app,
+        &pm,
+        &rack_package,
+        json!([{"kind": "BOX_BUILD", "name": "Rack build"}, {"kind": "PACK", "name": "Rack pack"}]),
+        1,
+    )
+    .await;
+    let racks = serialize(&app, &operator, &rack_build, 1, "RK-{SEQ:4}").await;
+    ok(
+        &app,
+        &operator,
+        INSTALL,
+        json!({"p": racks[0], "c": "GW-0001", "pos": "GW"}),
+    )
+    .await;
+
+    // The board two levels down is traced to the rack; its neighbour to its own gateway.
+    let tops = traced_tops(&app, &oem).await;
+    assert_eq!(tops.len(), 120, "118 loose boards, GW-0002 and the rack");
+    assert_eq!(
+        tops.get("RK-0001"),
+        Some(&(
+            false,
+            format!("{CAP_MPN} lot {CAP_LOT} → C1 → PCBA-0001 → PCBA → GW-0001 → GW → RK-0001")
+        ))
+    );
+    assert!(tops.contains_key("GW-0002") && !tops.contains_key("GW-0001"));
+
+    // Out of the rack, the gateway is the top again; back in, the rack.
+    ok(
+        &app,
+        &operator,
+        "mutation { removeSubassembly(parentSerial: \"RK-0001\", childSerial: \"GW-0001\", reason: \"rail bent\") { removedAt } }",
+        json!({}),
+    )
+    .await;
+    let tops = traced_tops(&app, &pm).await;
+    assert!(tops.contains_key("GW-0001") && !tops.contains_key("RK-0001"));
+    assert_eq!(
+        stored_top(&app, "PCBA-0001").await,
+        (Some("GW-0001".to_owned()), false)
+    );
+    assert_eq!(stored_top(&app, "GW-0001").await, (None, false));
+    ok(
+        &app,
+        &operator,
+        INSTALL,
+        json!({"p": racks[0], "c": "GW-0001", "pos": "GW"}),
+    )
+    .await;
+
+    // The rack ships, and with it the board inside the gateway inside it.
+    pass_all(&app, &operator, &racks, &["Rack build", "Rack pack"]).await;
+    ok(
+        &app,
+        &operator,
+        "mutation($i: ShipUnitsInput!) { shipUnits(input: $i) { id } }",
+        json!({"i": {"buildId": rack_build, "serials": racks, "destination": "Site 4", "carrier": "UPS", "trackingNumber": "1Z-RACK"}}),
+    )
+    .await;
+    for inside in ["PCBA-0001", "GW-0001"] {
+        assert_eq!(
+            stored_top(&app, inside).await,
+            (Some("RK-0001".to_owned()), true)
+        );
+    }
+    let tops = traced_tops(&app, &oem).await;
+    assert_eq!(tops.get("RK-0001").map(|t| t.0), Some(true));
+    assert_eq!(tops.get("GW-0002").map(|t| t.0), Some(false));
+    assert_eq!(tops.values().filter(|(s, _)| *s).count(), 1);
 }
