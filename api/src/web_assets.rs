@@ -117,19 +117,28 @@ fn has_compressed_siblings(path: &str) -> bool {
 }
 
 /// Whether the name carries a hash of the content, as the build names the bundle's files:
-/// `<stem>-<16 hex digits>` then `.` or `_` (`firstpass_web-0123456789abcdef_bg.wasm`), at the
-/// top of `dist`.
+/// `<stem>-<16 hex digits>` then `.` or `_` (`firstpass_web-0123456789abcdef_bg.wasm`) at the
+/// top of `dist`, or any file inside a folder so named (`app-0123456789abcdef/`, which holds
+/// the app's main module and its page chunks, hashed together).
 fn is_content_hashed(path: &str) -> bool {
-    if path.contains('/') {
-        return false;
+    match path.split_once('/') {
+        Some((folder, _)) => hashed_name(folder, true),
+        None => hashed_name(path, false),
     }
-    let Some((_, rest)) = path.split_once('-') else {
+}
+
+/// `<stem>-<16 hex digits>`, followed by `.` or `_` (a file) or by nothing (a folder).
+fn hashed_name(name: &str, folder: bool) -> bool {
+    let Some((_, rest)) = name.split_once('-') else {
         return false;
     };
     let rest = rest.as_bytes();
-    rest.len() > 16
-        && rest[..16].iter().all(u8::is_ascii_hexdigit)
-        && matches!(rest[16], b'.' | b'_')
+    let hex = rest.len() >= 16 && rest[..16].iter().all(u8::is_ascii_hexdigit);
+    if folder {
+        hex && rest.len() == 16
+    } else {
+        hex && rest.len() > 16 && matches!(rest[16], b'.' | b'_')
+    }
 }
 
 /// A content coding the server can send.
@@ -337,5 +346,11 @@ mod tests {
         assert!(!is_content_hashed("graphiql/graphiql.min.js"));
         assert!(!is_content_hashed("style-0123.css"));
         assert!(!is_content_hashed("style-0123456789abcdeg.css"));
+        assert!(is_content_hashed("app-0123456789abcdef/__wasm_split.js"));
+        assert!(is_content_hashed(
+            "app-0123456789abcdef/snippets/x/inline0.js"
+        ));
+        assert!(!is_content_hashed("app-0123456789abcdef0/chunk.wasm"));
+        assert!(!is_content_hashed("snippets/x/inline0.js"));
     }
 }

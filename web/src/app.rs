@@ -4,30 +4,11 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
+use leptos_router::Lazy;
 
-use crate::routes::box_station::BoxStationPage;
-use crate::routes::builds::{BuildPage, BuildsPage};
-use crate::routes::compare::ComparePage;
-use crate::routes::fai::{FaiListPage, FaiPage};
-use crate::routes::holds::HoldsPage;
-use crate::routes::home::HomePage;
-use crate::routes::inbox::{InboxLink, InboxPage, InboxTick};
-use crate::routes::lots::LotsPage;
-use crate::routes::materials::MaterialsPage;
-use crate::routes::package::PackagePage;
-use crate::routes::packages::{NewPackagePage, PackagesPage};
-use crate::routes::plan::{PlanBuildPage, SerializePage};
-use crate::routes::products::{NewProductPage, ProductsPage};
-use crate::routes::quality::{CapaListPage, CapaPage, NcrListPage, NcrPage};
-use crate::routes::ship::ShipPage;
-use crate::routes::shipment::ShipmentPage;
+use crate::pages;
+use crate::routes::inbox::{InboxLink, InboxTick};
 use crate::routes::sign_in::SignInPage;
-use crate::routes::station::StationPage;
-use crate::routes::supply::{DemandPage, PurchaseOrdersPage};
-use crate::routes::trace::TracePage;
-use crate::routes::trace_boxes::TraceBoxesPage;
-use crate::routes::unit::UnitPage;
-use crate::routes::unit_tree::UnitTreePage;
 use crate::session::Session;
 use crate::ui::Loading;
 
@@ -43,37 +24,37 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/sign-in") view=SignInPage />
-                    <Route path=path!("/") view=|| view! { <Guard><HomePage /></Guard> } />
-                    <Route path=path!("/products") view=|| view! { <Guard><ProductsPage /></Guard> } />
-                    <Route path=path!("/products/new") view=|| view! { <Guard><NewProductPage /></Guard> } />
-                    <Route path=path!("/packages") view=|| view! { <Guard><PackagesPage /></Guard> } />
-                    <Route path=path!("/packages/new") view=|| view! { <Guard><NewPackagePage /></Guard> } />
-                    <Route path=path!("/packages/:id") view=|| view! { <Guard><PackagePage /></Guard> } />
-                    <Route path=path!("/packages/:id/compare/:from") view=|| view! { <Guard><ComparePage /></Guard> } />
-                    <Route path=path!("/builds") view=|| view! { <Guard><BuildsPage /></Guard> } />
-                    <Route path=path!("/builds/new") view=|| view! { <Guard><PlanBuildPage /></Guard> } />
-                    <Route path=path!("/builds/:id") view=|| view! { <Guard><BuildPage /></Guard> } />
-                    <Route path=path!("/builds/:id/serialize") view=|| view! { <Guard><SerializePage /></Guard> } />
-                    <Route path=path!("/builds/:id/stations/:name") view=|| view! { <Guard><StationPage /></Guard> } />
-                    <Route path=path!("/builds/:id/holds") view=|| view! { <Guard><HoldsPage /></Guard> } />
-                    <Route path=path!("/builds/:id/lots") view=|| view! { <Guard><LotsPage /></Guard> } />
-                    <Route path=path!("/builds/:id/ship") view=|| view! { <Guard><ShipPage /></Guard> } />
-                    <Route path=path!("/builds/:id/materials") view=|| view! { <Guard><MaterialsPage /></Guard> } />
-                    <Route path=path!("/shipments/:id") view=|| view! { <Guard><ShipmentPage /></Guard> } />
-                    <Route path=path!("/ncrs") view=|| view! { <Guard><NcrListPage /></Guard> } />
-                    <Route path=path!("/ncrs/:id") view=|| view! { <Guard><NcrPage /></Guard> } />
-                    <Route path=path!("/capas") view=|| view! { <Guard><CapaListPage /></Guard> } />
-                    <Route path=path!("/capas/:id") view=|| view! { <Guard><CapaPage /></Guard> } />
-                    <Route path=path!("/purchase-orders") view=|| view! { <Guard><PurchaseOrdersPage /></Guard> } />
-                    <Route path=path!("/demand") view=|| view! { <Guard><DemandPage /></Guard> } />
-                    <Route path=path!("/units/:serial") view=|| view! { <Guard><UnitPage /></Guard> } />
-                    <Route path=path!("/trace") view=|| view! { <Guard><TracePage /></Guard> } />
-                    <Route path=path!("/box-build") view=|| view! { <Guard><BoxStationPage /></Guard> } />
-                    <Route path=path!("/units/:serial/tree") view=|| view! { <Guard><UnitTreePage /></Guard> } />
-                    <Route path=path!("/trace/boxes") view=|| view! { <Guard><TraceBoxesPage /></Guard> } />
-                    <Route path=path!("/fai") view=|| view! { <Guard><FaiListPage /></Guard> } />
-                    <Route path=path!("/fai/:id") view=|| view! { <Guard><FaiPage /></Guard> } />
-                    <Route path=path!("/inbox") view=|| view! { <Guard><InboxPage /></Guard> } />
+                    <Route path=path!("/") view={Lazy::<pages::Home>::new()} />
+                    <Route path=path!("/products") view={Lazy::<pages::Products>::new()} />
+                    <Route path=path!("/products/new") view={Lazy::<pages::NewProduct>::new()} />
+                    <Route path=path!("/packages") view={Lazy::<pages::Packages>::new()} />
+                    <Route path=path!("/packages/new") view={Lazy::<pages::NewPackage>::new()} />
+                    <Route path=path!("/packages/:id") view={Lazy::<pages::Package>::new()} />
+                    <Route path=path!("/packages/:id/compare/:from") view={Lazy::<pages::Compare>::new()} />
+                    <Route path=path!("/builds") view={Lazy::<pages::Builds>::new()} />
+                    <Route path=path!("/builds/new") view={Lazy::<pages::PlanBuild>::new()} />
+                    <Route path=path!("/builds/:id") view={Lazy::<pages::Build>::new()} />
+                    <Route path=path!("/builds/:id/serialize") view={Lazy::<pages::Serialize>::new()} />
+                    <Route path=path!("/builds/:id/stations/:name") view={Lazy::<pages::Station>::new()} />
+                    <Route path=path!("/builds/:id/holds") view={Lazy::<pages::Holds>::new()} />
+                    <Route path=path!("/builds/:id/lots") view={Lazy::<pages::Lots>::new()} />
+                    <Route path=path!("/builds/:id/ship") view={Lazy::<pages::Ship>::new()} />
+                    <Route path=path!("/builds/:id/materials") view={Lazy::<pages::Materials>::new()} />
+                    <Route path=path!("/shipments/:id") view={Lazy::<pages::Shipment>::new()} />
+                    <Route path=path!("/ncrs") view={Lazy::<pages::NcrList>::new()} />
+                    <Route path=path!("/ncrs/:id") view={Lazy::<pages::Ncr>::new()} />
+                    <Route path=path!("/capas") view={Lazy::<pages::CapaList>::new()} />
+                    <Route path=path!("/capas/:id") view={Lazy::<pages::Capa>::new()} />
+                    <Route path=path!("/purchase-orders") view={Lazy::<pages::PurchaseOrders>::new()} />
+                    <Route path=path!("/demand") view={Lazy::<pages::Demand>::new()} />
+                    <Route path=path!("/units/:serial") view={Lazy::<pages::Unit>::new()} />
+                    <Route path=path!("/trace") view={Lazy::<pages::Trace>::new()} />
+                    <Route path=path!("/box-build") view={Lazy::<pages::BoxStation>::new()} />
+                    <Route path=path!("/units/:serial/tree") view={Lazy::<pages::UnitTree>::new()} />
+                    <Route path=path!("/trace/boxes") view={Lazy::<pages::TraceBoxes>::new()} />
+                    <Route path=path!("/fai") view={Lazy::<pages::FaiList>::new()} />
+                    <Route path=path!("/fai/:id") view={Lazy::<pages::Fai>::new()} />
+                    <Route path=path!("/inbox") view={Lazy::<pages::Inbox>::new()} />
                 </Routes>
             </main>
         </Router>
@@ -83,7 +64,7 @@ pub fn App() -> impl IntoView {
 /// Shows its page to a signed-in user, "Loading…" while the session is being restored, and
 /// sends everyone else to the sign-in page.
 #[component]
-fn Guard(children: ChildrenFn) -> impl IntoView {
+pub fn Guard(children: ChildrenFn) -> impl IntoView {
     let session = Session::get();
     let state = Memo::new(move |_| session.is_signed_in());
     move || match state.get() {

@@ -64,6 +64,20 @@ pub struct Sort {
 }
 
 impl Sort {
+    /// No column chosen: the rows stay in the order the server sent them.
+    pub const NONE: Sort = Sort {
+        column: usize::MAX,
+        ascending: true,
+    };
+
+    /// Sorts `rows` by the chosen column, `key` comparing two rows in that column ascending;
+    /// leaves them as they are when no column is chosen.
+    pub fn rows<T>(self, rows: &mut [T], key: impl Fn(usize, &T, &T) -> Ordering) {
+        if self != Sort::NONE {
+            rows.sort_by(|a, b| self.apply(key(self.column, a, b)));
+        }
+    }
+
     /// Applies the direction to an ascending comparison.
     pub fn apply(self, order: Ordering) -> Ordering {
         if self.ascending {
@@ -128,6 +142,20 @@ mod tests {
         let mut d = vec!["R19", "R20", "R9", "C10", "c2", "R100", "U1", "R09"];
         d.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(d, ["c2", "C10", "R9", "R09", "R19", "R20", "R100", "U1"]);
+    }
+
+    #[test]
+    fn rows_keep_the_server_order_until_a_column_is_chosen() {
+        let by_text = |_: usize, a: &&str, b: &&str| natural_cmp(a, b);
+        let mut rows = ["R20", "R9", "R100"];
+        Sort::NONE.rows(&mut rows, by_text);
+        assert_eq!(rows, ["R20", "R9", "R100"]);
+        let descending = Sort {
+            column: 0,
+            ascending: false,
+        };
+        descending.rows(&mut rows, by_text);
+        assert_eq!(rows, ["R100", "R20", "R9"]);
     }
 
     #[test]

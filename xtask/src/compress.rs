@@ -36,8 +36,8 @@ impl Effort {
     }
 }
 
-/// Sizes of one file and its siblings, in bytes.
-#[derive(Debug, Clone, Copy)]
+/// Sizes of one file and its siblings, in bytes (or of several files, added up).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Sizes {
     /// The file itself.
     pub raw: u64,
@@ -45,6 +45,18 @@ pub struct Sizes {
     pub gzip: u64,
     /// `<file>.br`.
     pub brotli: u64,
+}
+
+impl std::ops::Add for Sizes {
+    type Output = Sizes;
+
+    fn add(self, other: Sizes) -> Sizes {
+        Sizes {
+            raw: self.raw + other.raw,
+            gzip: self.gzip + other.gzip,
+            brotli: self.brotli + other.brotli,
+        }
+    }
 }
 
 /// Writes `<file>.gz` and `<file>.br` beside `file`.

@@ -4,12 +4,18 @@
 //!    `wasm-release` profile: size over speed): the app, and the board module
 //!    (`firstpass-cad`: the file parsers and renderer, which the app loads only on pages that
 //!    draw or check board files);
-//! 2. the wasm-bindgen library writes the JS glue of each (`--target web`);
-//! 3. release only: `wasm-opt -Oz`, when a binaryen ≥ 116 is on PATH;
-//! 4. `web/dist` is written afresh: the JS, wasm and CSS under content-hashed names (cache them
-//!    forever), and `index.html` (never cache it) rewritten to point at them;
-//! 5. the API explorer's files into `dist/graphiql` (see [`crate::graphiql`]);
-//! 6. gzip and brotli siblings (`.gz`, `.br`) of the JS, wasm and CSS, the explorer's included,
+//! 2. the app's wasm is cut at its split points (`web/src/pages.rs`) by the wasm-split library:
+//!    a main module, one chunk per page and chunks of the code pages share, and the JS that
+//!    loads a chunk when its page is first opened (`__wasm_split.js`);
+//! 3. the wasm-bindgen library writes the JS glue of the main module and of the board module
+//!    (`--target web`);
+//! 4. release only: `wasm-opt -Oz` on every module, when a binaryen ≥ 116 is on PATH;
+//! 5. `web/dist` is written afresh: the app's modules in a folder named by the hash of them all
+//!    (`app-<hash>/`: they refer to each other by name), the board module and CSS under
+//!    content-hashed names (cache them forever), and `index.html` (never cache it) rewritten
+//!    to point at them;
+//! 6. the API explorer's files into `dist/graphiql` (see [`crate::graphiql`]);
+//! 7. gzip and brotli siblings (`.gz`, `.br`) of the JS, wasm and CSS, the explorer's included,
 //!    for the server to send to browsers that accept them (see [`crate::compress`]).
 
 use std::fs;
@@ -24,8 +30,12 @@ use crate::{cmd, lockfile};
 
 /// The app's binary, as cargo names the wasm file.
 const BIN: &str = "firstpass-web";
-/// The stem of the file names in `dist`.
+/// The stem of the app's main module files (`firstpass_web.js`, `firstpass_web_bg.wasm`).
 const STEM: &str = "firstpass_web";
+/// The stem of the folder of the app's modules in `dist` (`app-<hash>`).
+const APP_DIR_STEM: &str = "app";
+/// The loader of the page chunks, beside the main module's JS, which imports it.
+const SPLIT_LOADER: &str = "__wasm_split.js";
 /// The board module's binary (parsers and renderer, loaded on demand).
 const CAD_BIN: &str = "firstpass-cad";
 /// The stem of its file names in `dist`.
@@ -45,6 +55,7 @@ const WASM_FEATURES: &[&str] = &[
 /// Names `web/index.html` uses for the files; replaced with the hashed names in `dist`.
 const JS_REF: &str = "/firstpass_web.js";
 const WASM_REF: &str = "/firstpass_web_bg.wasm";
+const LOADER_REF: &str = "/__wasm_split.js";
 const CSS_REF: &str = "/style.css";
 /// The board module's files, named in `<meta name="firstpass-cad">`.
 const CAD_JS_REF: &str = "/firstpass_cad.js";
@@ -87,27 +98,26 @@ pub fn build(profile: Profile) -> Result<()> {
     let staging = target.join("xtask-web").join(profile.dir());
     recreate_dir(&staging)?;
     let release = profile == Profile::Release;
-    for (bin, stem) in [(BIN, STEM), (CAD_BIN, CAD_STEM)] {
-        let wasm = target
+    let built = |bin: &str| {
+        target
             .join(TARGET)
             .join(profile.dir())
-            .join(format!("{bin}.wasm"));
-        eprintln!("xtask: wasm-bindgen {}", wasm.display());
-        Bindgen::new()
-            .input_path(&wasm)
-            .out_name(stem)
-            .web(true)?
-            .omit_default_module_path(false)
-            .typescript(false)
-            .debug(!release)
-            .keep_debug(!release)
-            .remove_name_section(release)
-            .remove_producers_section(release)
-            .generate(&staging)
-            .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
-        if release {
-            optimize(&staging.join(format!("{stem}_bg.wasm")))?;
+            .join(format!("{bin}.wasm"))
+    };
+
+    // The app: split, then its main module through bindgen into `staging/app`, the folder
+    // that holds everything the app's modules import from each other.
+    let app = staging.join(APP_DIR_STEM);
+    let main_module = staging.join(format!("{STEM}.wasm"));
+    split(&built(BIN), &app, &main_module)?;
+    bindgen(&main_module, STEM, &app, release, true)?;
+    // The board module, loaded by its own `<meta>` reference, at the top of `staging`.
+    bindgen(&built(CAD_BIN), CAD_STEM, &staging, release, false)?;
+    if release {
+        for wasm in files_with_extension(&app, "wasm")? {
+            optimize(&wasm)?;
         }
+        optimize(&staging.join(format!("{CAD_STEM}_bg.wasm")))?;
     }
 
     let web = root.join("web");
@@ -117,23 +127,74 @@ pub fn build(profile: Profile) -> Result<()> {
 
     let effort = if release { Effort::Best } else { Effort::Fast };
     let mut sizes = Vec::new();
-    for file in [
-        &bundle.wasm,
-        &bundle.js,
-        &bundle.css,
-        &bundle.cad_wasm,
-        &bundle.cad_js,
-    ] {
-        sizes.push((file.clone(), compress::precompress(file, effort)?));
+    for file in bundle.files()? {
+        sizes.push((file.clone(), compress::precompress(&file, effort)?));
     }
     for file in explorer_files(&dist.join("graphiql"))? {
         compress::precompress(&file, effort)?;
     }
     eprintln!("xtask: web app ready in {}", dist.display());
     if release {
-        report_sizes(&dist, &sizes);
+        report_sizes(&dist, &bundle, &sizes);
     }
     Ok(())
+}
+
+/// Cuts the app's wasm at its split points: the main module goes to `main_out` (for bindgen,
+/// which writes its glue into `dir`), the chunks and their loader into `dir`.
+fn split(input: &Path, dir: &Path, main_out: &Path) -> Result<()> {
+    eprintln!("xtask: wasm-split {}", input.display());
+    let wasm = fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let main_js = format!("./{STEM}.js");
+    let link = format!("./{SPLIT_LOADER}");
+    let mut options = wasm_split_cli_support::Options::new(&wasm);
+    options.output_dir = dir;
+    options.main_out_path = main_out;
+    options.main_module = &main_js;
+    options.link_name = &link;
+    wasm_split_cli_support::transform(options)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .with_context(|| {
+            format!(
+                "wasm-split failed on {} (is it linked with `--emit-relocs`, as \
+                 `.cargo/config.toml` asks?)",
+                input.display()
+            )
+        })?;
+    Ok(())
+}
+
+/// Writes the JS glue of `wasm` and its processed wasm into `dir` as `<stem>.js` and
+/// `<stem>_bg.wasm`. A module that was split keeps the linker's exports (the function table
+/// above all), which its chunks import.
+fn bindgen(wasm: &Path, stem: &str, dir: &Path, release: bool, split: bool) -> Result<()> {
+    eprintln!("xtask: wasm-bindgen {}", wasm.display());
+    Bindgen::new()
+        .input_path(wasm)
+        .out_name(stem)
+        .web(true)?
+        .omit_default_module_path(false)
+        .typescript(false)
+        .keep_lld_exports(split)
+        .debug(!release)
+        .keep_debug(!release)
+        .remove_name_section(release)
+        .remove_producers_section(release)
+        .generate(dir)
+        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))
+}
+
+/// The files of `dir` (not of its subfolders) ending in `.<extension>`, sorted.
+fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|ext| ext == extension) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// The API explorer's scripts and style sheets (none when the build could not vendor them).
@@ -173,8 +234,10 @@ fn optimize(wasm: &Path) -> Result<()> {
     }
     let optimized = wasm.with_extension("opt.wasm");
     eprintln!("xtask: wasm-opt {version} -Oz {}", wasm.display());
+    // The chunks wasm-split writes carry function names; nobody reads them in a browser.
     let status = Command::new("wasm-opt")
         .arg("-Oz")
+        .arg("--strip-debug")
         .args(WASM_FEATURES)
         .arg(wasm)
         .arg("-o")
@@ -210,24 +273,60 @@ fn parse_wasm_opt_version(text: &str) -> Option<u32> {
 
 /// The files of the bundle, as written into `dist`.
 struct Bundle {
-    js: PathBuf,
-    wasm: PathBuf,
+    /// The app's folder: main module, its glue, the chunk loader, the page chunks.
+    app: PathBuf,
     css: PathBuf,
     cad_js: PathBuf,
     cad_wasm: PathBuf,
+}
+
+impl Bundle {
+    /// What every page loads: the main module, its glue, the chunk loader, the CSS.
+    fn first_load(&self) -> Vec<PathBuf> {
+        vec![
+            self.app.join(format!("{STEM}_bg.wasm")),
+            self.app.join(format!("{STEM}.js")),
+            self.app.join(SPLIT_LOADER),
+            self.css.clone(),
+        ]
+    }
+
+    /// The chunks, each loaded when a page that needs it is first opened.
+    fn chunks(&self) -> Result<Vec<PathBuf>> {
+        let main = self.app.join(format!("{STEM}_bg.wasm"));
+        Ok(files_with_extension(&self.app, "wasm")?
+            .into_iter()
+            .filter(|file| *file != main)
+            .collect())
+    }
+
+    /// The board module: loaded by the pages that draw or check board files.
+    fn board(&self) -> Vec<PathBuf> {
+        vec![self.cad_wasm.clone(), self.cad_js.clone()]
+    }
+
+    /// Every file that gets compressed siblings, in the order of the size report.
+    fn files(&self) -> Result<Vec<PathBuf>> {
+        let mut files = self.first_load();
+        files.extend(self.chunks()?);
+        files.extend(self.board());
+        Ok(files)
+    }
 }
 
 /// Writes `dist` afresh from the bindgen output and the static files in `web`.
 fn assemble(staging: &Path, web: &Path, dist: &Path) -> Result<Bundle> {
     recreate_dir(dist)?;
 
-    let js = copy_hashed(&staging.join(format!("{STEM}.js")), dist, STEM, ".js")?;
-    let wasm = copy_hashed(
-        &staging.join(format!("{STEM}_bg.wasm")),
-        dist,
-        STEM,
-        "_bg.wasm",
-    )?;
+    // The app's modules import each other by relative name: they move as one folder, named by
+    // the hash of all of them.
+    let app_staging = staging.join(APP_DIR_STEM);
+    let app = format!("{APP_DIR_STEM}-{:016x}", tree_hash(&app_staging)?);
+    copy_tree(&app_staging, &dist.join(&app))?;
+    let js = format!("{app}/{STEM}.js");
+    let wasm = format!("{app}/{STEM}_bg.wasm");
+    let loader = format!("{app}/{SPLIT_LOADER}");
+
     let css = copy_hashed(&web.join("style.css"), dist, "style", ".css")?;
     let cad_js = copy_hashed(
         &staging.join(format!("{CAD_STEM}.js")),
@@ -242,7 +341,7 @@ fn assemble(staging: &Path, web: &Path, dist: &Path) -> Result<Bundle> {
         "_bg.wasm",
     )?;
 
-    // JS snippets of dependencies, imported by the glue under their own names.
+    // JS snippets of the board module's dependencies, imported by its glue under their names.
     let snippets = staging.join("snippets");
     if snippets.is_dir() {
         copy_tree(&snippets, &dist.join("snippets"))?;
@@ -256,6 +355,7 @@ fn assemble(staging: &Path, web: &Path, dist: &Path) -> Result<Bundle> {
         &[
             (JS_REF, &js),
             (WASM_REF, &wasm),
+            (LOADER_REF, &loader),
             (CSS_REF, &css),
             (CAD_JS_REF, &cad_js),
             (CAD_WASM_REF, &cad_wasm),
@@ -265,12 +365,39 @@ fn assemble(staging: &Path, web: &Path, dist: &Path) -> Result<Bundle> {
     write(&dist.join("index.html"), index.as_bytes())?;
 
     Ok(Bundle {
-        js: dist.join(js),
-        wasm: dist.join(wasm),
+        app: dist.join(app),
         css: dist.join(css),
         cad_js: dist.join(cad_js),
         cad_wasm: dist.join(cad_wasm),
     })
+}
+
+/// The hash of a folder: of every file's path (relative to `dir`) and content, in sorted order.
+fn tree_hash(dir: &Path) -> Result<u64> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    let mut bytes = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(dir).unwrap_or(&file);
+        bytes.extend_from_slice(relative.to_string_lossy().as_bytes());
+        bytes.push(0);
+        bytes.extend(fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?);
+    }
+    Ok(fnv1a(&bytes))
+}
+
+/// Every file under `dir`, at any depth.
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// Replaces each `(reference, file name)`: the reference must occur in the page.
@@ -327,13 +454,9 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// How many of the reported files every page loads (the app's wasm, JS and CSS); the rest is
-/// the board module, loaded by the pages that draw or check board files.
-const FIRST_LOAD: usize = 3;
-
-/// Prints the sizes of the bundle's files as sent: raw, and the gzip and brotli siblings, with
-/// the subtotal of what the first page loads.
-fn report_sizes(dist: &Path, files: &[(PathBuf, Sizes)]) {
+/// Prints the sizes of the bundle's files as sent (raw, and the gzip and brotli siblings): what
+/// every page loads, the page chunks, the board module, and the totals.
+fn report_sizes(dist: &Path, bundle: &Bundle, sizes: &[(PathBuf, Sizes)]) {
     eprintln!("xtask: bundle size in {}:", dist.display());
     let line = |name: &str, sizes: Sizes| {
         eprintln!(
@@ -343,24 +466,29 @@ fn report_sizes(dist: &Path, files: &[(PathBuf, Sizes)]) {
             cmd::human_size(sizes.brotli)
         );
     };
-    let mut total = Sizes {
-        raw: 0,
-        gzip: 0,
-        brotli: 0,
+    let sum = |files: &[PathBuf]| {
+        sizes
+            .iter()
+            .filter(|(file, _)| files.contains(file))
+            .fold(Sizes::default(), |total, (_, sizes)| total + *sizes)
     };
-    for (index, (file, sizes)) in files.iter().enumerate() {
-        if index == FIRST_LOAD {
-            line("first load (app wasm, JS, CSS)", total);
-        }
-        total.raw += sizes.raw;
-        total.gzip += sizes.gzip;
-        total.brotli += sizes.brotli;
-        line(
-            &file.file_name().unwrap_or_default().to_string_lossy(),
-            *sizes,
-        );
+    for (file, file_sizes) in sizes {
+        let name = file.strip_prefix(dist).unwrap_or(file);
+        line(&name.to_string_lossy(), *file_sizes);
     }
-    line("total", total);
+    let chunks = bundle.chunks().unwrap_or_default();
+    line(
+        "first load (main module, glue, CSS)",
+        sum(&bundle.first_load()),
+    );
+    line(&format!("page chunks ({})", chunks.len()), sum(&chunks));
+    line("board module", sum(&bundle.board()));
+    line(
+        "whole app",
+        sizes
+            .iter()
+            .fold(Sizes::default(), |total, (_, sizes)| total + *sizes),
+    );
 }
 
 #[cfg(test)]
@@ -401,7 +529,14 @@ import init from '/firstpass_web.js'; init({ module_or_path: '/firstpass_web_bg.
     fn the_real_index_has_every_reference() {
         let index = fs::read_to_string(cmd::workspace_root().join("web").join("index.html"))
             .expect("web/index.html exists");
-        for reference in [JS_REF, WASM_REF, CSS_REF, CAD_JS_REF, CAD_WASM_REF] {
+        for reference in [
+            JS_REF,
+            WASM_REF,
+            LOADER_REF,
+            CSS_REF,
+            CAD_JS_REF,
+            CAD_WASM_REF,
+        ] {
             assert!(
                 index.contains(reference),
                 "web/index.html lacks {reference}"

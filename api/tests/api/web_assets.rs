@@ -6,7 +6,8 @@
 use crate::harness::TestApp;
 use std::io::Read;
 
-/// The hashed wasm file named by the app page, or `None` when the app is not built.
+/// The path of a content-hashed wasm file named by the app page (the first one it names), or
+/// `None` when the app is not built.
 async fn wasm_name(app: &TestApp) -> Option<String> {
     let page = app
         .http
@@ -19,8 +20,12 @@ async fn wasm_name(app: &TestApp) -> Option<String> {
     }
     let html = page.text().await.expect("page");
     let end = html.find("_bg.wasm")?;
-    let start = html[..end].rfind('/')? + 1;
-    Some(html[start..end + "_bg.wasm".len()].to_owned())
+    let start = html[..end].rfind(['"', '\'', ' '])? + 1;
+    Some(
+        html[start..end + "_bg.wasm".len()]
+            .trim_start_matches('/')
+            .to_owned(),
+    )
 }
 
 /// A client that sends and decodes nothing by itself, so the raw body is seen.

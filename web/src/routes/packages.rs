@@ -12,7 +12,7 @@ use crate::api::ops::{
 };
 use crate::routes::products::Pager;
 use crate::session::Session;
-use crate::table::ServerSearch;
+use crate::table::{natural_cmp, ServerSearch, Sort, SortHeader};
 use crate::ui::{ipc_label, short_time, status_label, ErrorLine, Loading, StatusBadge};
 
 /// Rows per page.
@@ -26,6 +26,8 @@ pub fn PackagesPage() -> impl IntoView {
     let ipc = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
     let cursors = RwSignal::new(vec![None::<String>]);
+    // Newest first, as the server pages them, until a header sorts the page shown.
+    let sort = RwSignal::new(Sort::NONE);
     // A new filter starts again at the first page.
     Effect::new(move |_| {
         status.track();
@@ -91,23 +93,38 @@ pub fn PackagesPage() -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
                 Some(Ok(data)) => {
                     let info = data.npi_packages.page_info;
-                    let rows = data.npi_packages.edges;
-                    let empty = rows.is_empty();
+                    let edges = data.npi_packages.edges;
+                    let empty = edges.is_empty();
+                    let rows = move || {
+                        let mut rows = edges.clone();
+                        sort.get().rows(&mut rows, |column, a, b| {
+                            let (a, b) = (&a.node, &b.node);
+                            match column {
+                                0 => natural_cmp(&a.product.part_number, &b.product.part_number),
+                                1 => natural_cmp(&a.revision, &b.revision),
+                                2 => status_label(a.status).cmp(status_label(b.status)),
+                                3 => ipc_from_wire(&a.ipc_class).cmp(&ipc_from_wire(&b.ipc_class)),
+                                4 => natural_cmp(&a.ems.name, &b.ems.name),
+                                _ => a.updated_at.cmp(&b.updated_at),
+                            }
+                        });
+                        rows
+                    };
                     view! {
                         <div class="table-wrap">
                             <table class="table" id="packages-table">
                                 <thead>
                                     <tr>
-                                        <th scope="col">"Product"</th>
-                                        <th scope="col">"Rev"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col">"IPC"</th>
-                                        <th scope="col">"OEM → EMS"</th>
-                                        <th scope="col">"Updated"</th>
+                                        <SortHeader title="Product" column=0 sort />
+                                        <SortHeader title="Rev" column=1 sort />
+                                        <SortHeader title="Status" column=2 sort />
+                                        <SortHeader title="IPC" column=3 sort />
+                                        <SortHeader title="OEM → EMS" column=4 sort />
+                                        <SortHeader title="Updated" column=5 sort />
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {rows
+                                    {move || rows()
                                         .into_iter()
                                         .map(|edge| {
                                             let n = edge.node;

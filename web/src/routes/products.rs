@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::ops::{create_product, products, CreateProduct, Products};
 use crate::session::Session;
+use crate::table::{natural_cmp, Sort, SortHeader};
 use crate::ui::{short_time, ErrorLine, Loading, StatusBadge};
 
 /// Rows per page.
@@ -20,6 +21,8 @@ pub fn ProductsPage() -> impl IntoView {
     let applied = RwSignal::new(String::new());
     // Cursors of the pages before this one (`None` = the first page).
     let cursors = RwSignal::new(vec![None::<String>]);
+    // Newest first, as the server pages them, until a header sorts the page shown.
+    let sort = RwSignal::new(Sort::NONE);
     let page = LocalResource::new(move || {
         let after = cursors.with(|c| c.last().cloned().flatten());
         let text = applied.get();
@@ -63,21 +66,34 @@ pub fn ProductsPage() -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
                 Some(Ok(data)) => {
                     let info = data.products.page_info;
-                    let rows = data.products.edges;
-                    let empty = rows.is_empty();
+                    let edges = data.products.edges;
+                    let empty = edges.is_empty();
+                    let rows = move || {
+                        let mut rows = edges.clone();
+                        sort.get().rows(&mut rows, |column, a, b| {
+                            let (a, b) = (&a.node, &b.node);
+                            match column {
+                                0 => natural_cmp(&a.part_number, &b.part_number),
+                                1 => natural_cmp(&a.name, &b.name),
+                                2 => a.packages.len().cmp(&b.packages.len()),
+                                _ => a.created_at.cmp(&b.created_at),
+                            }
+                        });
+                        rows
+                    };
                     view! {
                         <div class="table-wrap">
                             <table class="table" id="products-table">
                                 <thead>
                                     <tr>
-                                        <th scope="col">"Part number"</th>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Revisions"</th>
-                                        <th scope="col">"Created"</th>
+                                        <SortHeader title="Part number" column=0 sort />
+                                        <SortHeader title="Name" column=1 sort />
+                                        <SortHeader title="Revisions" column=2 sort />
+                                        <SortHeader title="Created" column=3 sort />
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {rows
+                                    {move || rows()
                                         .into_iter()
                                         .map(|edge| {
                                             let p = edge.node;

@@ -26,6 +26,7 @@ fn sign_in_message(error: &ApiError) -> String {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = Session::get();
+    leptos::task::spawn_local(crate::pages::preload_start());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
 
