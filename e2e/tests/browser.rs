@@ -34,6 +34,21 @@ fn kicad_zip(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// The areas of the app whose chunk (`app-<hash>/split_<area>.wasm`) this page has fetched.
+async fn areas_loaded(client: &Client) -> Vec<String> {
+    let areas = client
+        .execute(
+            r#"return performance.getEntriesByType("resource")
+                .map(r => new URL(r.name).pathname.match(/\/split_(\w+)\.wasm$/))
+                .filter(m => m)
+                .map(m => m[1]);"#,
+            vec![],
+        )
+        .await
+        .expect("resource timing");
+    serde_json::from_value(areas).expect("area names")
+}
+
 async fn status_is(client: &Client, status: &str) {
     find(client, &format!("#package-status[data-status={status}]")).await;
 }
@@ -57,6 +72,13 @@ async fn sign_in_page_is_quick_and_says_what_went_wrong() {
             "MEASURE time to usable sign-in page: {} ms",
             started.elapsed().as_millis()
         );
+        // The first load is the sign-in page and the frame; of the areas, at most the start
+        // page's, which the sign-in page fetches ahead of need.
+        let areas = areas_loaded(&client).await;
+        assert!(
+            areas.iter().all(|area| area == "start"),
+            "the sign-in page loaded {areas:?}"
+        );
 
         fill(&client, "#email", "engineer@acme.example").await;
         fill(&client, "#password", "not-the-password").await;
@@ -67,6 +89,15 @@ async fn sign_in_page_is_quick_and_says_what_went_wrong() {
         // Signed in, a reload keeps the session (HttpOnly cookie, no script-readable token).
         fill(&client, "#password", DEMO_PASSWORD).await;
         click(&client, "#sign-in").await;
+        find(&client, "#work-title").await;
+        // A page of another area brings its chunk, and only that one.
+        click(&client, "nav a[href='/packages']").await;
+        find(&client, "#packages-title").await;
+        let mut areas = areas_loaded(&client).await;
+        areas.sort();
+        areas.dedup();
+        assert_eq!(areas, ["engineering", "start"], "areas loaded by now");
+        click(&client, "nav a[href='/']").await;
         find(&client, "#work-title").await;
         let readable = client
             .execute(

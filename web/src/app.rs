@@ -17,8 +17,13 @@ use crate::ui::Loading;
 pub fn App() -> impl IntoView {
     Session::provide();
     provide_context(InboxTick(RwSignal::new(0)));
+    // While a navigation waits (for a page's chunk on its area's first visit), a bar says so.
+    let routing = RwSignal::new(false);
     view! {
-        <Router>
+        <Router set_is_routing=routing>
+            <Show when=move || routing.get()>
+                <div class="route-progress" role="progressbar" aria-label="Opening the page"></div>
+            </Show>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
             <main id="main" class="page" tabindex="-1">
