@@ -519,6 +519,27 @@ async fn a_lot_is_traced_to_its_units() {
         wait_text(&client, "#trace-by-oem", "Acme").await;
         wait_text(&client, "[data-testid=total-oem]", "2").await;
         wait_count(&client, "[data-testid=total-build]", 1).await;
+        // The Serial header sorts the units one way, then the other.
+        let mut ascending = traced.clone();
+        ascending.sort();
+        let order = || async {
+            let serials = client
+                .execute(
+                    "return [...document.querySelectorAll('[data-testid=trace-unit]')]\
+                     .map(row => row.dataset.serial);",
+                    vec![],
+                )
+                .await
+                .expect("rows");
+            serde_json::from_value::<Vec<String>>(serials).expect("serials")
+        };
+        click(&client, "#trace-units button.sort[data-column='0']").await;
+        find(&client, "#trace-units th[aria-sort=ascending]").await;
+        assert_eq!(order().await, ascending, "serials ascending");
+        click(&client, "#trace-units button.sort[data-column='0']").await;
+        find(&client, "#trace-units th[aria-sort=descending]").await;
+        ascending.reverse();
+        assert_eq!(order().await, ascending, "serials descending");
         click(&client, "#trace-export").await;
         assert!(client.find(Locator::Css("[role=alert]")).await.is_err());
         screenshot(&client, "trace").await;

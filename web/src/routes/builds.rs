@@ -90,26 +90,48 @@ pub fn BuildsPage() -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
                 Some(Ok(data)) => {
                     let info = data.builds.page_info;
-                    let rows = data.builds.edges;
-                    let empty = rows.is_empty();
+                    let edges = data.builds.edges;
+                    let empty = edges.is_empty();
+                    // Newest first, as the server pages them, until a header sorts the page.
+                    let sort = RwSignal::new(Sort::NONE);
+                    let rows = move || {
+                        let mut rows = edges.clone();
+                        sort.get().rows(&mut rows, |column, a, b| {
+                            let (a, b) = (&a.node, &b.node);
+                            let fpy = |x: Option<f64>| x.unwrap_or(-1.0);
+                            match column {
+                                0 => natural_cmp(&a.product.part_number, &b.product.part_number),
+                                1 => natural_cmp(&a.package.revision, &b.package.revision),
+                                2 => label(&a.phase).cmp(&label(&b.phase)),
+                                3 => label(&a.status).cmp(&label(&b.status)),
+                                4 => a.quantity.cmp(&b.quantity),
+                                5 => a.metrics.units_completed.cmp(&b.metrics.units_completed),
+                                6 => fpy(a.metrics.first_pass_yield)
+                                    .total_cmp(&fpy(b.metrics.first_pass_yield)),
+                                7 => a.due_date.cmp(&b.due_date),
+                                _ => natural_cmp(&a.oem.name, &b.oem.name),
+                            }
+                        });
+                        rows
+                    };
                     view! {
                         <div class="table-wrap">
                             <table class="table" id="builds-table">
                                 <thead>
                                     <tr>
-                                        <th scope="col">"Product"</th>
-                                        <th scope="col">"Rev"</th>
-                                        <th scope="col">"Phase"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col">"Qty"</th>
-                                        <th scope="col">"Done"</th>
-                                        <th scope="col">"FPY"</th>
-                                        <th scope="col">"Due"</th>
-                                        <th scope="col">"OEM → EMS"</th>
+                                        <SortHeader title="Product" column=0 sort />
+                                        <SortHeader title="Rev" column=1 sort />
+                                        <SortHeader title="Phase" column=2 sort />
+                                        <SortHeader title="Status" column=3 sort />
+                                        <SortHeader title="Qty" column=4 sort />
+                                        <SortHeader title="Done" column=5 sort />
+                                        <SortHeader title="FPY" column=6 sort />
+                                        <SortHeader title="Due" column=7 sort />
+                                        <SortHeader title="OEM → EMS" column=8 sort />
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {rows
+                                    {move || rows()
                                         .into_iter()
                                         .map(|edge| {
                                             let b = edge.node;

@@ -20,7 +20,7 @@ use crate::api::ops::{
 use crate::api::ApiError;
 use crate::routes::products::Pager;
 use crate::session::Session;
-use crate::table::ServerSearch;
+use crate::table::{natural_cmp, ServerSearch, Sort, SortHeader};
 use crate::ui::{
     from_wire, human_size, humanize, label, short_time, wire, ErrorLine, Loading, WireBadge,
 };
@@ -98,22 +98,41 @@ pub fn FaiListPage() -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorLine error /> }.into_any(),
                 Some(Ok(data)) => {
                     let info = data.fai_reports.page_info;
-                    let rows = data.fai_reports.edges;
-                    let empty = rows.is_empty();
+                    let edges = data.fai_reports.edges;
+                    let empty = edges.is_empty();
+                    // Newest first, as the server pages them, until a header sorts the page.
+                    let sort = RwSignal::new(Sort::NONE);
+                    let rows = move || {
+                        let mut rows = edges.clone();
+                        sort.get().rows(&mut rows, |column, a, b| {
+                            let (a, b) = (&a.node, &b.node);
+                            match column {
+                                0 => natural_cmp(&a.build.product.part_number, &b.build.product.part_number)
+                                    .then_with(|| natural_cmp(&a.build.package.revision, &b.build.package.revision)),
+                                1 => natural_cmp(&a.unit.serial, &b.unit.serial),
+                                2 => label(&a.reason).cmp(&label(&b.reason)),
+                                3 => label(&a.scope).cmp(&label(&b.scope)),
+                                4 => label(&a.status).cmp(&label(&b.status)),
+                                5 => natural_cmp(&a.build.oem.name, &b.build.oem.name),
+                                _ => a.updated_at.cmp(&b.updated_at),
+                            }
+                        });
+                        rows
+                    };
                     view! {
                         <div class="table-wrap">
                             <table class="table" id="fai-table">
                                 <thead><tr>
-                                    <th scope="col">"Product"</th>
-                                    <th scope="col">"Serial"</th>
-                                    <th scope="col">"Reason"</th>
-                                    <th scope="col">"Scope"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"OEM"</th>
-                                    <th scope="col">"Updated"</th>
+                                    <SortHeader title="Product" column=0 sort />
+                                    <SortHeader title="Serial" column=1 sort />
+                                    <SortHeader title="Reason" column=2 sort />
+                                    <SortHeader title="Scope" column=3 sort />
+                                    <SortHeader title="Status" column=4 sort />
+                                    <SortHeader title="OEM" column=5 sort />
+                                    <SortHeader title="Updated" column=6 sort />
                                 </tr></thead>
                                 <tbody>
-                                    {rows.into_iter().map(|e| {
+                                    {move || rows().into_iter().map(|e| {
                                         let r = e.node;
                                         view! {
                                             <tr data-testid="fai-row" data-id=r.id.clone()>

@@ -10,7 +10,7 @@ use crate::api::ops::{
 };
 use crate::api::ApiError;
 use crate::session::Session;
-use crate::table::matches;
+use crate::table::{matches, natural_cmp, Sort, SortHeader};
 use crate::ui::{label, short_time, ErrorLine, Loading};
 
 /// `/purchase-orders`.
@@ -23,6 +23,8 @@ pub fn PurchaseOrdersPage() -> impl IntoView {
         session.run::<PurchaseOrders>(purchase_orders::Variables { first: 100 })
     });
     let search = RwSignal::new(String::new());
+    // As the server lists them (newest order first) until a header sorts the lines.
+    let sort = RwSignal::new(Sort::NONE);
     let note = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
     let done = move |result: Result<String, ApiError>| match result {
@@ -84,25 +86,42 @@ pub fn PurchaseOrdersPage() -> impl IntoView {
                 Some(Ok(d)) if d.purchase_orders.is_empty() => view! { <p class="muted" id="no-orders">"No purchase orders yet (an ERP records them through the API)."</p> }.into_any(),
                 Some(Ok(d)) => {
                     let q = search.get();
+                    // Every line with its order's number, supplier, build and date; the search
+                    // keeps those it matches, a header sorts them.
+                    let mut lines: Vec<_> = d
+                        .purchase_orders
+                        .into_iter()
+                        .flat_map(|o| {
+                            let order = (o.po_number, o.supplier, o.build_id, o.created_at);
+                            o.lines.into_iter().map(move |l| (order.clone(), l))
+                        })
+                        .filter(|((po, supplier, ..), l)| matches(&q, &[po, supplier, &l.mpn]))
+                        .collect();
+                    sort.get().rows(&mut lines, |column, (a_order, a), (b_order, b)| match column {
+                        0 => natural_cmp(&a_order.0, &b_order.0).then(a.line_no.cmp(&b.line_no)),
+                        1 => natural_cmp(&a_order.1, &b_order.1),
+                        2 => natural_cmp(&a.mpn, &b.mpn),
+                        3 => a.quantity.cmp(&b.quantity),
+                        4 => a.open_quantity.cmp(&b.open_quantity),
+                        _ => a.promised_date.cmp(&b.promised_date),
+                    });
                     view! {
                         <div class="table-wrap">
                             <table class="table" id="order-lines">
                                 <thead>
                                     <tr>
-                                        <th scope="col">"PO"</th>
-                                        <th scope="col">"Supplier"</th>
-                                        <th scope="col">"MPN"</th>
-                                        <th scope="col" class="num">"Ordered"</th>
-                                        <th scope="col" class="num">"Open"</th>
-                                        <th scope="col">"Promised"</th>
+                                        <SortHeader title="PO" column=0 sort />
+                                        <SortHeader title="Supplier" column=1 sort />
+                                        <SortHeader title="MPN" column=2 sort />
+                                        <SortHeader title="Ordered" column=3 sort />
+                                        <SortHeader title="Open" column=4 sort />
+                                        <SortHeader title="Promised" column=5 sort />
                                         <th scope="col">"Receive"</th>
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {d.purchase_orders.into_iter().flat_map(|o| {
-                                        let (po, supplier, build, placed) = (o.po_number.clone(), o.supplier.clone(), o.build_id.clone(), o.created_at.clone());
-                                        let shown: Vec<_> = o.lines.into_iter().filter(|l| matches(&q, &[&po, &supplier, &l.mpn])).collect();
-                                        shown.into_iter().map(move |l| {
+                                    {lines.into_iter().map(|((po, supplier, build, placed), l)| {
+                                        {
                                             let promise = RwSignal::new(l.promised_date.clone());
                                             let quantity = RwSignal::new(l.open_quantity.to_string());
                                             let lot = RwSignal::new(String::new());
@@ -147,7 +166,7 @@ pub fn PurchaseOrdersPage() -> impl IntoView {
                                                     </td>
                                                 </tr>
                                             }
-                                        }).collect::<Vec<_>>()
+                                        }
                                     }).collect_view()}
                                 </tbody>
                             </table>

@@ -12,6 +12,7 @@ use crate::api::ApiError;
 use crate::routes::products::Pager;
 use crate::routes::quality::{quality_refs, QualityLinks};
 use crate::session::Session;
+use crate::table::{natural_cmp, Sort, SortHeader};
 use crate::ui::{label, ErrorLine, Loading};
 
 /// Rows per page.
@@ -141,10 +142,24 @@ pub fn TracePage() -> impl IntoView {
                         </tr>
                     })
                     .collect_view();
-                let units = t
-                    .units
-                    .edges
-                    .into_iter()
+                // In the server's order until a header sorts the page shown.
+                let sort = RwSignal::new(Sort::NONE);
+                let edges = t.units.edges;
+                let units = move || {
+                    let mut rows = edges.clone();
+                    sort.get().rows(&mut rows, |column, a, b| {
+                        let (a, b) = (&a.node, &b.node);
+                        match column {
+                            0 => natural_cmp(&a.serial, &b.serial),
+                            1 => natural_cmp(&a.designators.join(" "), &b.designators.join(" ")),
+                            2 => natural_cmp(&a.part_number, &b.part_number)
+                                .then_with(|| natural_cmp(&a.revision, &b.revision)),
+                            3 => label(&a.build_phase).cmp(&label(&b.build_phase)),
+                            4 => natural_cmp(&a.oem, &b.oem),
+                            _ => a.shipped.cmp(&b.shipped),
+                        }
+                    });
+                    rows.into_iter()
                     .map(|e| {
                         let u = e.node;
                         let href = format!("/units/{}", u.serial);
@@ -160,7 +175,8 @@ pub fn TracePage() -> impl IntoView {
                             </tr>
                         }
                     })
-                    .collect_view();
+                    .collect_view()
+                };
                 view! {
                     <section class="card" aria-labelledby="trace-result-title">
                         <div class="card-head">
@@ -198,12 +214,12 @@ pub fn TracePage() -> impl IntoView {
                         <div class="table-wrap">
                             <table class="table" id="trace-units">
                                 <thead><tr>
-                                    <th scope="col">"Serial"</th>
-                                    <th scope="col">"Designators"</th>
-                                    <th scope="col">"Product"</th>
-                                    <th scope="col">"Phase"</th>
-                                    <th scope="col">"OEM"</th>
-                                    <th scope="col">"Shipped"</th>
+                                    <SortHeader title="Serial" column=0 sort />
+                                    <SortHeader title="Designators" column=1 sort />
+                                    <SortHeader title="Product" column=2 sort />
+                                    <SortHeader title="Phase" column=3 sort />
+                                    <SortHeader title="OEM" column=4 sort />
+                                    <SortHeader title="Shipped" column=5 sort />
                                 </tr></thead>
                                 <tbody>{units}</tbody>
                             </table>
