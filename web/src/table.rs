@@ -78,6 +78,13 @@ impl Sort {
         }
     }
 
+    /// A copy of `rows` sorted as [`Sort::rows`] does.
+    pub fn sorted<T: Clone>(self, rows: &[T], key: impl Fn(usize, &T, &T) -> Ordering) -> Vec<T> {
+        let mut rows = rows.to_vec();
+        self.rows(&mut rows, key);
+        rows
+    }
+
     /// Applies the direction to an ascending comparison.
     pub fn apply(self, order: Ordering) -> Ordering {
         if self.ascending {
@@ -156,6 +163,8 @@ mod tests {
         };
         descending.rows(&mut rows, by_text);
         assert_eq!(rows, ["R100", "R20", "R9"]);
+        assert_eq!(Sort::NONE.sorted(&["R9", "R10"], by_text), ["R9", "R10"]);
+        assert_eq!(descending.sorted(&["R9", "R10"], by_text), ["R10", "R9"]);
     }
 
     #[test]

@@ -95,8 +95,7 @@ pub fn BuildsPage() -> impl IntoView {
                     // Newest first, as the server pages them, until a header sorts the page.
                     let sort = RwSignal::new(Sort::NONE);
                     let rows = move || {
-                        let mut rows = edges.clone();
-                        sort.get().rows(&mut rows, |column, a, b| {
+                        sort.get().sorted(&edges, |column, a, b| {
                             let (a, b) = (&a.node, &b.node);
                             let fpy = |x: Option<f64>| x.unwrap_or(-1.0);
                             match column {
@@ -111,8 +110,7 @@ pub fn BuildsPage() -> impl IntoView {
                                 7 => a.due_date.cmp(&b.due_date),
                                 _ => natural_cmp(&a.oem.name, &b.oem.name),
                             }
-                        });
-                        rows
+                        })
                     };
                     view! {
                         <div class="table-wrap">

@@ -103,8 +103,7 @@ pub fn FaiListPage() -> impl IntoView {
                     // Newest first, as the server pages them, until a header sorts the page.
                     let sort = RwSignal::new(Sort::NONE);
                     let rows = move || {
-                        let mut rows = edges.clone();
-                        sort.get().rows(&mut rows, |column, a, b| {
+                        sort.get().sorted(&edges, |column, a, b| {
                             let (a, b) = (&a.node, &b.node);
                             match column {
                                 0 => natural_cmp(&a.build.product.part_number, &b.build.product.part_number)
@@ -116,8 +115,7 @@ pub fn FaiListPage() -> impl IntoView {
                                 5 => natural_cmp(&a.build.oem.name, &b.build.oem.name),
                                 _ => a.updated_at.cmp(&b.updated_at),
                             }
-                        });
-                        rows
+                        })
                     };
                     view! {
                         <div class="table-wrap">

@@ -96,8 +96,7 @@ pub fn PackagesPage() -> impl IntoView {
                     let edges = data.npi_packages.edges;
                     let empty = edges.is_empty();
                     let rows = move || {
-                        let mut rows = edges.clone();
-                        sort.get().rows(&mut rows, |column, a, b| {
+                        sort.get().sorted(&edges, |column, a, b| {
                             let (a, b) = (&a.node, &b.node);
                             match column {
                                 0 => natural_cmp(&a.product.part_number, &b.product.part_number),
@@ -107,8 +106,7 @@ pub fn PackagesPage() -> impl IntoView {
                                 4 => natural_cmp(&a.ems.name, &b.ems.name),
                                 _ => a.updated_at.cmp(&b.updated_at),
                             }
-                        });
-                        rows
+                        })
                     };
                     view! {
                         <div class="table-wrap">

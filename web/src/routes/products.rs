@@ -69,8 +69,7 @@ pub fn ProductsPage() -> impl IntoView {
                     let edges = data.products.edges;
                     let empty = edges.is_empty();
                     let rows = move || {
-                        let mut rows = edges.clone();
-                        sort.get().rows(&mut rows, |column, a, b| {
+                        sort.get().sorted(&edges, |column, a, b| {
                             let (a, b) = (&a.node, &b.node);
                             match column {
                                 0 => natural_cmp(&a.part_number, &b.part_number),
@@ -78,8 +77,7 @@ pub fn ProductsPage() -> impl IntoView {
                                 2 => a.packages.len().cmp(&b.packages.len()),
                                 _ => a.created_at.cmp(&b.created_at),
                             }
-                        });
-                        rows
+                        })
                     };
                     view! {
                         <div class="table-wrap">

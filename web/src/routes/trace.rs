@@ -146,8 +146,7 @@ pub fn TracePage() -> impl IntoView {
                 let sort = RwSignal::new(Sort::NONE);
                 let edges = t.units.edges;
                 let units = move || {
-                    let mut rows = edges.clone();
-                    sort.get().rows(&mut rows, |column, a, b| {
+                    sort.get().sorted(&edges, |column, a, b| {
                         let (a, b) = (&a.node, &b.node);
                         match column {
                             0 => natural_cmp(&a.serial, &b.serial),
@@ -158,8 +157,7 @@ pub fn TracePage() -> impl IntoView {
                             4 => natural_cmp(&a.oem, &b.oem),
                             _ => a.shipped.cmp(&b.shipped),
                         }
-                    });
-                    rows.into_iter()
+                    }).into_iter()
                     .map(|e| {
                         let u = e.node;
                         let href = format!("/units/{}", u.serial);
