@@ -6,8 +6,8 @@
 use crate::harness::TestApp;
 use std::io::Read;
 
-/// The path of a content-hashed wasm file named by the app page (the first one it names), or
-/// `None` when the app is not built.
+/// The path of the app's main wasm module as the app page names it (inside the content-hashed
+/// `app-<hash>/` folder), or `None` when the app is not built.
 async fn wasm_name(app: &TestApp) -> Option<String> {
     let page = app
         .http
@@ -19,13 +19,10 @@ async fn wasm_name(app: &TestApp) -> Option<String> {
         return None;
     }
     let html = page.text().await.expect("page");
-    let end = html.find("_bg.wasm")?;
+    const MAIN: &str = "firstpass_web_bg.wasm";
+    let end = html.find(MAIN)? + MAIN.len();
     let start = html[..end].rfind(['"', '\'', ' '])? + 1;
-    Some(
-        html[start..end + "_bg.wasm".len()]
-            .trim_start_matches('/')
-            .to_owned(),
-    )
+    Some(html[start..end].trim_start_matches('/').to_owned())
 }
 
 /// A client that sends and decodes nothing by itself, so the raw body is seen.
@@ -79,6 +76,10 @@ async fn the_wasm_is_sent_compressed_as_the_browser_prefers() {
         eprintln!("skipped: web/dist has no app (run `cargo xtask build-web`)");
         return;
     };
+    assert!(
+        wasm.starts_with("app-"),
+        "the main module sits in the app's hashed folder: {wasm}"
+    );
 
     let (encoding, plain) = fetch(&app, &wasm, None).await;
     assert_eq!(encoding, None, "no Accept-Encoding: the file as is");
